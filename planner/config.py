@@ -1,0 +1,72 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``PLANNER_*`` variables."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class DefaultConfig:
+    """Defaults that suit a single-machine install with SQLite under ``instance/``."""
+
+    SECRET_KEY = DEV_SECRET_KEY
+    DATABASE_URL: str | None = None  # None: sqlite:///<instance>/planner.sqlite3
+    ENCRYPTION_KEY: str | None = None  # None: generated once into instance/encryption.key
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a planning session on a Sunday evening can be long
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_SECONDS = 300
+    INVITE_TTL_HOURS = 72
+    ALLOW_PRIVATE_HOSTS = False
+    MAX_ATTEMPTS = 5
+    RETRY_BASE_SECONDS = 60
+    WORKER_TICK_SECONDS = 1.0
+    DEFAULT_TIMEZONE = "Europe/London"
+    BASE_URL = "http://127.0.0.1:5000"
+
+
+# Settings whose PLANNER_* environment value is not a plain string.
+_BOOL = {"ALLOW_PRIVATE_HOSTS", "SESSION_COOKIE_SECURE", "TESTING", "DEBUG"}
+_INT = {"MAX_ATTEMPTS", "RETRY_BASE_SECONDS", "LOGIN_MAX_FAILURES", "INVITE_TTL_HOURS"}
+_FLOAT = {"WORKER_TICK_SECONDS"}
+
+
+def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read ``PLANNER_<NAME>`` variables into config keys, converting known numeric and flag keys."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("PLANNER_") or name == "PLANNER_":
+            continue
+        key = name.removeprefix("PLANNER_")
+        if key in _BOOL:
+            found[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif key in _INT:
+            found[key] = int(raw)
+        elif key in _FLOAT:
+            found[key] = float(raw)
+        else:
+            found[key] = raw
+    return found
+
+
+class InsecureConfigError(RuntimeError):
+    """Raised when production would run with the development secret key."""
+
+
+def check_secure(config: dict[str, Any]) -> None:
+    """Refuse the development secret outside debug and testing."""
+    if config.get("DEBUG") or config.get("TESTING"):
+        return
+    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        raise InsecureConfigError(
+            "Refusing to start with the development SECRET_KEY: set PLANNER_SECRET_KEY "
+            "or SECRET_KEY in instance/config.py (see instance/config.example.py)."
+        )

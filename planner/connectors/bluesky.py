@@ -1,0 +1,329 @@
+"""Publish posts to Bluesky (any AT Protocol server) with an app password."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from planner.connectors import text as textlib
+from planner.connectors.base import Connector, PublishRequest, PublishResult, require_text
+from planner.connectors.errors import (
+    AuthError,
+    ConfigError,
+    PermanentError,
+    TransientError,
+    UnknownOutcomeError,
+)
+from planner.connectors.http import HttpClient, Response, clean_url, error_code, error_for_response
+from planner.timeutils import utcnow
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SERVICE_URL = "https://bsky.social"
+MAX_GRAPHEMES = 300
+MAX_BYTES = 3000
+POST_COLLECTION = "app.bsky.feed.post"
+SESSION_KEYS = ("accessJwt", "refreshJwt", "did", "handle")
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+APP_PASSWORD = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$")
+# Errors that mean "this token is no good any more", as opposed to a refusal of the request.
+TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+
+
+def new_tid(now: datetime, clock_id: int | None = None) -> str:
+    """Return a timestamp identifier (TID): 13 sortable base32 characters.
+
+    The value is microseconds since 1970 shifted left by 10 bits plus a random
+    10-bit clock id, as the AT Protocol specifies for record keys.
+    """
+    micros = int(now.timestamp() * 1_000_000)
+    clock = secrets.randbelow(1024) if clock_id is None else clock_id
+    value = (micros << 10) | clock
+    chars = []
+    for _ in range(13):
+        chars.append(TID_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+class BlueskyConnector(Connector):
+    """Post with a record key chosen once per delivery, so a retry can find the first try.
+
+    The session lives in ``state`` (save it whenever ``state_changed``): logging in
+    is rate limited to a few dozen times a day, so it is refreshed rather than redone.
+    """
+
+    platform = "bluesky"
+    label = "Bluesky"
+    max_length = MAX_GRAPHEMES
+    secret_fields = ("app_password",)
+    config_fields = ("service_url", "handle", "app_password")
+
+    @classmethod
+    def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Require a handle and an app password; the server defaults to bsky.social."""
+        errors: dict[str, str] = {}
+        service_url = config.get("service_url") or DEFAULT_SERVICE_URL
+        if not isinstance(service_url, str):
+            service_url = ""
+        try:
+            parts = urlsplit(clean_url(service_url, default_scheme="https"))
+            service_url = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        except ValueError as exc:
+            errors["service_url"] = str(exc)
+        handle = require_text(config, "handle", "Enter your handle, like shop.bsky.social", errors)
+        handle = handle.removeprefix("@")
+        if handle and not handle.startswith("did:"):
+            handle = handle.lower()
+            if "." not in handle or any(char.isspace() for char in handle):
+                errors["handle"] = "Enter your full handle, like shop.bsky.social"
+        password = require_text(config, "app_password", "Paste an app password", errors)
+        if password and not APP_PASSWORD.match(password.lower()):
+            errors["app_password"] = (
+                "Use an app password (Settings, Privacy and security, App passwords); "
+                "it looks like xxxx-xxxx-xxxx-xxxx"
+            )
+        if errors:
+            raise ConfigError(errors)
+        return {"service_url": service_url, "handle": handle, "app_password": password.lower()}
+
+    @classmethod
+    def new_idempotency_key(cls, now: datetime) -> str:
+        """Return a fresh TID, used as the post's record key on every attempt."""
+        return new_tid(now)
+
+    def check_length(self, text: str, link: str | None = None) -> str | None:
+        """Check both of Bluesky's limits: 300 graphemes and 3,000 UTF-8 bytes."""
+        composed = self.compose(text, link)
+        length = textlib.graphemes(composed)
+        if length > MAX_GRAPHEMES:
+            return f"{length} of {MAX_GRAPHEMES} characters on Bluesky"
+        size = textlib.utf8_length(composed)
+        if size > MAX_BYTES:
+            return f"{size} of {MAX_BYTES} bytes on Bluesky"
+        return None
+
+    def check(self) -> str:
+        """Log in (or check the saved session) and return the account's handle."""
+        client = HttpClient(self.options)
+        if self._has_session():
+            data = self._call(client, "GET", "com.atproto.server.getSession").json_object()
+            self._set_state(handle=data.get("handle") or self.state.get("handle"))
+        else:
+            self._create_session(client)
+        return f"@{self.state['handle']}"
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        """Create the post at the delivery's record key, or return it if an earlier try landed."""
+        rkey = request.idempotency_key
+        if not TID.match(rkey):
+            raise PermanentError(
+                "The delivery key is not a Bluesky record key; "
+                "create it with BlueskyConnector.new_idempotency_key"
+            )
+        problem = self.check_length(request.text, request.link)
+        if problem is not None:
+            raise PermanentError(f"Too long: {problem}")
+        text = self.compose(request.text, request.link)
+        client = HttpClient(self.options)
+        if not self._has_session():
+            self._create_session(client)
+        if request.attempt > 1 and self._find_post(client, rkey) is not None:
+            logger.info("Bluesky post for delivery %s had already landed", request.delivery_id)
+            return self._result(rkey)
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": _timestamp(utcnow()),
+        }
+        facets = textlib.bluesky_facets(text)
+        if facets:
+            record["facets"] = facets
+        body = {
+            "repo": self.state["did"],
+            "collection": POST_COLLECTION,
+            "rkey": rkey,
+            "record": record,
+        }
+        try:
+            response = self._call(client, "POST", "com.atproto.repo.createRecord", json=body)
+        except TransientError as exc:
+            # The reference PDS answers 500 to a create at an existing key: look first.
+            if exc.status is not None and exc.status >= 500:
+                if self._find_post(client, rkey) is not None:
+                    logger.info(
+                        "Bluesky post for delivery %s exists after a 5xx", request.delivery_id
+                    )
+                    return self._result(rkey)
+            raise
+        try:
+            uri = response.json_object().get("uri")
+        except PermanentError as exc:
+            raise UnknownOutcomeError(
+                f"{exc.message}; the post may have been published", safe_to_retry=True
+            ) from exc
+        logger.info("Published delivery %s to Bluesky as %s", request.delivery_id, uri)
+        return self._result(rkey, uri if isinstance(uri, str) else None)
+
+    def _result(self, rkey: str, uri: str | None = None) -> PublishResult:
+        did = self.state["did"]
+        profile = self.state.get("handle") or did
+        return PublishResult(
+            external_id=uri or f"at://{did}/{POST_COLLECTION}/{rkey}",
+            external_url=f"https://bsky.app/profile/{profile}/post/{rkey}",
+        )
+
+    def _find_post(self, client: HttpClient, rkey: str) -> dict[str, Any] | None:
+        """Return the record at *rkey* in our repository, or ``None`` when there is none."""
+        response = client.request(
+            "GET",
+            self._xrpc("com.atproto.repo.getRecord"),
+            params={"repo": self.state["did"], "collection": POST_COLLECTION, "rkey": rkey},
+            check=False,
+        )
+        if response.ok:
+            return response.json_object()
+        if response.status == 404 or error_code(response) == "RecordNotFound":
+            return None
+        raise error_for_response(response)
+
+    def _has_session(self) -> bool:
+        """Tell whether ``state`` holds a session for this very account and server."""
+        return (
+            all(self.state.get(key) for key in SESSION_KEYS)
+            and self.state.get("identifier") == self.config["handle"]
+            and self.state.get("service_url") == self.config["service_url"]
+        )
+
+    def _xrpc(self, nsid: str, *, entryway: bool = False) -> str:
+        base = self.config["service_url"] if entryway else self._pds_url()
+        return f"{base}/xrpc/{nsid}"
+
+    def _pds_url(self) -> str:
+        return str(self.state.get("pds_url") or self.config["service_url"])
+
+    def _call(
+        self,
+        client: HttpClient,
+        method: str,
+        nsid: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> Response:
+        """Make an authenticated call, renewing the session once if its token has expired."""
+        if not self._has_session():
+            self._create_session(client)
+        response = self._send(client, method, nsid, params=params, json=json)
+        if _token_rejected(response):
+            self._renew_session(client)
+            response = self._send(client, method, nsid, params=params, json=json)
+            if _token_rejected(response):
+                error = error_for_response(response)
+                raise AuthError(error.message, status=response.status, code=error.code)
+        if not response.ok:
+            raise error_for_response(response)
+        return response
+
+    def _send(
+        self,
+        client: HttpClient,
+        method: str,
+        nsid: str,
+        *,
+        params: Mapping[str, str] | None,
+        json: Any,
+    ) -> Response:
+        return client.request(
+            method,
+            self._xrpc(nsid),
+            params=params,
+            json=json,
+            headers={"Authorization": f"Bearer {self.state['accessJwt']}"},
+            safe_to_retry=True,
+            check=False,
+        )
+
+    def _renew_session(self, client: HttpClient) -> None:
+        """Refresh the session; log in again only when the refresh token is refused too."""
+        response = client.request(
+            "POST",
+            self._xrpc("com.atproto.server.refreshSession"),
+            headers={"Authorization": f"Bearer {self.state['refreshJwt']}"},
+            safe_to_retry=True,
+            check=False,
+        )
+        if response.ok:
+            self._store_session(response.json_object())
+            logger.info("Refreshed the Bluesky session of %s", self.config["handle"])
+            return
+        error = error_for_response(response)
+        if isinstance(error, TransientError):
+            raise error
+        logger.info(
+            "Bluesky refused to refresh the session of %s (%s); logging in again",
+            self.config["handle"],
+            error.code or response.status,
+        )
+        self._create_session(client)
+
+    def _create_session(self, client: HttpClient) -> None:
+        """Log in with the app password: rate limited by Bluesky, so only when unavoidable."""
+        logger.info("Creating a Bluesky session for %s", self.config["handle"])
+        response = client.request(
+            "POST",
+            self._xrpc("com.atproto.server.createSession", entryway=True),
+            json={"identifier": self.config["handle"], "password": self.config["app_password"]},
+            safe_to_retry=True,
+        )
+        data = response.json_object()
+        if data.get("active") is False:
+            raise AuthError(f"The Bluesky account is {data.get('status') or 'not active'}")
+        self._set_state(identifier=self.config["handle"], service_url=self.config["service_url"])
+        self._store_session(data)
+
+    def _store_session(self, data: Mapping[str, Any]) -> None:
+        missing = [key for key in ("accessJwt", "refreshJwt", "did") if not data.get(key)]
+        if missing:
+            raise PermanentError(f"Bluesky's session reply lacks {', '.join(missing)}")
+        self._set_state(
+            accessJwt=data["accessJwt"],
+            refreshJwt=data["refreshJwt"],
+            did=data["did"],
+            handle=data.get("handle") or self.state.get("handle") or self.config["handle"],
+            pds_url=_pds_endpoint(data.get("didDoc")) or self._pds_url(),
+        )
+
+
+def _token_rejected(response: Response) -> bool:
+    if response.status == 401:
+        return True
+    return response.status == 400 and error_code(response) in TOKEN_ERRORS
+
+
+def _pds_endpoint(did_doc: Any) -> str | None:
+    """Return the account's own server from its DID document, where records must be written."""
+    if not isinstance(did_doc, dict):
+        return None
+    for service in did_doc.get("service") or []:
+        if (
+            isinstance(service, dict)
+            and service.get("type") == "AtprotoPersonalDataServer"
+            and isinstance(service.get("serviceEndpoint"), str)
+        ):
+            try:
+                return clean_url(service["serviceEndpoint"]).rstrip("/")
+            except ValueError:
+                logger.warning("Ignoring an unusable PDS address in a Bluesky DID document")
+    return None
+
+
+def _timestamp(moment: datetime) -> str:
+    """Return *moment* as the AT Protocol likes it: UTC, milliseconds, and a Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,408 @@
+"""A small JSON-over-HTTP client that knows which failures are safe to retry.
+
+It resolves each host once and connects to the checked addresses (see ``ssrf``),
+refuses plain ``http`` unless private hosts are allowed (a local or test setup:
+tokens must not cross the internet in clear text), never follows redirects, and
+turns every failure into one of the typed errors in ``errors``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import http.client
+import json as jsonlib
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+from planner.connectors import ssrf
+from planner.connectors.errors import (
+    AuthError,
+    ConnectorError,
+    PermanentError,
+    TransientError,
+    UnknownOutcomeError,
+    UnsafeDestinationError,
+)
+from planner.timeutils import utcnow
+
+if TYPE_CHECKING:
+    from planner.connectors.base import ConnectorOptions
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+ERROR_TEXT_LIMIT = 500
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a request goes, split the way ``http.client`` needs it."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+    @property
+    def origin(self) -> str:
+        """Return scheme, host and port: the part of a URL that is safe to log."""
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Response:
+    """A complete HTTP reply; headers are keyed in lower case."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+    host: str = ""
+    received_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the status is 2xx."""
+        return 200 <= self.status < 300
+
+    @property
+    def text(self) -> str:
+        """Return the body decoded as UTF-8, replacing undecodable bytes."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """Return the decoded JSON body, or raise ``PermanentError`` when it is not JSON."""
+        try:
+            return jsonlib.loads(self.body)
+        except ValueError as exc:
+            raise PermanentError(
+                f"{self.host} answered {self.status} with a body that is not JSON",
+                status=self.status,
+            ) from exc
+
+    def json_object(self) -> dict[str, Any]:
+        """Return the JSON body, which must be an object."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise PermanentError(
+                f"{self.host} answered {self.status} with unexpected JSON", status=self.status
+            )
+        return data
+
+
+def parse_target(url: str, *, allow_private: bool) -> Target:
+    """Split *url*, refusing schemes other than https (and http when private hosts are allowed)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeDestinationError(f"Only https URLs can be used, not {scheme or 'no'} scheme")
+    if scheme == "http" and not allow_private:
+        raise UnsafeDestinationError(
+            "Plain http is refused because credentials would travel unencrypted; use https"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeDestinationError("URLs with a user name or password in them are refused")
+    host = parts.hostname
+    if not host:
+        raise UnsafeDestinationError("The URL has no host name")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnsafeDestinationError("The URL has an invalid port") from exc
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(scheme=scheme, host=host, port=port, path=path)
+
+
+def with_query(url: str, params: Mapping[str, str] | None) -> str:
+    """Append *params* to *url*, keeping any query it already has."""
+    if not params:
+        return url
+    separator = "&" if urlsplit(url).query else "?"
+    return f"{url}{separator}{urlencode(params)}"
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Read how long the server asked us to wait, from the headers platforms actually send.
+
+    ``Retry-After`` holds seconds or an HTTP date; Mastodon sends ``X-RateLimit-Reset``
+    as an ISO 8601 time, Bluesky sends ``RateLimit-Reset`` as epoch seconds.
+    """
+    value = headers.get("retry-after")
+    if value:
+        seconds = _seconds_or_date(value, now)
+        if seconds is not None:
+            return seconds
+    for name in ("x-ratelimit-reset", "ratelimit-reset"):
+        value = headers.get(name)
+        if value:
+            seconds = _seconds_or_date(value, now)
+            if seconds is not None:
+                return seconds
+    return None
+
+
+def _seconds_or_date(value: str, now: datetime) -> float | None:
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is not None:
+        # A value this large is an epoch timestamp, not a delay.
+        if number > 1_000_000_000:
+            return max(0.0, number - now.timestamp())
+        return max(0.0, number)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def error_text(response: Response) -> str:
+    """Return the platform's own explanation from an error reply, at most 500 characters."""
+    text = ""
+    try:
+        data = jsonlib.loads(response.body) if response.body else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        code = data.get("error")
+        detail = data.get("message") or data.get("error_description")
+        if isinstance(code, str) and isinstance(detail, str) and detail and detail != code:
+            text = f"{detail} ({code})"
+        elif isinstance(detail, str) and detail:
+            text = detail
+        elif isinstance(code, str) and code:
+            text = code
+    if not text:
+        text = response.text.strip()
+    if not text:
+        text = f"HTTP {response.status} {response.reason}".strip()
+    if len(text) > ERROR_TEXT_LIMIT:
+        text = text[: ERROR_TEXT_LIMIT - 1] + "…"
+    return text
+
+
+def error_code(response: Response) -> str | None:
+    """Return the machine-readable ``error`` field of a JSON error reply, if any."""
+    try:
+        data = jsonlib.loads(response.body) if response.body else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return data["error"]
+    return None
+
+
+def error_for_response(response: Response) -> ConnectorError:
+    """Map a non-2xx reply to the typed error that tells the worker what to do next."""
+    status = response.status
+    message = error_text(response)
+    code = error_code(response)
+    if status in (401, 403):
+        return AuthError(message, status=status, code=code)
+    if status == 429 or status >= 500:
+        return TransientError(
+            message,
+            status=status,
+            code=code,
+            retry_after=retry_after_seconds(response.headers, response.received_at),
+        )
+    return PermanentError(message, status=status, code=code)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """Return the shared TLS settings, built once because loading CA certificates is slow."""
+    return ssl.create_default_context()
+
+
+class HttpClient:
+    """Send one request per connection and return the whole reply."""
+
+    def __init__(self, options: ConnectorOptions) -> None:
+        self.options = options
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        safe_to_retry: bool = False,
+        check: bool = True,
+    ) -> Response:
+        """Send a request and return the reply; with *check*, a non-2xx reply raises.
+
+        *safe_to_retry* says whether the platform de-duplicates this request, which
+        decides ``UnknownOutcomeError.safe_to_retry`` when the reply is lost.
+        A 3xx always raises ``PermanentError``: redirects are never followed.
+        """
+        target = parse_target(
+            with_query(url, params), allow_private=self.options.allow_private_hosts
+        )
+        body = None
+        all_headers = {
+            "User-Agent": self.options.user_agent,
+            "Accept": "application/json",
+            "Connection": "close",
+        }
+        if json is not None:
+            body = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
+            all_headers["Content-Type"] = "application/json; charset=utf-8"
+        all_headers.update(headers or {})
+        started = time.monotonic()
+        connection = self._connect(target)
+        try:
+            response = self._exchange(connection, method, target, body, all_headers, safe_to_retry)
+        finally:
+            connection.close()
+        logger.debug(
+            "%s %s -> %s in %.0f ms",
+            method,
+            target.origin,
+            response.status,
+            (time.monotonic() - started) * 1000,
+        )
+        if 300 <= response.status < 400:
+            location = response.headers.get("location", "(no Location header)")
+            raise PermanentError(
+                f"{target.host} redirected to {location[:ERROR_TEXT_LIMIT]}; "
+                "redirects are not followed, so enter the final address",
+                status=response.status,
+            )
+        if check and not response.ok:
+            raise error_for_response(response)
+        return response
+
+    def probe(self, url: str) -> None:
+        """Open and close a connection to *url*'s host without sending a request."""
+        target = parse_target(url, allow_private=self.options.allow_private_hosts)
+        self._connect(target).close()
+
+    def _connect(self, target: Target) -> http.client.HTTPConnection:
+        """Connect to a checked address of the target; failing here means nothing was sent."""
+        addresses = ssrf.resolve(
+            target.host, target.port, allow_private=self.options.allow_private_hosts
+        )
+        timeout = self.options.timeout
+        if target.scheme == "https":
+            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                target.host, target.port, timeout=timeout, context=tls_context()
+            )
+        else:
+            connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        failure: OSError | None = None
+        for address in addresses:
+            try:
+                sock = socket.create_connection((address, target.port), timeout=timeout)
+            except OSError as exc:
+                failure = exc
+                continue
+            try:
+                if target.scheme == "https":
+                    sock = tls_context().wrap_socket(sock, server_hostname=target.host)
+            except OSError as exc:
+                sock.close()
+                raise TransientError(
+                    f"Secure connection to {target.host} failed: {_reason(exc)}"
+                ) from exc
+            connection.sock = sock
+            return connection
+        assert failure is not None
+        raise TransientError(
+            f"Could not connect to {target.host}:{target.port}: {_reason(failure)}"
+        ) from failure
+
+    def _exchange(
+        self,
+        connection: http.client.HTTPConnection,
+        method: str,
+        target: Target,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        safe_to_retry: bool,
+    ) -> Response:
+        """Send the request and read the reply; failing here may leave the outcome unknown."""
+        try:
+            connection.request(method, target.path, body=body, headers=dict(headers))
+            reply = connection.getresponse()
+            data = reply.read(MAX_BODY_BYTES + 1)
+        except (OSError, http.client.HTTPException) as exc:
+            reason = _reason(exc)
+            if method.upper() in SAFE_METHODS:
+                raise TransientError(f"No reply from {target.host}: {reason}") from exc
+            raise UnknownOutcomeError(
+                f"The request reached {target.host} but no reply came back ({reason}); "
+                "it may or may not have been published",
+                safe_to_retry=safe_to_retry,
+            ) from exc
+        if len(data) > MAX_BODY_BYTES:
+            raise PermanentError(f"{target.host} sent a reply larger than {MAX_BODY_BYTES} bytes")
+        return Response(
+            status=reply.status,
+            reason=reply.reason,
+            headers={name.lower(): value for name, value in reply.getheaders()},
+            body=data,
+            host=target.host,
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "connection closed without a reply"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "reply cut short"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def clean_url(raw: str, *, default_scheme: str | None = None) -> str:
+    """Return *raw* as a tidy http(s) URL or raise ``ValueError`` saying what is wrong.
+
+    This is the syntax check for channel settings; whether the host is public is
+    decided when connecting, because names can resolve differently later.
+    """
+    value = raw.strip()
+    if default_scheme and "://" not in value:
+        value = f"{default_scheme}://{value}"
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("Enter an address starting with https://")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("Leave the user name and password out of the address")
+    if not parts.hostname:
+        raise ValueError("Enter a full address including the host name")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise ValueError("The port in the address is not a number") from exc
+    if any(char.isspace() for char in value):
+        raise ValueError("The address cannot contain spaces")
+    return value

@@ -1,0 +1,260 @@
+"""Demo data: a bakery planning a realistic month, with a few spots the guardrails should catch."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlmodel import Session, func, select
+
+from planner.models import Channel, ChannelStatus, Post, PostChannel, PostStatus, Role, User
+from planner.services import accounts, workspaces
+from planner.timeutils import combine_local, get_zone, to_local
+
+DEMO_EMAIL = "owner@example.com"
+DEMO_PASSWORD = "planner-demo"
+DEMO_WORKSPACE = "Juniper & Rye Bakery"
+DEMO_TZ = "Europe/London"
+
+# (day number, local time, category, channel keys, text). Day 1 is a week before today, so the
+# plan shows a little history and three weeks ahead. Days 8-10 hold three promotions in a row (a
+# streak, and a promotional week); the newsletter channel goes quiet for more than a week.
+PLAN: list[tuple[int, str, str, str, str]] = [
+    (
+        1,
+        "09:00",
+        "educational",
+        "fb",
+        "Why we rest our sourdough for 36 hours: slower fermentation, better flavour, easier to digest.",
+    ),
+    (2, "12:30", "conversational", "fb", "Settle it for us: crusty ends or soft middle slice? 🍞"),
+    (
+        3,
+        "08:30",
+        "curated",
+        "fb,nl",
+        "This piece on the history of rye in Northern Europe is a lovely read: https://example.org/rye-history",
+    ),
+    (
+        4,
+        "10:00",
+        "promotional",
+        "fb,nl",
+        "Weekend pre-orders are open: cinnamon knots and seeded loaves, collect from 8am Saturday.",
+    ),
+    (
+        5,
+        "17:00",
+        "educational",
+        "fb",
+        "Storing bread: paper bag on the counter for two days, then slice and freeze. Never the fridge!",
+    ),
+    (
+        6,
+        "11:00",
+        "conversational",
+        "fb",
+        "What should our next seasonal bake be? Top answer gets made next month.",
+    ),
+    (8, "09:00", "promotional", "fb,nl", "Flash sale: 20% off all loaves before noon today."),
+    (9, "09:00", "promotional", "fb", "New: our rye & caraway loaf is back on the shelves."),
+    (
+        10,
+        "09:00",
+        "promotional",
+        "fb",
+        "Gift cards now available in store and online. Perfect for the bread lover in your life.",
+    ),
+    (
+        11,
+        "15:00",
+        "educational",
+        "fb",
+        "Behind the counter: how we laminate croissant dough, fold by fold.",
+    ),
+    (
+        13,
+        "10:00",
+        "curated",
+        "fb",
+        "A baker's guide to heritage grains, from our friends at the mill: https://example.org/heritage-grains",
+    ),
+    (
+        15,
+        "12:00",
+        "conversational",
+        "fb",
+        "Tell us about your favourite bakery memory. We'll share a few next week.",
+    ),
+    (
+        16,
+        "09:30",
+        "educational",
+        "fb",
+        "Starter tip: feed it at the same time every day and it will reward you.",
+    ),
+    (
+        19,
+        "10:00",
+        "conversational",
+        "fb,nl",
+        "Thank you for 1,000 followers! Ask us anything about baking in the comments today.",
+    ),
+    (
+        20,
+        "08:00",
+        "promotional",
+        "nl",
+        "This month's newsletter offer: a free coffee with any two pastries.",
+    ),
+    (
+        22,
+        "14:00",
+        "curated",
+        "fb",
+        "Five simple ways to use stale bread, from panzanella to bread pudding.",
+    ),
+    (
+        23,
+        "09:00",
+        "educational",
+        "fb",
+        "Why does bread go stale? It is not drying out: it is starch crystallising.",
+    ),
+    (
+        24,
+        "18:00",
+        "conversational",
+        "fb",
+        "Weekend plans? We'd love to see your brunch photos with our bread.",
+    ),
+    (
+        26,
+        "10:00",
+        "promotional",
+        "fb",
+        "Christmas stollen pre-orders open next week. Set a reminder!",
+    ),
+    (
+        27,
+        "11:30",
+        "educational",
+        "fb,nl",
+        "Meet Sam, our head baker, and the 4am routine that gets bread on your table.",
+    ),
+    (
+        29,
+        "12:00",
+        "curated",
+        "fb",
+        "We loved this interview with a local miller about stone-ground flour.",
+    ),
+    (
+        30,
+        "09:00",
+        "conversational",
+        "fb",
+        "Which bake should we retire to make room for something new?",
+    ),
+]
+IDEAS = [
+    (
+        "educational",
+        "Explain the difference between baking soda and baking powder with a simple scone test.",
+    ),
+    ("conversational", "Poll: which day should we bake bagels?"),
+    ("curated", "Share the local farmers' market schedule for the season."),
+]
+
+
+def _user(
+    session: Session, email: str, password: str, now: datetime, name: str, method: str
+) -> User:
+    user = accounts.find_user(session=session, email=email)
+    return user or accounts.create_user(
+        session=session, email=email, password=password, now=now, name=name, password_method=method
+    )
+
+
+def load_demo(
+    *,
+    session: Session,
+    now: datetime,
+    if_empty: bool = False,
+    password_method: str = accounts.PASSWORD_METHOD,
+) -> bool:
+    """Create the demo workspace around the current month; return False when skipped."""
+    if if_empty and session.exec(select(func.count()).select_from(User)).one() > 0:
+        return False
+    if workspaces.find_workspace_by_name(session=session, name=DEMO_WORKSPACE):
+        return False
+    owner = _user(session, DEMO_EMAIL, DEMO_PASSWORD, now, "Jo Baker", password_method)
+    editor = _user(
+        session, "editor@example.com", DEMO_PASSWORD, now, "Eddie Editor", password_method
+    )
+    helper = _user(
+        session, "helper@example.com", DEMO_PASSWORD, now, "Cam Contributor", password_method
+    )
+    ws = workspaces.create_workspace(
+        session=session, owner=owner, name=DEMO_WORKSPACE, timezone=DEMO_TZ, now=now
+    )
+    workspaces.add_member(session=session, workspace=ws, user=editor, role=Role.EDITOR, now=now)
+    workspaces.add_member(
+        session=session, workspace=ws, user=helper, role=Role.CONTRIBUTOR, now=now
+    )
+    channels = {
+        "fb": Channel(
+            workspace_id=ws.id,
+            name="Bakery feed (outbox)",
+            platform="outbox",
+            status=ChannelStatus.OK,
+            created_at=now,
+        ),
+        "nl": Channel(
+            workspace_id=ws.id,
+            name="Newsletter (outbox)",
+            platform="outbox",
+            status=ChannelStatus.OK,
+            created_at=now,
+        ),
+    }
+    for ch in channels.values():
+        session.add(ch)
+    session.flush()
+    tz = get_zone(DEMO_TZ)
+    first = to_local(now, tz).date() - timedelta(days=7)
+    authors = [owner, editor, helper]
+    for i, (day, at, category, keys, text) in enumerate(PLAN):
+        when = combine_local(first + timedelta(days=day - 1), time.fromisoformat(at), tz)
+        status = (
+            PostStatus.PUBLISHED
+            if when < now
+            else (PostStatus.DRAFT if i % 3 == 0 else PostStatus.IN_REVIEW)
+        )
+        post = Post(
+            workspace_id=ws.id,
+            author_id=authors[i % 3].id,
+            body=text,
+            category=category,
+            scheduled_at=when,
+            status=status,
+            created_at=now - timedelta(days=7),
+            updated_at=now - timedelta(days=7),
+        )
+        session.add(post)
+        session.flush()
+        for key in keys.split(","):
+            session.add(PostChannel(post_id=post.id, channel_id=channels[key].id))
+    for category, text in IDEAS:
+        session.add(
+            Post(
+                workspace_id=ws.id,
+                author_id=helper.id,
+                body=text,
+                category=category,
+                status=PostStatus.DRAFT,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    session.flush()
+    return True

@@ -1,0 +1,200 @@
+"""SQLModel tables and the string enums they use.
+
+Enums are stored as plain strings (not database enum types) so adding a status later is a
+code change, not a migration fight across SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from planner.timeutils import as_utc
+
+
+class UTCDateTime(TypeDecorator):
+    """Store instants as naive UTC and hand them back aware, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    EDITOR = "editor"
+    CONTRIBUTOR = "contributor"
+
+
+class Category(StrEnum):
+    PROMOTIONAL = "promotional"
+    EDUCATIONAL = "educational"
+    CONVERSATIONAL = "conversational"
+    CURATED = "curated"
+
+
+class PostStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    MISSED = "missed"
+    EXPIRED = "expired"
+
+
+class ChannelStatus(StrEnum):
+    OK = "ok"
+    NEEDS_REAUTH = "needs_reauth"
+
+
+def _utc_field(**kw: Any) -> Any:
+    nullable = kw.pop("nullable", False)
+    index = kw.pop("index", False)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index), **kw)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = _utc_field()
+
+    # Flask-Login protocol, kept here so the user loader can return the row itself.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class Workspace(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc_field()
+
+
+class Membership(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("user_id", "workspace_id", name="uq_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20)
+    created_at: datetime = _utc_field()
+
+
+class Invitation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    email: str = Field(default="", max_length=254)
+    role: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = _utc_field()
+    expires_at: datetime = _utc_field()
+    accepted_at: datetime | None = _utc_field(nullable=True, default=None)
+    accepted_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class Channel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    platform: str = Field(max_length=32)
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Fernet tokens: secrets (tokens, passwords, webhook URLs) and connector state (sessions).
+    secrets: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    state: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default=ChannelStatus.OK, max_length=20)
+    status_detail: str = Field(default="", max_length=500)
+    created_at: datetime = _utc_field()
+
+
+class Post(SQLModel, table=True):
+    __table_args__ = (Index("ix_post_workspace_scheduled", "workspace_id", "scheduled_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    category: str = Field(max_length=20)
+    link: str | None = Field(default=None, max_length=2000)
+    scheduled_at: datetime | None = _utc_field(nullable=True, default=None)
+    status: str = Field(default=PostStatus.DRAFT, max_length=20, index=True)
+    created_at: datetime = _utc_field()
+    updated_at: datetime = _utc_field()
+
+
+class PostChannel(SQLModel, table=True):
+    """A post's target channel; the publishing issue hangs deliveries off this pair."""
+
+    post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
+    channel_id: int = Field(
+        foreign_key="channel.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of who did what; post_id has no foreign key so history outlives posts."""
+
+    __table_args__ = (Index("ix_audit_workspace_at", "workspace_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    post_id: int | None = Field(default=None, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    action: str = Field(max_length=40)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    at: datetime = _utc_field()
+
+
+class ApiToken(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(default="", max_length=80)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = _utc_field()
+    last_used_at: datetime | None = _utc_field(nullable=True, default=None)
+    revoked_at: datetime | None = _utc_field(nullable=True, default=None)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed logins per email, for throttling guessing across processes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    at: datetime = _utc_field()

@@ -1,0 +1,1 @@
+"""Publishing: deliveries, the retry policy, and the worker that sends posts on time."""

@@ -1,0 +1,77 @@
+"""APScheduler wiring: the scheduler is only a clock that calls the worker's tick.
+
+The schedule itself lives in our own tables (APScheduler removes a one-off job before running it,
+so a crash would lose the post); one interval job claims what is due on each tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from planner.timeutils import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerHandle:
+    """A running scheduler that can be stopped cleanly."""
+
+    scheduler: BackgroundScheduler
+
+    def stop(self, wait: bool = True) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+
+
+def _tick(app: Flask) -> None:
+    from planner.publishing.worker import tick
+
+    try:
+        tick(app, now=utcnow())
+    except Exception:  # a failed tick must not kill the clock; the next tick tries again
+        logger.exception("publishing tick failed")
+
+
+def start_background_worker(app: Flask) -> WorkerHandle:
+    """Start the clock in a background thread of this process (for ``planner run`` and tests)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        _tick,
+        "interval",
+        args=[app],
+        seconds=float(app.config["WORKER_TICK_SECONDS"]),
+        id="publishing-tick",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=utcnow(),
+    )
+    scheduler.start()
+    logger.info("publishing worker started (tick every %ss)", app.config["WORKER_TICK_SECONDS"])
+    return WorkerHandle(scheduler)
+
+
+def run_worker(app: Flask) -> None:
+    """Run the worker in the foreground until SIGTERM or SIGINT, then stop cleanly."""
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        logger.info("signal %s received: finishing in-flight deliveries and stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    handle = start_background_worker(app)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        handle.stop(wait=True)
+        logger.info("publishing worker stopped")

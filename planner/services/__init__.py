@@ -1,0 +1,1 @@
+"""Services: typed functions over the models; they take ``session`` keyword-only and never commit."""

@@ -1,0 +1,165 @@
+"""Calendar views: posts grouped by local day, week and month, with each week's category mix."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from planner.models import Category, Channel, Post
+from planner.services import channels as channel_service
+from planner.services.posts import PostFilters, channel_ids_for, list_posts
+from planner.timeutils import day_window, month_grid, month_window, next_month, to_local, week_start
+
+CATEGORY_ORDER = [c.value for c in Category]
+
+
+@dataclass
+class CalendarPost:
+    """A post as the calendar shows it: its local time and channel names resolved once."""
+
+    post: Post
+    local: datetime
+    channel_ids: list[int]
+    channel_names: list[str]
+
+
+@dataclass
+class WeekRow:
+    start: date
+    days: list[date]
+    posts_by_day: dict[date, list[CalendarPost]]
+    mix: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.mix.values())
+
+    def shares(self) -> list[tuple[str, int, float]]:
+        """Return (category, count, share 0..1) in a fixed order, for the mix bar."""
+        total = self.total
+        return [(c, self.mix[c], (self.mix[c] / total) if total else 0.0) for c in CATEGORY_ORDER]
+
+
+@dataclass
+class CalendarRange:
+    """Posts of a date range in the workspace zone, grouped for rendering."""
+
+    first: date
+    start: datetime
+    end: datetime
+    weeks: list[WeekRow]
+    posts: list[CalendarPost]
+    channels: list[Channel]
+
+    @property
+    def mix(self) -> Counter:
+        return Counter(cp.post.category for cp in self.posts)
+
+
+def load_range(
+    *,
+    session: Session,
+    workspace_id: int,
+    tz: ZoneInfo,
+    days: list[list[date]],
+    first: date,
+    extra: PostFilters | None = None,
+) -> CalendarRange:
+    """Load the posts shown on a grid of weeks in two queries and group them by local day."""
+    start = day_window(days[0][0], tz)[0]
+    end = day_window(days[-1][-1], tz)[1]
+    base = extra or PostFilters()
+    filters = PostFilters(
+        start=start,
+        end=end,
+        status=base.status,
+        category=base.category,
+        channel_id=base.channel_id,
+        text=base.text,
+        limit=5000,
+    )
+    posts = list_posts(session=session, workspace_id=workspace_id, filters=filters)
+    chans = channel_service.list_channels(session=session, workspace_id=workspace_id)
+    names = {c.id: c.name for c in chans}
+    targets = channel_ids_for(session=session, post_ids=[p.id for p in posts])
+    by_day: dict[date, list[CalendarPost]] = defaultdict(list)
+    items = []
+    for p in posts:
+        local = to_local(p.scheduled_at, tz)
+        ids = targets.get(p.id, [])
+        cp = CalendarPost(
+            post=p,
+            local=local,
+            channel_ids=ids,
+            channel_names=[names[i] for i in ids if i in names],
+        )
+        by_day[local.date()].append(cp)
+        items.append(cp)
+    weeks = []
+    for week in days:
+        row = WeekRow(start=week[0], days=week, posts_by_day={d: by_day.get(d, []) for d in week})
+        for d in week:
+            row.mix.update(cp.post.category for cp in by_day.get(d, []))
+        weeks.append(row)
+    return CalendarRange(
+        first=first, start=start, end=end, weeks=weeks, posts=items, channels=chans
+    )
+
+
+def month(
+    *,
+    session: Session,
+    workspace_id: int,
+    tz: ZoneInfo,
+    first: date,
+    extra: PostFilters | None = None,
+) -> CalendarRange:
+    """The month grid (Monday-first weeks) holding *first*."""
+    return load_range(
+        session=session,
+        workspace_id=workspace_id,
+        tz=tz,
+        days=month_grid(first),
+        first=first.replace(day=1),
+        extra=extra,
+    )
+
+
+def week(
+    *,
+    session: Session,
+    workspace_id: int,
+    tz: ZoneInfo,
+    day: date,
+    extra: PostFilters | None = None,
+) -> CalendarRange:
+    monday = week_start(day)
+    return load_range(
+        session=session,
+        workspace_id=workspace_id,
+        tz=tz,
+        days=[[monday + timedelta(days=i) for i in range(7)]],
+        first=monday,
+        extra=extra,
+    )
+
+
+def month_bounds(first: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instant range of the calendar month (not the grid) holding *first*."""
+    return month_window(first, tz)
+
+
+__all__ = [
+    "CalendarPost",
+    "CalendarRange",
+    "WeekRow",
+    "load_range",
+    "month",
+    "week",
+    "month_bounds",
+    "next_month",
+]

@@ -1,0 +1,355 @@
+"""Posts: drafting, editing, moving and listing, scoped to one workspace."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, delete, select
+
+from planner.models import Category, Channel, Post, PostChannel, PostStatus, Role
+from planner.services import audit
+from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from planner.services.workspaces import Access
+from planner.timeutils import combine_local, iso_local, iso_utc, to_local
+
+MAX_BODY = 10_000
+CATEGORIES = tuple(c.value for c in Category)
+STATUSES = tuple(s.value for s in PostStatus)
+# Posts in these states have been (or are being) sent: their content is history.
+LOCKED = {PostStatus.PUBLISHING, PostStatus.PUBLISHED}
+# A contributor may only touch their own posts while these are their state.
+CONTRIBUTOR_EDITABLE = {PostStatus.DRAFT, PostStatus.REJECTED}
+
+
+@dataclass(frozen=True)
+class PostInput:
+    """What a person may set on a post, already parsed (times are aware UTC)."""
+
+    body: str
+    category: str
+    scheduled_at: datetime | None
+    channel_ids: tuple[int, ...] = ()
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class PostFilters:
+    start: datetime | None = None
+    end: datetime | None = None
+    status: str | None = None
+    category: str | None = None
+    channel_id: int | None = None
+    text: str | None = None
+    scheduled: bool | None = None  # True: only scheduled, False: only ideas
+    limit: int = 500
+
+
+def check_link(link: str | None) -> str | None:
+    if link is None or not link.strip():
+        return None
+    link = link.strip()
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in link:
+        raise ValueError("Enter a full web address starting with https://")
+    if len(link) > 2000:
+        raise ValueError("Keep the link under 2000 characters.")
+    return link
+
+
+def validate(data: PostInput, *, session: Session, workspace_id: int) -> PostInput:
+    """Check every field against the domain and return the cleaned input, or raise with all faults."""
+    fields: dict[str, str] = {}
+    body = (data.body or "").replace("\r\n", "\n").strip()
+    if not body:
+        fields["body"] = "Write something to post."
+    elif len(body) > MAX_BODY:
+        fields["body"] = f"Keep it under {MAX_BODY} characters."
+    if data.category not in CATEGORIES:
+        fields["category"] = "Choose promotional, educational, conversational or curated."
+    try:
+        link = check_link(data.link)
+    except ValueError as exc:
+        fields["link"] = str(exc)
+        link = None
+    channel_ids = tuple(dict.fromkeys(int(c) for c in data.channel_ids))
+    if channel_ids:
+        found = set(
+            session.exec(
+                select(Channel.id).where(
+                    Channel.workspace_id == workspace_id, col(Channel.id).in_(channel_ids)
+                )
+            )
+        )
+        if missing := [c for c in channel_ids if c not in found]:
+            fields["channel_ids"] = f"Unknown channel: {', '.join(map(str, missing))}."
+    if fields:
+        raise ValidationError("Check the highlighted fields.", fields=fields)
+    return PostInput(
+        body=body,
+        category=data.category,
+        scheduled_at=data.scheduled_at,
+        channel_ids=channel_ids,
+        link=link,
+    )
+
+
+def get_post(*, session: Session, acc: Access, post_id: int) -> Post:
+    """Return a post of the workspace; other workspaces' posts do not exist for this user."""
+    post = session.get(Post, post_id)
+    if post is None or post.workspace_id != acc.workspace.id:
+        raise NotFound("No such post.")
+    return post
+
+
+def can_edit(acc: Access, post: Post) -> bool:
+    if post.status in LOCKED:
+        return False
+    if acc.role in (Role.OWNER, Role.EDITOR):
+        return True
+    return post.author_id == acc.user.id and post.status in CONTRIBUTOR_EDITABLE
+
+
+def require_edit(acc: Access, post: Post) -> None:
+    if post.status in LOCKED:
+        raise Conflict(
+            f"This post is {post.status.replace('_', ' ')}; it can no longer be changed."
+        )
+    if not can_edit(acc, post):
+        raise Forbidden("Contributors can change only their own drafts.")
+
+
+def channel_ids_for(*, session: Session, post_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Map each post id to its channel ids in one query."""
+    ids = list(post_ids)
+    result: dict[int, list[int]] = defaultdict(list)
+    if not ids:
+        return result
+    for pid, cid in session.exec(
+        select(PostChannel.post_id, PostChannel.channel_id)
+        .where(col(PostChannel.post_id).in_(ids))
+        .order_by(PostChannel.post_id, PostChannel.channel_id)
+    ):
+        result[pid].append(cid)
+    return result
+
+
+def _set_channels(session: Session, post_id: int, channel_ids: Sequence[int]) -> None:
+    session.exec(delete(PostChannel).where(PostChannel.post_id == post_id))
+    for cid in channel_ids:
+        session.add(PostChannel(post_id=post_id, channel_id=cid))
+
+
+def create_post(*, session: Session, acc: Access, data: PostInput, now: datetime) -> Post:
+    """Save a new draft."""
+    data = validate(data, session=session, workspace_id=acc.workspace.id)
+    post = Post(
+        workspace_id=acc.workspace.id,
+        author_id=acc.user.id,
+        body=data.body,
+        category=data.category,
+        link=data.link,
+        scheduled_at=data.scheduled_at,
+        status=PostStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(post)
+    session.flush()
+    _set_channels(session, post.id, data.channel_ids)
+    audit.record(
+        session=session,
+        workspace_id=acc.workspace.id,
+        actor_id=acc.user.id,
+        post_id=post.id,
+        action="created",
+        detail={
+            "category": post.category,
+            "channels": list(data.channel_ids),
+            "scheduled_at": iso_utc(post.scheduled_at),
+        },
+        now=now,
+    )
+    session.flush()
+    return post
+
+
+def describe_changes(post: Post, old_channels: Sequence[int], data: PostInput) -> dict[str, Any]:
+    """Return what an edit changes, field by field, for the audit trail."""
+    changes: dict[str, Any] = {}
+    if post.body != data.body:
+        changes["body"] = "changed"
+    if post.category != data.category:
+        changes["category"] = [post.category, data.category]
+    if post.link != data.link:
+        changes["link"] = [post.link, data.link]
+    if post.scheduled_at != data.scheduled_at:
+        changes["scheduled_at"] = [iso_utc(post.scheduled_at), iso_utc(data.scheduled_at)]
+    if sorted(old_channels) != sorted(data.channel_ids):
+        changes["channels"] = [sorted(old_channels), sorted(data.channel_ids)]
+    return changes
+
+
+def update_post(
+    *, session: Session, acc: Access, post_id: int, data: PostInput, now: datetime
+) -> Post:
+    """Apply an edit; a no-op edit records nothing."""
+    post = get_post(session=session, acc=acc, post_id=post_id)
+    require_edit(acc, post)
+    data = validate(data, session=session, workspace_id=acc.workspace.id)
+    old_channels = channel_ids_for(session=session, post_ids=[post.id]).get(post.id, [])
+    changes = describe_changes(post, old_channels, data)
+    if not changes:
+        return post
+    post.body, post.category, post.link = data.body, data.category, data.link
+    post.scheduled_at = data.scheduled_at
+    post.updated_at = now
+    if post.status == PostStatus.REJECTED and post.author_id == acc.user.id:
+        post.status = PostStatus.DRAFT
+    session.add(post)
+    if "channels" in changes:
+        _set_channels(session, post.id, data.channel_ids)
+    audit.record(
+        session=session,
+        workspace_id=acc.workspace.id,
+        actor_id=acc.user.id,
+        post_id=post.id,
+        action="edited",
+        detail=changes,
+        now=now,
+    )
+    session.flush()
+    return post
+
+
+def move_post(
+    *, session: Session, acc: Access, post_id: int, day: date, tz: ZoneInfo, now: datetime
+) -> Post:
+    """Reschedule a post to *day*, keeping its local time of day (as dragging on the calendar does)."""
+    post = get_post(session=session, acc=acc, post_id=post_id)
+    if post.scheduled_at is None:
+        raise ValidationError(
+            "This idea has no time yet; open it to schedule it.",
+            fields={"scheduled_at": "No time set."},
+        )
+    local = to_local(post.scheduled_at, tz)
+    channels = channel_ids_for(session=session, post_ids=[post.id]).get(post.id, [])
+    data = PostInput(
+        body=post.body,
+        category=post.category,
+        link=post.link,
+        scheduled_at=combine_local(day, local.time().replace(tzinfo=None), tz),
+        channel_ids=tuple(channels),
+    )
+    return update_post(session=session, acc=acc, post_id=post.id, data=data, now=now)
+
+
+def duplicate_post(*, session: Session, acc: Access, post_id: int, now: datetime) -> Post:
+    """Copy a post as a new draft by the current user, with the same time and channels."""
+    src = get_post(session=session, acc=acc, post_id=post_id)
+    channels = channel_ids_for(session=session, post_ids=[src.id]).get(src.id, [])
+    copy = create_post(
+        session=session,
+        acc=acc,
+        now=now,
+        data=PostInput(
+            body=src.body,
+            category=src.category,
+            scheduled_at=src.scheduled_at,
+            channel_ids=tuple(channels),
+            link=src.link,
+        ),
+    )
+    audit.record(
+        session=session,
+        workspace_id=acc.workspace.id,
+        actor_id=acc.user.id,
+        post_id=copy.id,
+        action="duplicated",
+        detail={"from_post_id": src.id},
+        now=now,
+    )
+    return copy
+
+
+def delete_post(*, session: Session, acc: Access, post_id: int, now: datetime) -> None:
+    """Delete a post that has not been sent; its audit trail stays."""
+    post = get_post(session=session, acc=acc, post_id=post_id)
+    require_edit(acc, post)
+    audit.record(
+        session=session,
+        workspace_id=acc.workspace.id,
+        actor_id=acc.user.id,
+        post_id=post.id,
+        action="deleted",
+        detail={"body": post.body[:80], "scheduled_at": iso_utc(post.scheduled_at)},
+        now=now,
+    )
+    session.exec(delete(PostChannel).where(PostChannel.post_id == post.id))
+    session.delete(post)
+    session.flush()
+
+
+def list_posts(
+    *, session: Session, workspace_id: int, filters: PostFilters = PostFilters()
+) -> list[Post]:
+    """Return the workspace's posts matching *filters*, scheduled ones by time, ideas last."""
+    stmt = select(Post).where(Post.workspace_id == workspace_id)
+    f = filters
+    if f.start is not None:
+        stmt = stmt.where(Post.scheduled_at >= f.start)
+    if f.end is not None:
+        stmt = stmt.where(Post.scheduled_at < f.end)
+    if f.scheduled is True:
+        stmt = stmt.where(col(Post.scheduled_at).is_not(None))
+    elif f.scheduled is False:
+        stmt = stmt.where(col(Post.scheduled_at).is_(None))
+    if f.status:
+        stmt = stmt.where(Post.status == f.status)
+    if f.category:
+        stmt = stmt.where(Post.category == f.category)
+    if f.channel_id is not None:
+        stmt = stmt.where(
+            col(Post.id).in_(
+                select(PostChannel.post_id).where(PostChannel.channel_id == f.channel_id)
+            )
+        )
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                col(Post.body).ilike(pattern, escape="\\"),
+                col(Post.link).ilike(pattern, escape="\\"),
+            )
+        )
+    stmt = stmt.order_by(col(Post.scheduled_at).is_(None), Post.scheduled_at, Post.id).limit(
+        f.limit
+    )
+    return list(session.exec(stmt))
+
+
+def post_json(
+    post: Post, channel_ids: Sequence[int], tz: ZoneInfo, warnings: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The API shape of a post."""
+    return {
+        "id": post.id,
+        "workspace_id": post.workspace_id,
+        "author_id": post.author_id,
+        "body": post.body,
+        "category": post.category,
+        "status": post.status,
+        "scheduled_at": iso_utc(post.scheduled_at),
+        "scheduled_at_local": iso_local(post.scheduled_at, tz),
+        "channel_ids": list(channel_ids),
+        "link": post.link,
+        "created_at": iso_utc(post.created_at),
+        "updated_at": iso_utc(post.updated_at),
+        "warnings": list(warnings),
+    }

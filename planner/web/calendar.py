@@ -1,0 +1,149 @@
+"""Month, week and list views of the plan, and the ideas list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+
+from planner.db import get_session
+from planner.forms import EmptyForm
+from planner.models import Category, PostStatus
+from planner.services import calendar as cal
+from planner.services import channels as channel_service
+from planner.services.posts import PostFilters, channel_ids_for, list_posts
+from planner.services.workspaces import Access
+from planner.timeutils import get_zone, local_midnight, next_month, prev_month, to_local, utcnow
+from planner.web.context import with_access
+
+bp = Blueprint("calendar", __name__)
+
+
+def _parse_month(raw: str | None, today: date) -> date:
+    if raw:
+        try:
+            year, mon = raw.split("-")[:2]
+            return date(int(year), int(mon), 1)
+        except ValueError:
+            pass
+    return today.replace(day=1)
+
+
+def _parse_day(raw: str | None, today: date) -> date:
+    if raw:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    return today
+
+
+@bp.get("/")
+@with_access
+def month(acc: Access):  # noqa: ANN201
+    tz = get_zone(acc.workspace.timezone)
+    today = to_local(utcnow(), tz).date()
+    first = _parse_month(request.args.get("month"), today)
+    view = cal.month(session=get_session(), workspace_id=acc.workspace.id, tz=tz, first=first)
+    return render_template(
+        "calendar/month.html",
+        view=view,
+        today=today,
+        first=first,
+        prev=prev_month(first),
+        next=next_month(first),
+        tz=tz,
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/week")
+@with_access
+def week(acc: Access):  # noqa: ANN201
+    tz = get_zone(acc.workspace.timezone)
+    today = to_local(utcnow(), tz).date()
+    day = _parse_day(request.args.get("date"), today)
+    view = cal.week(session=get_session(), workspace_id=acc.workspace.id, tz=tz, day=day)
+    monday = view.weeks[0].start
+    from datetime import timedelta
+
+    return render_template(
+        "calendar/week.html",
+        view=view,
+        today=today,
+        monday=monday,
+        prev=monday - timedelta(days=7),
+        next=monday + timedelta(days=7),
+        tz=tz,
+        form=EmptyForm(),
+    )
+
+
+def _filters_from_args(tz) -> tuple[PostFilters, dict[str, str]]:  # noqa: ANN001
+    args = request.args
+    chosen = {
+        k: args.get(k, "").strip()
+        for k in ("status", "category", "channel_id", "q", "start", "end")
+    }
+    start = end = None
+    if chosen["start"]:
+        try:
+            start = local_midnight(date.fromisoformat(chosen["start"]), tz)
+        except ValueError:
+            chosen["start"] = ""
+    if chosen["end"]:
+        try:
+            end = local_midnight(date.fromisoformat(chosen["end"]), tz)
+        except ValueError:
+            chosen["end"] = ""
+    channel_id = int(chosen["channel_id"]) if chosen["channel_id"].isdigit() else None
+    filters = PostFilters(
+        start=start,
+        end=end,
+        status=chosen["status"] if chosen["status"] in {s.value for s in PostStatus} else None,
+        category=chosen["category"] if chosen["category"] in {c.value for c in Category} else None,
+        channel_id=channel_id,
+        text=chosen["q"] or None,
+        scheduled=True,
+        limit=500,
+    )
+    return filters, chosen
+
+
+@bp.get("/list")
+@with_access
+def list_view(acc: Access):  # noqa: ANN201
+    tz = get_zone(acc.workspace.timezone)
+    db = get_session()
+    filters, chosen = _filters_from_args(tz)
+    posts = list_posts(session=db, workspace_id=acc.workspace.id, filters=filters)
+    channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
+    targets = channel_ids_for(session=db, post_ids=[p.id for p in posts])
+    names = {c.id: c.name for c in channels}
+    rows = [
+        (p, to_local(p.scheduled_at, tz), [names[c] for c in targets.get(p.id, []) if c in names])
+        for p in posts
+    ]
+    return render_template(
+        "calendar/list.html",
+        rows=rows,
+        channels=channels,
+        chosen=chosen,
+        statuses=[s.value for s in PostStatus],
+        categories=[c.value for c in Category],
+        limit=filters.limit,
+    )
+
+
+@bp.get("/ideas")
+@with_access
+def ideas(acc: Access):  # noqa: ANN201
+    db = get_session()
+    posts = list_posts(
+        session=db, workspace_id=acc.workspace.id, filters=PostFilters(scheduled=False, limit=500)
+    )
+    channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
+    targets = channel_ids_for(session=db, post_ids=[p.id for p in posts])
+    names = {c.id: c.name for c in channels}
+    rows = [(p, [names[c] for c in targets.get(p.id, []) if c in names]) for p in posts]
+    return render_template("calendar/ideas.html", rows=rows)

@@ -1,0 +1,109 @@
+"""Channels page: list, add (owners), rename, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+
+from planner.connectors.base import ConnectorOptions
+from planner.db import get_session
+from planner.forms import ChannelForm, EmptyForm, choices
+from planner.secretbox import SecretBox, load_keys
+from planner.services import channels as channel_service
+from planner.services.errors import ValidationError
+from planner.services.workspaces import Access
+from planner.timeutils import utcnow
+from planner.web.context import owner_only, with_access
+from planner.web.forms_support import apply_field_errors
+
+bp = Blueprint("channels", __name__, url_prefix="/channels")
+
+# The form fields each platform reads into its config.
+PLATFORM_FIELDS = {
+    "outbox": (),
+    "webhook": ("url", "format"),
+    "mastodon": ("instance_url", "access_token"),
+    "bluesky": ("service_url", "handle", "app_password"),
+}
+
+
+def secret_box() -> SecretBox:
+    """The app's SecretBox, built on first use (the key file is created then, not at start-up)."""
+    box = current_app.extensions.get("planner.secretbox")
+    if box is None:
+        box = SecretBox(
+            load_keys(current_app.config.get("ENCRYPTION_KEY"), current_app.instance_path)
+        )
+        current_app.extensions["planner.secretbox"] = box
+    return box
+
+
+def connector_options() -> ConnectorOptions:
+    """Connector options from the app's config (private hosts, the outbox folder)."""
+    cfg = current_app.config
+    return ConnectorOptions(
+        allow_private_hosts=bool(cfg.get("ALLOW_PRIVATE_HOSTS")),
+        outbox_dir=Path(current_app.instance_path) / "outbox",
+    )
+
+
+@bp.get("/")
+@with_access
+def index(acc: Access):  # noqa: ANN201
+    channels = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
+    return render_template(
+        "channels/index.html",
+        channels=channels,
+        form=EmptyForm(),
+        labels=dict(channel_service.platforms()),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@with_access
+def new(acc: Access):  # noqa: ANN201
+    owner_only(acc)
+    form = ChannelForm()
+    form.platform.choices = choices(channel_service.platforms())
+    if form.validate_on_submit():
+        platform = form.platform.data
+        config = {
+            name: getattr(form, name).data
+            for name in PLATFORM_FIELDS.get(platform, ())
+            if getattr(form, name).data not in (None, "")
+        }
+        db = get_session()
+        try:
+            channel_service.create_channel(
+                session=db,
+                acc=acc,
+                name=form.name.data,
+                platform=platform,
+                config=config,
+                box=secret_box(),
+                now=utcnow(),
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(
+                form, exc, {f"config.{n}": n for fields in PLATFORM_FIELDS.values() for n in fields}
+            )
+        else:
+            db.commit()
+            flash("Channel added.", "success")
+            return redirect(url_for("channels.index"))
+    return render_template("channels/new.html", form=form, platform_fields=PLATFORM_FIELDS), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/<int:channel_id>/delete")
+@with_access
+def delete(acc: Access, channel_id: int):  # noqa: ANN201
+    owner_only(acc)
+    db = get_session()
+    channel_service.delete_channel(session=db, acc=acc, channel_id=channel_id, now=utcnow())
+    db.commit()
+    flash("Channel removed. Its posts stay, without this channel.", "success")
+    return redirect(url_for("channels.index"))

@@ -1,0 +1,12 @@
+"""Liveness for load balancers and uptime checks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():  # noqa: ANN201
+    return jsonify(status="ok")

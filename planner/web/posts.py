@@ -1,0 +1,222 @@
+"""Drafting: the composer, the post page, duplicate, delete and drag-to-move."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+
+from planner.db import get_session
+from planner.forms import EmptyForm, PostForm, choices
+from planner.services import audit
+from planner.services import channels as channel_service
+from planner.services import posts as post_service
+from planner.services.errors import Forbidden, NotFound, ServiceError, ValidationError
+from planner.services.posts import PostInput
+from planner.services.workspaces import Access
+from planner.timeutils import combine_local, get_zone, to_local, utcnow
+from planner.web.channels import connector_options, secret_box
+from planner.web.context import with_access
+from planner.web.forms_support import apply_field_errors
+
+bp = Blueprint("posts", __name__, url_prefix="/posts")
+
+FIELD_ALIASES = {"channel_ids": "channels", "scheduled_at": "date"}
+
+
+def _composer(acc: Access, form: PostForm, post=None, status: int = 200):  # noqa: ANN001, ANN202
+    db = get_session()
+    channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
+    form.channels.choices = choices((c.id, c.name) for c in channels)
+    limits = channel_service.character_limits(
+        channels, box=secret_box(), options=connector_options()
+    )
+    return render_template(
+        "posts/edit.html",
+        form=form,
+        post=post,
+        channels=channels,
+        limits=limits,
+        counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
+        tz_name=acc.workspace.timezone,
+    ), status
+
+
+def _input_from(form: PostForm, acc: Access) -> PostInput:
+    tz = get_zone(acc.workspace.timezone)
+    when = None
+    if form.date.data and form.time.data:
+        when = combine_local(form.date.data, form.time.data, tz)
+    return PostInput(
+        body=form.body.data or "",
+        category=form.category.data,
+        scheduled_at=when,
+        channel_ids=tuple(form.channels.data or ()),
+        link=form.link.data or None,
+    )
+
+
+def _bind_channels(form: PostForm, acc: Access) -> None:
+    channels = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
+    form.channels.choices = choices((c.id, c.name) for c in channels)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@with_access
+def new(acc: Access):  # noqa: ANN201
+    form = PostForm()
+    _bind_channels(form, acc)
+    if request.method == "GET":
+        day = request.args.get("date")
+        if day:
+            try:
+                form.date.data = date.fromisoformat(day)
+                form.time.data = datetime.strptime("10:00", "%H:%M").time()
+            except ValueError:
+                pass
+        if not form.channels.data and len(form.channels.choices) == 1:
+            form.channels.data = [form.channels.choices[0][0]]
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            post = post_service.create_post(
+                session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(form, exc, FIELD_ALIASES)
+        else:
+            db.commit()
+            flash("Draft saved.", "success")
+            return redirect(_back_to(post))
+    return _composer(acc, form, status=422 if form.errors else 200)
+
+
+def _back_to(post) -> str:  # noqa: ANN001
+    if post.scheduled_at is None:
+        return url_for("calendar.ideas")
+    return url_for("posts.view", post_id=post.id)
+
+
+@bp.get("/<int:post_id>")
+@with_access
+def view(acc: Access, post_id: int):  # noqa: ANN201
+    db = get_session()
+    post = post_service.get_post(session=db, acc=acc, post_id=post_id)
+    tz = get_zone(acc.workspace.timezone)
+    channels = {
+        c.id: c for c in channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
+    }
+    ids = post_service.channel_ids_for(session=db, post_ids=[post.id]).get(post.id, [])
+    history = audit.post_history(session=db, workspace_id=acc.workspace.id, post_id=post.id)
+    return render_template(
+        "posts/view.html",
+        post=post,
+        local=to_local(post.scheduled_at, tz) if post.scheduled_at else None,
+        targets=[channels[i] for i in ids if i in channels],
+        history=history,
+        can_edit=post_service.can_edit(acc, post),
+        form=EmptyForm(),
+        tz=tz,
+    )
+
+
+@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@with_access
+def edit(acc: Access, post_id: int):  # noqa: ANN201
+    db = get_session()
+    post = post_service.get_post(session=db, acc=acc, post_id=post_id)
+    post_service.require_edit(acc, post)
+    form = PostForm()
+    _bind_channels(form, acc)
+    if request.method == "GET":
+        tz = get_zone(acc.workspace.timezone)
+        form.body.data, form.category.data, form.link.data = post.body, post.category, post.link
+        form.channels.data = post_service.channel_ids_for(session=db, post_ids=[post.id]).get(
+            post.id, []
+        )
+        if post.scheduled_at:
+            local = to_local(post.scheduled_at, tz)
+            form.date.data, form.time.data = (
+                local.date(),
+                local.time().replace(second=0, microsecond=0),
+            )
+    if form.validate_on_submit():
+        try:
+            post = post_service.update_post(
+                session=db, acc=acc, post_id=post.id, data=_input_from(form, acc), now=utcnow()
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(form, exc, FIELD_ALIASES)
+        else:
+            db.commit()
+            flash("Changes saved.", "success")
+            return redirect(_back_to(post))
+    return _composer(acc, form, post=post, status=422 if form.errors else 200)
+
+
+@bp.post("/<int:post_id>/duplicate")
+@with_access
+def duplicate(acc: Access, post_id: int):  # noqa: ANN201
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("posts.view", post_id=post_id))
+    db = get_session()
+    copy = post_service.duplicate_post(session=db, acc=acc, post_id=post_id, now=utcnow())
+    db.commit()
+    flash("Copied as a new draft. Change what you like.", "success")
+    return redirect(url_for("posts.edit", post_id=copy.id))
+
+
+@bp.post("/<int:post_id>/delete")
+@with_access
+def delete(acc: Access, post_id: int):  # noqa: ANN201
+    db = get_session()
+    post_service.delete_post(session=db, acc=acc, post_id=post_id, now=utcnow())
+    db.commit()
+    flash("Post deleted.", "success")
+    return redirect(url_for("calendar.month"))
+
+
+@bp.post("/<int:post_id>/move")
+@with_access
+def move(acc: Access, post_id: int):  # noqa: ANN201
+    """Reschedule to another day at the same local time (the calendar's drag and drop)."""
+    raw = request.form.get("date") or (request.get_json(silent=True) or {}).get("date", "")
+    wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
+    db = get_session()
+    try:
+        day = date.fromisoformat(raw)
+    except (TypeError, ValueError):
+        err = {
+            "code": "validation_error",
+            "message": "Choose a valid date.",
+            "fields": {"date": "Not a date."},
+        }
+        if wants_json:
+            return jsonify(error=err), 422
+        flash(err["message"], "error")
+        return redirect(url_for("posts.view", post_id=post_id))
+    tz = get_zone(acc.workspace.timezone)
+    try:
+        post = post_service.move_post(
+            session=db, acc=acc, post_id=post_id, day=day, tz=tz, now=utcnow()
+        )
+    except ServiceError as exc:
+        db.rollback()
+        if not wants_json and isinstance(exc, NotFound | Forbidden):
+            raise
+        if wants_json:
+            return jsonify(
+                error={"code": exc.code, "message": exc.message, "fields": exc.fields}
+            ), exc.status
+        flash(exc.message, "error")
+        return redirect(url_for("posts.view", post_id=post_id))
+    db.commit()
+    local = to_local(post.scheduled_at, tz)
+    if wants_json:
+        return jsonify(
+            ok=True, post_id=post.id, date=local.date().isoformat(), time=local.strftime("%H:%M")
+        )
+    flash(f"Moved to {local:%A %-d %B} at {local:%H:%M}.", "success")
+    return redirect(url_for("calendar.month", month=local.strftime("%Y-%m")))

@@ -1,0 +1,240 @@
+"""Settings: the workspace, its members and invitations, API tokens, password, switching."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from planner.db import get_session
+from planner.forms import (
+    EmptyForm,
+    InviteForm,
+    PasswordForm,
+    RoleForm,
+    TokenForm,
+    WorkspaceForm,
+    choices,
+)
+from planner.models import Role
+from planner.services import accounts, audit, tokens, workspaces
+from planner.services.errors import Conflict, ValidationError
+from planner.services.workspaces import Access
+from planner.timeutils import utcnow, zone_names
+from planner.web.context import owner_only, switch_to, with_access
+from planner.web.forms_support import apply_field_errors
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@with_access
+def workspace(acc: Access):  # noqa: ANN201
+    form = WorkspaceForm(obj=acc.workspace if request.method == "GET" else None)
+    form.timezone.choices = choices((z, z) for z in zone_names())
+    if form.validate_on_submit():
+        owner_only(acc)
+        db = get_session()
+        try:
+            workspaces.update_workspace(
+                session=db, acc=acc, name=form.name.data, timezone=form.timezone.data, now=utcnow()
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(form, exc, {})
+        else:
+            db.commit()
+            flash("Workspace saved.", "success")
+            return redirect(url_for("settings.workspace"))
+    return render_template("settings/workspace.html", form=form, acc=acc)
+
+
+@bp.get("/members")
+@with_access
+def members(acc: Access):  # noqa: ANN201
+    db = get_session()
+    now = utcnow()
+    return render_template(
+        "settings/members.html",
+        acc=acc,
+        members=workspaces.members(session=db, workspace_id=acc.workspace.id),
+        invitations=workspaces.pending_invitations(
+            session=db, workspace_id=acc.workspace.id, now=now
+        )
+        if acc.is_owner
+        else [],
+        invite_form=InviteForm(),
+        role_form=RoleForm(),
+        form=EmptyForm(),
+        new_link=request.args.get("link"),
+    )
+
+
+@bp.post("/members/invite")
+@with_access
+def invite(acc: Access):  # noqa: ANN201
+    owner_only(acc)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash("Choose a role for the invitation.", "error")
+        return redirect(url_for("settings.members"))
+    db = get_session()
+    _inv, token = workspaces.create_invitation(
+        session=db,
+        acc=acc,
+        role=Role(form.role.data),
+        email=form.email.data or "",
+        now=utcnow(),
+        ttl_hours=current_app.config["INVITE_TTL_HOURS"],
+    )
+    db.commit()
+    link = url_for("auth.invite", token=token, _external=True)
+    flash("Invitation created. Copy the link below and send it; it works once.", "success")
+    return render_template("settings/invite_link.html", link=link, role=form.role.data)
+
+
+@bp.post("/members/<int:user_id>/role")
+@with_access
+def change_role(acc: Access, user_id: int):  # noqa: ANN201
+    owner_only(acc)
+    form = RoleForm()
+    db = get_session()
+    if form.validate_on_submit():
+        try:
+            workspaces.change_role(
+                session=db, acc=acc, user_id=user_id, role=Role(form.role.data), now=utcnow()
+            )
+        except Conflict as exc:
+            db.rollback()
+            flash(exc.message, "error")
+        else:
+            db.commit()
+            flash("Role changed.", "success")
+    return redirect(url_for("settings.members"))
+
+
+@bp.post("/members/<int:user_id>/remove")
+@with_access
+def remove_member(acc: Access, user_id: int):  # noqa: ANN201
+    owner_only(acc)
+    db = get_session()
+    try:
+        workspaces.remove_member(session=db, acc=acc, user_id=user_id, now=utcnow())
+    except Conflict as exc:
+        db.rollback()
+        flash(exc.message, "error")
+    else:
+        db.commit()
+        flash("Member removed.", "success")
+    return redirect(url_for("settings.members"))
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@with_access
+def revoke_invitation(acc: Access, invitation_id: int):  # noqa: ANN201
+    owner_only(acc)
+    db = get_session()
+    workspaces.revoke_invitation(session=db, acc=acc, invitation_id=invitation_id)
+    db.commit()
+    flash("Invitation withdrawn.", "success")
+    return redirect(url_for("settings.members"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@with_access
+def api_tokens(acc: Access):  # noqa: ANN201
+    db = get_session()
+    form = TokenForm()
+    created = None
+    if form.validate_on_submit():
+        _tok, created = tokens.create_token(
+            session=db, user=current_user, name=form.name.data, now=utcnow()
+        )
+        db.commit()
+        form = TokenForm(formdata=None)
+    return render_template(
+        "settings/tokens.html",
+        form=form,
+        created=created,
+        tokens=tokens.list_tokens(session=db, user=current_user),
+        revoke_form=EmptyForm(),
+    )
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@with_access
+def revoke_token(acc: Access, token_id: int):  # noqa: ANN201
+    db = get_session()
+    tokens.revoke_token(session=db, user=current_user, token_id=token_id, now=utcnow())
+    db.commit()
+    flash("Token revoked; it stops working at once.", "success")
+    return redirect(url_for("settings.api_tokens"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():  # noqa: ANN201
+    form = PasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            accounts.change_password(
+                session=db,
+                user=current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                password_method=current_app.config["PASSWORD_HASH_METHOD"],
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(form, exc, {})
+        else:
+            db.commit()
+            flash("Password changed.", "success")
+            return redirect(url_for("calendar.month"))
+    return render_template("settings/password.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/workspaces/new", methods=["GET", "POST"])
+def new_workspace():  # noqa: ANN201
+    form = WorkspaceForm()
+    form.timezone.choices = choices((z, z) for z in zone_names())
+    if request.method == "GET":
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            ws = workspaces.create_workspace(
+                session=db,
+                owner=current_user,
+                name=form.name.data,
+                timezone=form.timezone.data,
+                now=utcnow(),
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(form, exc, {})
+        else:
+            db.commit()
+            switch_to(ws.id)
+            flash(f"{ws.name} created.", "success")
+            return redirect(url_for("calendar.month"))
+    return render_template("settings/new_workspace.html", form=form)
+
+
+@bp.post("/workspaces/switch")
+def switch():  # noqa: ANN201
+    raw = request.form.get("workspace_id", "")
+    db = get_session()
+    if raw.isdigit():
+        acc = workspaces.access(
+            session=db, user=current_user, workspace_id=int(raw)
+        )  # 404 if not a member
+        switch_to(acc.workspace.id)
+        flash(f"Now planning for {acc.workspace.name}.", "info")
+    return redirect(url_for("calendar.month"))
+
+
+@bp.get("/activity")
+@with_access
+def activity(acc: Access):  # noqa: ANN201
+    events = audit.workspace_history(session=get_session(), workspace_id=acc.workspace.id)
+    return render_template("settings/activity.html", events=events)

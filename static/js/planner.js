@@ -1,0 +1,131 @@
+/* planner: small enhancements. Every page works without this file; it adds comfort. */
+(function () {
+  "use strict";
+  const csrfToken = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  // Forms that confirm before a destructive action.
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (ev) => {
+      if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+    });
+  });
+
+  // The workspace switcher submits on change; its button stays for keyboards without JS.
+  document.querySelectorAll("select[data-autosubmit]").forEach((sel) => {
+    sel.addEventListener("change", () => sel.form.submit());
+  });
+
+  // Channel form: show only the fields of the chosen platform.
+  const platformSelect = document.querySelector("#channel-form select[name=platform]");
+  if (platformSelect) {
+    const sync = () => {
+      document.querySelectorAll("[data-platform-fields]").forEach((box) => {
+        box.hidden = box.dataset.platformFields !== platformSelect.value;
+      });
+    };
+    platformSelect.addEventListener("change", sync);
+    sync();
+  }
+
+  // ---- Character counters in the composer ----------------------------------------------
+  const segmenter = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+  const graphemes = (text) => (segmenter ? Array.from(segmenter.segment(text)).length : Array.from(text).length);
+  const URL_RE = /https?:\/\/[^\s<>"]+/g;
+  const MENTION_RE = /(@[A-Za-z0-9_]+)@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+  function composed(body, link) {
+    body = body.trim();
+    if (link && !body.includes(link)) return body ? body + "\n\n" + link : link;
+    return body;
+  }
+
+  function countFor(platform, text) {
+    if (platform === "mastodon") {
+      const reserved = "x".repeat(23);
+      return graphemes(text.replace(MENTION_RE, "$1").replace(URL_RE, reserved));
+    }
+    if (platform === "webhook-discord") return text.length;
+    return graphemes(text);
+  }
+
+  window.plannerCount = countFor; // used by tests to compare with the server's counter
+
+  const form = document.getElementById("post-form");
+  if (form) {
+    const body = form.querySelector("textarea[name=body]");
+    const link = form.querySelector("input[name=link]");
+    const update = () => {
+      const text = composed(body.value, link ? link.value.trim() : "");
+      const checked = new Set(Array.from(form.querySelectorAll("input[name=channels]:checked")).map((i) => i.value));
+      document.querySelectorAll("[data-counter-for]").forEach((li) => {
+        li.hidden = !checked.has(li.dataset.counterFor);
+        const limit = parseInt(li.dataset.limit, 10);
+        const used = countFor(li.dataset.platform, text);
+        const out = li.querySelector(".counter-value");
+        if (Number.isFinite(limit)) {
+          const left = limit - used;
+          out.textContent = left >= 0 ? `${left} left of ${limit}` : `${-left} over the ${limit} limit`;
+          li.classList.toggle("over", left < 0);
+        } else {
+          out.textContent = `${used} characters`;
+        }
+      });
+      const total = document.querySelector("[data-counter-total] .counter-value");
+      if (total) total.textContent = checked.size ? "" : `${graphemes(text)} characters`;
+    };
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  }
+
+  // ---- Drag and drop on the calendar ----------------------------------------------------
+  const board = document.querySelector("[data-move-url]");
+  if (board) {
+    const moveUrl = (id) => board.dataset.moveUrl.replace("/0/", `/${id}/`);
+    const status = document.getElementById("move-status");
+    let dragged = null;
+    board.addEventListener("dragstart", (ev) => {
+      const item = ev.target.closest && ev.target.closest(".cal-post");
+      if (!item) return;
+      dragged = item;
+      item.classList.add("dragging");
+      ev.dataTransfer.effectAllowed = "move";
+      ev.dataTransfer.setData("text/plain", item.dataset.postId);
+    });
+    board.addEventListener("dragend", () => {
+      if (dragged) dragged.classList.remove("dragging");
+      board.querySelectorAll(".drop-target").forEach((d) => d.classList.remove("drop-target"));
+    });
+    board.addEventListener("dragover", (ev) => {
+      const day = ev.target.closest && ev.target.closest(".day[data-date]");
+      if (!day || !dragged) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = "move";
+      board.querySelectorAll(".drop-target").forEach((d) => d !== day && d.classList.remove("drop-target"));
+      day.classList.add("drop-target");
+      document.dispatchEvent(new CustomEvent("planner:dragover", { detail: { postId: dragged.dataset.postId, date: day.dataset.date } }));
+    });
+    board.addEventListener("drop", async (ev) => {
+      const day = ev.target.closest && ev.target.closest(".day[data-date]");
+      if (!day || !dragged) return;
+      ev.preventDefault();
+      const id = dragged.dataset.postId;
+      if (dragged.dataset.date === day.dataset.date) return;
+      status.textContent = "Moving…";
+      const resp = await fetch(moveUrl(id), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ date: day.dataset.date }),
+        credentials: "same-origin",
+      });
+      const data = await resp.json().catch(() => ({}));
+      if (resp.ok) {
+        status.textContent = `Moved to ${data.date} at ${data.time}.`;
+        window.location.reload();
+      } else {
+        status.textContent = (data.error && data.error.message) || "Could not move the post.";
+        window.alert(status.textContent);
+      }
+    });
+  }
+})();

@@ -1,0 +1,204 @@
+"""Shared fixtures: a fresh database per test (SQLite or PostgreSQL), the app, clients and users.
+
+Set PLANNER_TEST_DATABASE_URL=postgresql://... to run the whole suite against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+from planner import create_app
+from planner.db import get_engine, upgrade_database
+from planner.models import Role, User, Workspace
+from planner.services import accounts, tokens, workspaces
+
+FAST_HASH = "pbkdf2:sha256:1000"  # tests only: production uses 600,000 iterations
+TEST_PASSWORD = "correct-horse-battery"
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def _pg_url() -> str | None:
+    return os.environ.get("PLANNER_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate one database per test session; each test then starts from a copy or a truncation."""
+    url = _pg_url()
+    if url:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": url,
+                "INSTANCE_PATH": str(tmp_path_factory.mktemp("pg-instance")),
+            }
+        )
+        upgrade_database(app)
+        get_engine(app).dispose()
+        return url
+    folder = tmp_path_factory.mktemp("template")
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(folder)})
+    upgrade_database(app)
+    get_engine(app).dispose()
+    return str(folder / "planner.sqlite3")
+
+
+def _fresh_database(template: str, instance: Path) -> str:
+    if _pg_url():
+        engine = create_engine(template.replace("postgresql://", "postgresql+psycopg://", 1))
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return template
+    target = instance / "planner.sqlite3"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture()
+def app_config(tmp_path: Path, db_template: str) -> dict[str, Any]:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": _fresh_database(db_template, instance),
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "ALLOW_PRIVATE_HOSTS": True,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "planner.test",
+    }
+
+
+@pytest.fixture()
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config)
+    yield app
+    get_engine(app).dispose()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def session(app: Flask) -> Iterator[Session]:
+    with Session(get_engine(app), expire_on_commit=False) as s:
+        yield s
+
+
+@dataclass
+class Member:
+    user: User
+    workspace: Workspace
+    role: Role
+    password: str = TEST_PASSWORD
+
+
+class Auth:
+    """Creates users and workspaces through the services and logs test clients in."""
+
+    def __init__(self, app: Flask, session: Session) -> None:
+        self.app, self.session = app, session
+        self._n = 0
+
+    def user(
+        self,
+        email: str | None = None,
+        *,
+        workspace: Workspace | None = None,
+        role: Role = Role.OWNER,
+        workspace_name: str = "Shop",
+        timezone: str = "Europe/London",
+    ) -> Member:
+        """Create a user; without *workspace* they own a new one."""
+        self._n += 1
+        email = email or f"user{self._n}@example.com"
+        user = accounts.create_user(
+            session=self.session,
+            email=email,
+            password=TEST_PASSWORD,
+            now=NOW,
+            password_method=FAST_HASH,
+        )
+        if workspace is None:
+            workspace = workspaces.create_workspace(
+                session=self.session, owner=user, name=workspace_name, timezone=timezone, now=NOW
+            )
+            role = Role.OWNER
+        else:
+            workspaces.add_member(
+                session=self.session, workspace=workspace, user=user, role=role, now=NOW
+            )
+        self.session.commit()
+        return Member(user=user, workspace=workspace, role=role)
+
+    def login(self, client: FlaskClient, member: Member) -> FlaskClient:
+        resp = client.post("/login", data={"email": member.user.email, "password": member.password})
+        assert resp.status_code == 302, resp.data[:500]
+        with client.session_transaction() as sess:
+            sess["workspace_id"] = member.workspace.id
+        return client
+
+    def token(self, member: Member) -> str:
+        _t, plaintext = tokens.create_token(
+            session=self.session, user=member.user, name="test", now=NOW
+        )
+        self.session.commit()
+        return plaintext
+
+
+@pytest.fixture()
+def auth(app: Flask, session: Session) -> Auth:
+    return Auth(app, session)
+
+
+class ApiClient:
+    """JSON calls with a bearer token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client, self.token = client, token
+
+    def call(self, method: str, path: str, json: Any = None, **kw: Any):  # noqa: ANN201
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return self.client.open(path, method=method, json=json, headers=headers, **kw)
+
+    def get(self, path: str, **kw: Any):  # noqa: ANN201
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None):  # noqa: ANN201
+        return self.call("POST", path, json)
+
+    def patch(self, path: str, json: Any = None):  # noqa: ANN201
+        return self.call("PATCH", path, json)
+
+    def delete(self, path: str):  # noqa: ANN201
+        return self.call("DELETE", path)
+
+
+@pytest.fixture()
+def api(client: FlaskClient, auth: Auth):  # noqa: ANN201
+    """A factory: ``api(member)`` returns an ApiClient acting as that member."""
+    return lambda member: ApiClient(client, auth.token(member))

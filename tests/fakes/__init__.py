@@ -1,0 +1,18 @@
+"""Loopback fakes of the platforms planner publishes to, for tests and benchmarks."""
+
+from __future__ import annotations
+
+from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.server import FakeServer, RecordedRequest, Reply, closed_port_url
+from tests.fakes.webhook import FakeWebhook
+
+__all__ = [
+    "FakeBluesky",
+    "FakeMastodon",
+    "FakeServer",
+    "FakeWebhook",
+    "RecordedRequest",
+    "Reply",
+    "closed_port_url",
+]

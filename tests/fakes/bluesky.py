@@ -1,0 +1,240 @@
+"""A fake Bluesky PDS: sessions, posts at chosen record keys, and the real PDS's quirks."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import regex
+
+from tests.fakes.server import FakeServer, RecordedRequest, Reply
+
+POST = "app.bsky.feed.post"
+MAX_GRAPHEMES = 300
+MAX_BYTES = 3000
+SESSION_WINDOW_SECONDS = 300
+RKEY = regex.compile(r"^[A-Za-z0-9._:~-]{1,512}$")
+EXPIRED = Reply(400, {"error": "ExpiredToken", "message": "Token has expired"})
+INVALID = Reply(401, {"error": "InvalidToken", "message": "Token could not be verified"})
+
+
+class FakeBluesky(FakeServer):
+    """One account on one PDS; ``expire_access_tokens()`` makes the next call see ExpiredToken."""
+
+    def __init__(
+        self,
+        *,
+        handle: str = "shop.bsky.social",
+        password: str = "abcd-efgh-ijkl-mnop",
+        did: str = "did:plc:fakeshop7x2kq4m5n6p7r8s9",
+        session_limit: int = 30,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.handle = handle
+        self.password = password
+        self.did = did
+        self.session_limit = session_limit
+        self.clock = clock
+        self.posts: list[dict[str, Any]] = []
+        self.records: dict[str, dict[str, Any]] = {}
+        self.session_counts: dict[str, int] = defaultdict(int)
+        self.refresh_count = 0
+        self._session_times: dict[str, list[float]] = defaultdict(list)
+        self._access: dict[str, bool] = {}  # token -> expired
+        self._refresh: dict[str, bool] = {}
+        self._tid = itertools.count(1)
+
+    @property
+    def sessions_created(self) -> int:
+        """Return how many times createSession succeeded, for every identifier together."""
+        with self.lock:
+            return sum(self.session_counts.values())
+
+    def expire_access_tokens(self) -> None:
+        """Make every access token issued so far answer 400 ExpiredToken."""
+        with self.lock:
+            for token in self._access:
+                self._access[token] = True
+
+    def expire_refresh_tokens(self) -> None:
+        """Make every refresh token issued so far answer 400 ExpiredToken."""
+        with self.lock:
+            for token in self._refresh:
+                self._refresh[token] = True
+
+    def respond(self, request: RecordedRequest) -> Reply:
+        """Route the XRPC methods planner uses."""
+        nsid = request.path.removeprefix("/xrpc/")
+        routes = {
+            ("POST", "com.atproto.server.createSession"): self._create_session,
+            ("POST", "com.atproto.server.refreshSession"): self._refresh_session,
+            ("GET", "com.atproto.server.getSession"): self._get_session,
+            ("POST", "com.atproto.repo.createRecord"): self._create_record,
+            ("GET", "com.atproto.repo.getRecord"): self._get_record,
+        }
+        method = routes.get((request.method, nsid))
+        if method is None:
+            return Reply(
+                501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
+            )
+        return method(request)
+
+    def _issue(self) -> dict[str, Any]:
+        access = "access-" + secrets.token_urlsafe(16)
+        refresh = "refresh-" + secrets.token_urlsafe(16)
+        self._access[access] = False
+        self._refresh[refresh] = False
+        return {
+            "accessJwt": access,
+            "refreshJwt": refresh,
+            "did": self.did,
+            "handle": self.handle,
+            "active": True,
+        }
+
+    def _create_session(self, request: RecordedRequest) -> Reply:
+        body = request.json if isinstance(request.json, dict) else {}
+        identifier = str(body.get("identifier") or "").lower()
+        with self.lock:
+            now = self.clock()
+            times = [t for t in self._session_times[identifier] if now - t < SESSION_WINDOW_SECONDS]
+            self._session_times[identifier] = times
+            if len(times) >= self.session_limit:
+                return Reply(
+                    429,
+                    {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                    {
+                        "RateLimit-Limit": str(self.session_limit),
+                        "RateLimit-Remaining": "0",
+                        "RateLimit-Reset": str(int(time.time() + SESSION_WINDOW_SECONDS)),
+                        "RateLimit-Policy": f"{self.session_limit};w={SESSION_WINDOW_SECONDS}",
+                    },
+                )
+            times.append(now)
+            if identifier not in (self.handle, self.did) or body.get("password") != self.password:
+                return Reply(
+                    401,
+                    {
+                        "error": "AuthenticationRequired",
+                        "message": "Invalid identifier or password",
+                    },
+                )
+            self.session_counts[identifier] += 1
+            return Reply(200, self._issue())
+
+    def _refresh_session(self, request: RecordedRequest) -> Reply:
+        with self.lock:
+            token = request.bearer
+            if token not in self._refresh:
+                return INVALID
+            if self._refresh[token]:
+                return EXPIRED
+            del self._refresh[token]  # refresh tokens rotate: each works once
+            self.refresh_count += 1
+            return Reply(200, self._issue())
+
+    def _check_access(self, request: RecordedRequest) -> Reply | None:
+        token = request.bearer
+        if token is None:
+            return Reply(401, {"error": "AuthMissing", "message": "Authentication Required"})
+        with self.lock:
+            if token not in self._access:
+                return INVALID
+            if self._access[token]:
+                return EXPIRED
+        return None
+
+    def _get_session(self, request: RecordedRequest) -> Reply:
+        return self._check_access(request) or Reply(
+            200, {"handle": self.handle, "did": self.did, "active": True}
+        )
+
+    def _create_record(self, request: RecordedRequest) -> Reply:
+        refused = self._check_access(request)
+        if refused is not None:
+            return refused
+        body = request.json
+        if not isinstance(body, dict):
+            return _invalid("Input must be a JSON object")
+        if body.get("repo") not in (self.did, self.handle):
+            return _invalid("Input/repo must be the authenticated account")
+        if body.get("collection") != POST:
+            return _invalid("This fake only stores app.bsky.feed.post records")
+        record = body.get("record")
+        problem = _post_problem(record)
+        if problem:
+            return _invalid(problem)
+        with self.lock:
+            rkey = body.get("rkey") or self._next_tid()
+            if not isinstance(rkey, str) or not RKEY.match(rkey):
+                return _invalid("Input/rkey must be a valid record key")
+            if rkey in self.records:
+                # What the reference PDS does for a second create at the same key.
+                return Reply(
+                    500, {"error": "InternalServerError", "message": "Internal Server Error"}
+                )
+            uri = f"at://{self.did}/{POST}/{rkey}"
+            cid = "bafyrei" + hashlib.sha256(uri.encode()).hexdigest()[:52]
+            entry = {"uri": uri, "cid": cid, "rkey": rkey, "record": record}
+            self.records[rkey] = entry
+            self.posts.append(entry)
+        return Reply(200, {"uri": uri, "cid": cid, "validationStatus": "valid"})
+
+    def _get_record(self, request: RecordedRequest) -> Reply:
+        repo = request.query.get("repo")
+        rkey = request.query.get("rkey", "")
+        uri = f"at://{repo}/{request.query.get('collection')}/{rkey}"
+        with self.lock:
+            entry = self.records.get(rkey)
+        if repo not in (self.did, self.handle) or entry is None:
+            return Reply(
+                400, {"error": "RecordNotFound", "message": f"Could not locate record: {uri}"}
+            )
+        return Reply(200, {"uri": entry["uri"], "cid": entry["cid"], "value": entry["record"]})
+
+    def _next_tid(self) -> str:
+        return f"3fake{next(self._tid):08d}"
+
+
+def _invalid(message: str) -> Reply:
+    return Reply(400, {"error": "InvalidRequest", "message": message})
+
+
+def _post_problem(record: Any) -> str | None:
+    """Validate a post record the way the PDS's lexicon check does, for the fields we use."""
+    if not isinstance(record, dict) or record.get("$type") != POST:
+        return "Invalid app.bsky.feed.post record: Record/$type must be app.bsky.feed.post"
+    text = record.get("text")
+    if not isinstance(text, str):
+        return 'Invalid app.bsky.feed.post record: Record must have the property "text"'
+    if len(regex.findall(r"\X", text)) > MAX_GRAPHEMES:
+        return "grapheme too big"
+    encoded = text.encode("utf-8")
+    if len(encoded) > MAX_BYTES:
+        return "Invalid app.bsky.feed.post record: Record/text must not be longer than 3000"
+    created_at = record.get("createdAt")
+    try:
+        datetime.fromisoformat(str(created_at).replace("Z", "+00:00"))
+    except ValueError:
+        return (
+            "Invalid app.bsky.feed.post record: Record/createdAt must be an valid atproto datetime"
+        )
+    for facet in record.get("facets") or []:
+        index = facet.get("index") if isinstance(facet, dict) else None
+        start = index.get("byteStart") if isinstance(index, dict) else None
+        end = index.get("byteEnd") if isinstance(index, dict) else None
+        if not (
+            isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(encoded)
+        ):
+            return "Invalid app.bsky.feed.post record: facet index out of range"
+        features = facet.get("features")
+        if not isinstance(features, list) or not features:
+            return "Invalid app.bsky.feed.post record: facet without features"
+    return None

@@ -1,0 +1,140 @@
+"""A fake Mastodon server: the handful of endpoints planner calls, with real error bodies."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+import regex
+
+from tests.fakes.server import FakeServer, RecordedRequest, Reply
+
+IDEMPOTENCY_SECONDS = 3600
+_URL = regex.compile(r"https?://\S+")
+_REMOTE_MENTION = regex.compile(r"(^|[^/\w])@(([a-z0-9_]+)@[a-z0-9.\-]+[a-z0-9]+)", regex.I)
+
+
+def mastodon_length(text: str, url_length: int) -> int:
+    """Count as Mastodon does, independently of planner's code so that tests compare two."""
+    countable = _URL.sub("x" * url_length, text)
+    countable = _REMOTE_MENTION.sub(r"\1@\3", countable)
+    return len(regex.findall(r"\X", countable))
+
+
+class FakeMastodon(FakeServer):
+    """Statuses, token checks, instance limits and one-hour Idempotency-Key de-duplication."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",
+        acct: str = "shop",
+        max_characters: int = 500,
+        characters_reserved_per_url: int = 23,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.acct = acct
+        self.max_characters = max_characters
+        self.characters_reserved_per_url = characters_reserved_per_url
+        self.clock = clock
+        self.posts: list[dict[str, Any]] = []
+        self._ids = itertools.count(100001)
+        self._idempotency: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+
+    def respond(self, request: RecordedRequest) -> Reply:
+        """Route to the endpoint planner uses."""
+        route = (request.method, request.path)
+        if route == ("GET", "/api/v2/instance"):
+            return Reply(200, self._instance())
+        if route == ("GET", "/api/v1/accounts/verify_credentials"):
+            return self._authorized(request) or Reply(200, self._account())
+        if route == ("POST", "/api/v1/statuses"):
+            return self._authorized(request) or self._create_status(request)
+        if request.method == "GET" and request.path.startswith("/api/v1/statuses/"):
+            return self._show_status(request.path.rsplit("/", 1)[-1])
+        return Reply(404, {"error": "Record not found"})
+
+    def _authorized(self, request: RecordedRequest) -> Reply | None:
+        if request.bearer != self.token:
+            return Reply(401, {"error": "The access token is invalid"})
+        return None
+
+    def _instance(self) -> dict[str, Any]:
+        return {
+            "domain": "127.0.0.1",
+            "title": "Fake Mastodon",
+            "version": "4.3.0",
+            "configuration": {
+                "urls": {"streaming": "ws://127.0.0.1"},
+                "statuses": {
+                    "max_characters": self.max_characters,
+                    "max_media_attachments": 4,
+                    "characters_reserved_per_url": self.characters_reserved_per_url,
+                },
+            },
+        }
+
+    def _account(self) -> dict[str, Any]:
+        return {
+            "id": "1",
+            "username": self.acct,
+            "acct": self.acct,
+            "display_name": self.acct.title(),
+            "url": f"{self.url}/@{self.acct}",
+        }
+
+    def _create_status(self, request: RecordedRequest) -> Reply:
+        fields = request.json
+        if not isinstance(fields, dict):
+            fields = dict(parse_qsl(request.body.decode("utf-8", errors="replace")))
+        text = fields.get("status") or ""
+        key = request.headers.get("idempotency-key")
+        with self.lock:
+            now = self.clock()
+            if key:
+                remembered = self._idempotency.get((self.token, key))
+                if remembered is not None and now - remembered[0] < IDEMPOTENCY_SECONDS:
+                    return Reply(200, remembered[1])
+            if not text.strip():
+                return Reply(422, {"error": "Validation failed: Text can't be blank"})
+            if mastodon_length(text, self.characters_reserved_per_url) > self.max_characters:
+                return Reply(
+                    422,
+                    {
+                        "error": "Validation failed: Text character limit of "
+                        f"{self.max_characters} exceeded"
+                    },
+                )
+            status_id = str(next(self._ids))
+            status = {
+                "id": status_id,
+                "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "url": f"{self.url}/@{self.acct}/{status_id}",
+                "uri": f"{self.url}/users/{self.acct}/statuses/{status_id}",
+                "visibility": fields.get("visibility") or "public",
+                "content": "<p>" + html.escape(text).replace("\n", "<br />") + "</p>",
+                "text": text,
+                "idempotency_key": key,
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "account": self._account(),
+            }
+            self.posts.append(status)
+            if key:
+                self._idempotency[(self.token, key)] = (now, status)
+        return Reply(200, status)
+
+    def _show_status(self, status_id: str) -> Reply:
+        with self.lock:
+            for status in self.posts:
+                if status["id"] == status_id:
+                    return Reply(200, status)
+        return Reply(404, {"error": "Record not found"})

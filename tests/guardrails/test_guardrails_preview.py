@@ -1,0 +1,212 @@
+"""What-if previews, warning identity and order, and the small warning filters."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from planner.guardrails import (
+    DEFAULT_POLICY,
+    GuardrailWarning,
+    Policy,
+    PostSnapshot,
+    affected_span,
+    blocking,
+    evaluate,
+    load_span,
+    preview,
+    warnings_for_post,
+)
+from planner.timeutils import local_to_utc
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NO_GAPS = DEFAULT_POLICY.with_changes(quiet_gap_days=None)
+
+
+def at(text: str) -> datetime:
+    """Return the UTC instant of the Berlin wall-clock time *text*."""
+    return local_to_utc(datetime.fromisoformat(text), BERLIN)
+
+
+def post(post_id: int, category: str, when: str, channels: tuple[int, ...] = (1,)) -> PostSnapshot:
+    return PostSnapshot(post_id, category, at(when), "approved", channels)
+
+
+def moved(original: PostSnapshot, when: str) -> PostSnapshot:
+    return PostSnapshot(
+        original.id, original.category, at(when), original.status, original.channel_ids
+    )
+
+
+def diff(
+    before: list[PostSnapshot],
+    after: list[PostSnapshot],
+    policy: Policy = NO_GAPS,
+    start: str = "2026-03-01",
+    end: str = "2026-04-01",
+) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
+    return preview(before, after, policy, BERLIN, now=at(start), start=at(start), end=at(end))
+
+
+def test_adding_a_third_promotional_post_in_a_row_adds_a_streak() -> None:
+    before = [
+        post(1, "promotional", "2026-03-03 09:00"),
+        post(2, "promotional", "2026-03-04 09:00"),
+        post(3, "educational", "2026-03-06 09:00"),
+    ]
+    after = [*before, post(4, "promotional", "2026-03-05 09:00")]
+    added, removed = diff(before, after)
+    streaks = [w for w in added if w.rule == "streak"]
+    assert [w.post_ids for w in streaks] == [(1, 2, 4)]
+    # The week and month shares went from 2/3 to 3/4: each old warning is removed and the new
+    # one added, so the editor can show that the change makes the mix worse.
+    assert sorted((w.rule, w.actual) for w in added) == [
+        ("max_share", Fraction(3, 4)),
+        ("max_share", Fraction(3, 4)),
+        ("streak", 3),
+    ]
+    assert [(w.rule, w.actual) for w in removed] == [
+        ("max_share", Fraction(2, 3)),
+        ("max_share", Fraction(2, 3)),
+    ]
+    assert {w.key for w in removed} == {w.key for w in added if w.rule == "max_share"}
+
+
+def test_a_share_that_changes_is_removed_and_added() -> None:
+    promo = post(2, "promotional", "2026-03-10 09:00")
+    week_9 = [post(1, "promotional", "2026-03-09 09:00"), promo] + [
+        post(i, "educational", f"2026-03-1{i} 09:00") for i in (1, 2, 3)
+    ]
+    week_16 = [post(10 + i, "educational", f"2026-03-1{i} 12:00") for i in (6, 7, 8, 9)]
+    before = week_9 + week_16
+    after = [moved(p, "2026-03-17 09:00") if p is promo else p for p in before]
+    added, removed = diff(before, after)
+    # Week of 9 Mar goes from 2 of 5 to 1 of 4; week of 16 Mar gets 1 of 5, within the limit.
+    assert [(w.window_start.day, w.actual) for w in removed] == [(9, Fraction(2, 5))]
+    assert [(w.window_start.day, w.actual) for w in added] == [(9, Fraction(1, 4))]
+    assert removed[0].key == added[0].key
+
+
+def test_moving_a_post_out_of_a_window_removes_its_warning() -> None:
+    promo = post(1, "promotional", "2026-03-10 09:00")
+    others = [post(i, "educational", f"2026-03-1{i} 09:00") for i in (1, 2, 3)]
+    later = [post(10 + i, "educational", f"2026-03-1{i} 12:00") for i in (6, 7, 8, 9)]
+    before = [promo, *others, *later]
+    after = [moved(promo, "2026-03-17 09:00"), *others, *later]
+    added, removed = diff(before, after)
+    assert added == []
+    assert [w.window_start.day for w in removed] == [9]
+
+
+def test_preview_over_the_affected_span_matches_a_full_preview() -> None:
+    rng = random.Random(7)
+    categories = ["promotional", "educational", "conversational", "curated"]
+    posts = [
+        PostSnapshot(
+            i,
+            rng.choice(categories),
+            at("2026-01-01 08:00") + timedelta(hours=rng.randrange(0, 24 * 365)),
+            "approved",
+            (rng.choice([1, 2]),),
+        )
+        for i in range(600)
+    ]
+    target = posts[123]
+    new_time = at("2026-07-01 10:00")
+    after = [
+        PostSnapshot(p.id, p.category, new_time, p.status, p.channel_ids) if p is target else p
+        for p in posts
+    ]
+    span = affected_span(BERLIN, target.scheduled_at, new_time)
+    lo, hi = load_span(BERLIN, *span)
+
+    def loaded(items: list[PostSnapshot]) -> list[PostSnapshot]:
+        return [p for p in items if lo <= p.scheduled_at < hi]
+
+    full = preview(
+        posts, after, NO_GAPS, BERLIN, now=lo, start=at("2026-01-01"), end=at("2027-01-01")
+    )
+    narrow = preview(
+        loaded(posts), loaded(after), NO_GAPS, BERLIN, now=lo, start=span[0], end=span[1]
+    )
+    assert [w.to_dict() for w in narrow[0]] == [w.to_dict() for w in full[0]]
+    assert [w.to_dict() for w in narrow[1]] == [w.to_dict() for w in full[1]]
+    assert full != ([], [])
+
+
+def test_identical_calendars_preview_nothing() -> None:
+    posts = [post(i, "promotional", f"2026-03-0{i} 09:00") for i in range(2, 8)]
+    assert diff(posts, list(posts), DEFAULT_POLICY) == ([], [])
+
+
+def test_warning_keys() -> None:
+    posts = [post(i, "promotional", f"2026-03-0{i} 09:00") for i in (2, 3, 4)]
+    warnings = evaluate(
+        posts,
+        DEFAULT_POLICY,
+        BERLIN,
+        now=at("2026-03-01"),
+        start=at("2026-03-01"),
+        end=at("2026-03-16"),
+    )
+    keys = [w.key for w in warnings]
+    assert keys == [
+        (
+            "max_share",
+            1,
+            "promotional",
+            datetime.fromisoformat("2026-03-01T00:00:00+01:00"),
+            datetime.fromisoformat("2026-04-01T00:00:00+02:00"),
+        ),
+        (
+            "max_share",
+            1,
+            "promotional",
+            datetime.fromisoformat("2026-03-02T00:00:00+01:00"),
+            datetime.fromisoformat("2026-03-09T00:00:00+01:00"),
+        ),
+        ("streak", 1, "promotional", (2, 3, 4)),
+        (
+            "quiet_gap",
+            1,
+            datetime.fromisoformat("2026-03-04T09:00:00+01:00"),
+            datetime.fromisoformat("2026-03-16T00:00:00+01:00"),
+        ),
+    ]
+
+
+def test_order_is_deterministic_and_by_window_start() -> None:
+    posts = [
+        post(i, "promotional", f"2026-03-{d:02d} 09:00", channels)
+        for i, (d, channels) in enumerate(
+            [(2, (1,)), (3, (2,)), (4, ()), (5, (1, 2)), (9, (1,)), (10, ()), (20, (2,))]
+        )
+    ]
+    kwargs = {"now": at("2026-03-01"), "start": at("2026-03-01"), "end": at("2026-04-01")}
+    first = evaluate(posts, DEFAULT_POLICY, BERLIN, channels=(3,), **kwargs)
+    shuffled = posts[::-1]
+    second = evaluate(shuffled, DEFAULT_POLICY, BERLIN, channels=(3,), **kwargs)
+    assert first == second
+    starts = [w.window_start for w in first]
+    assert starts == sorted(starts)
+    month = [(w.rule, w.channel_id) for w in first if w.window_start == at("2026-03-01")]
+    assert month == [
+        ("max_share", 1),
+        ("max_share", 2),
+        ("max_share", None),
+        ("quiet_gap", 3),
+    ]
+
+
+def test_warnings_for_post_and_blocking() -> None:
+    policy = DEFAULT_POLICY.with_changes(severity={"streak": "block"}, quiet_gap_days=None)
+    posts = [post(i, "promotional", f"2026-03-0{i} 09:00") for i in (2, 3, 4)]
+    posts.append(post(9, "educational", "2026-03-05 09:00"))
+    warnings = evaluate(
+        posts, policy, BERLIN, now=at("2026-03-01"), start=at("2026-03-01"), end=at("2026-03-09")
+    )
+    assert [w.rule for w in warnings_for_post(warnings, 3)] == ["max_share", "max_share", "streak"]
+    assert warnings_for_post(warnings, 9) == []
+    assert [w.rule for w in blocking(warnings)] == ["streak"]

@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlmodel import select
+
+from planner.models import Membership, Role, User, Workspace
+from tests.conftest import TEST_PASSWORD
+
+
+def _rules(app: Flask):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in {
+            "static",
+            "auth.login",
+            "auth.register",
+            "auth.invite",
+            "health.healthz",
+        }:
+            continue
+        if rule.endpoint.startswith("api."):
+            continue
+        yield rule
+
+
+def _fill(rule) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", "1", rule.rule)
+
+
+def test_every_page_redirects_an_anonymous_visitor_to_login(app, client) -> None:
+    checked = 0
+    for rule in _rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(_fill(rule), method=method)
+            assert resp.status_code == 302, (rule.rule, method, resp.status_code)
+            assert resp.headers["Location"].split("?")[0].endswith("/login"), rule.rule
+            checked += 1
+    assert checked > 25
+
+
+def test_every_api_route_refuses_without_a_token(app, client) -> None:
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(_fill(rule), method=method, json={})
+            assert resp.status_code == 401, (rule.rule, method)
+            assert resp.get_json()["error"]["code"] == "unauthorized"
+            checked += 1
+    assert checked >= 9
+
+
+def test_public_pages_answer_without_login(client) -> None:
+    assert client.get("/login").status_code == 200
+    assert client.get("/register").status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json() == {"status": "ok"}
+
+
+def test_register_creates_owner_and_workspace_and_logs_in(client, session) -> None:
+    resp = client.post(
+        "/register",
+        data={
+            "name": "Ana",
+            "email": "Ana@Example.com",
+            "password": "long-enough-pw",
+            "workspace": "Ana's Plants",
+            "timezone": "America/New_York",
+        },
+    )
+    assert resp.status_code == 302
+    user = session.exec(select(User).where(User.email == "ana@example.com")).one()
+    ws = session.exec(select(Workspace).where(Workspace.name == "Ana's Plants")).one()
+    member = session.exec(
+        select(Membership).where(Membership.user_id == user.id, Membership.workspace_id == ws.id)
+    ).one()
+    assert member.role == Role.OWNER and ws.timezone == "America/New_York"
+    assert (
+        user.password_hash.startswith("pbkdf2:sha256:")
+        and "long-enough-pw" not in user.password_hash
+    )
+    assert client.get("/").status_code == 200
+
+
+def test_failed_registration_keeps_what_was_typed(client) -> None:
+    resp = client.post(
+        "/register",
+        data={
+            "name": "Ana",
+            "email": "ana@example.com",
+            "password": "short",
+            "workspace": "Ana's Plants",
+            "timezone": "Europe/Paris",
+        },
+    )
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert 'value="ana@example.com"' in html
+    assert "Ana&#39;s Plants" in html
+    assert "Use at least 8 characters." in html
+    assert '<option selected value="Europe/Paris">' in html
+
+
+def test_duplicate_email_is_refused_next_to_the_field(client, auth) -> None:
+    member = auth.user("taken@example.com")
+    resp = client.post(
+        "/register",
+        data={
+            "email": member.user.email,
+            "password": "long-enough-pw",
+            "workspace": "X",
+            "timezone": "UTC",
+        },
+    )
+    assert resp.status_code == 422
+    assert "already exists" in resp.get_data(as_text=True)
+
+
+def test_login_renews_session_and_logout_ends_it(client, auth) -> None:
+    member = auth.user()
+    with client.session_transaction() as sess:
+        sess["planted"] = "by-attacker"
+    resp = client.post("/login", data={"email": member.user.email, "password": TEST_PASSWORD})
+    assert resp.status_code == 302
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess.get("_user_id") == str(member.user.id)
+    assert client.get("/").status_code == 200
+    assert client.get("/logout").status_code == 405  # no state change on GET
+    client.post("/logout")
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_is_refused_and_repeated_failures_are_throttled(client, auth) -> None:
+    member = auth.user()
+    for _ in range(5):
+        resp = client.post(
+            "/login", data={"email": member.user.email, "password": "wrong-password"}
+        )
+        assert resp.status_code == 401
+        assert "Email or password is not right." in resp.get_data(as_text=True)
+    resp = client.post("/login", data={"email": member.user.email, "password": TEST_PASSWORD})
+    assert resp.status_code == 429
+    assert "Too many failed attempts" in resp.get_data(as_text=True)
+
+
+def test_login_next_parameter_cannot_redirect_offsite(client, auth) -> None:
+    member = auth.user()
+    resp = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": member.user.email, "password": TEST_PASSWORD},
+    )
+    assert resp.headers["Location"] == "/"
+    client.post("/logout")
+    resp = client.post(
+        "/login?next=/list", data={"email": member.user.email, "password": TEST_PASSWORD}
+    )
+    assert resp.headers["Location"] == "/list"
+
+
+def test_change_password(client, auth) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    bad = client.post(
+        "/settings/password",
+        data={
+            "current_password": "nope",
+            "new_password": "new-password-1",
+            "confirm": "new-password-1",
+        },
+    )
+    assert bad.status_code == 422 and "not your current password" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/settings/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "new-password-1",
+            "confirm": "new-password-1",
+        },
+    )
+    assert ok.status_code == 302
+    client.post("/logout")
+    assert (
+        client.post(
+            "/login", data={"email": member.user.email, "password": "new-password-1"}
+        ).status_code
+        == 302
+    )
+
+
+@pytest.fixture()
+def csrf_client(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app.test_client()
+
+
+def test_form_posts_without_csrf_token_are_refused(csrf_client, auth) -> None:
+    member = auth.user()
+    # Even the login form needs its token.
+    resp = csrf_client.post("/login", data={"email": member.user.email, "password": TEST_PASSWORD})
+    assert resp.status_code == 400
+    page = csrf_client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    resp = csrf_client.post(
+        "/login", data={"email": member.user.email, "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    assert resp.status_code == 302
+    for path, data in [
+        ("/posts/new", {"body": "hello", "category": "educational"}),
+        ("/logout", {}),
+        ("/settings/members/invite", {"role": "editor"}),
+        ("/channels/new", {"name": "Out", "platform": "outbox"}),
+    ]:
+        resp = csrf_client.post(path, data=data)
+        assert resp.status_code == 400, path
+        assert "expired" in resp.get_data(as_text=True)
+    assert csrf_client.get("/").status_code == 200  # still logged in: logout was refused too
