@@ -90,4 +90,4 @@ def upgrade_database(app: Flask) -> None:
     engine = get_engine(app)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")

@@ -198,3 +198,38 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
     at: datetime = _utc_field()
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    MISSED = "missed"
+    UNCONFIRMED = "unconfirmed"
+    CANCELLED = "cancelled"
+
+
+class Delivery(SQLModel, table=True):
+    """One post going to one channel: the unit the worker claims, publishes and records."""
+
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    channel_id: int = Field(foreign_key="channel.id", index=True, ondelete="CASCADE")
+    status: str = Field(default=DeliveryStatus.QUEUED, max_length=20)
+    due_at: datetime = _utc_field()
+    next_attempt_at: datetime | None = _utc_field(nullable=True, default=None)
+    attempts: int = Field(default=0)
+    lease_expires_at: datetime | None = _utc_field(nullable=True, default=None)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    idempotency_key: str = Field(max_length=64)
+    external_id: str | None = Field(default=None, max_length=255)
+    external_url: str | None = Field(default=None, max_length=2000)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    published_at: datetime | None = _utc_field(nullable=True, default=None)
+    created_at: datetime = _utc_field()
+    updated_at: datetime = _utc_field()

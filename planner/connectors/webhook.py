@@ -102,14 +102,18 @@ class WebhookConnector(Connector):
         """Send the post; a lost reply is never retried because webhooks do not de-duplicate."""
         text = self._refuse_if_too_long(request.text, request.link)
         client = HttpClient(self.options)
-        url = self.config["url"]
         if self.format == "slack":
-            response = client.request("POST", url, json={"text": text}, check=False)
-            if not response.ok:
-                raise _slack_error(response)
-            return PublishResult(external_id=None, external_url=None)
-        if self.format == "discord":
-            return self._publish_discord(client, url, text)
+            result = self._publish_slack(client, text)
+        elif self.format == "discord":
+            result = self._publish_discord(client, text)
+        else:
+            result = self._publish_generic(client, text, request)
+        logger.info("Published delivery %s to a %s webhook", request.delivery_id, self.format)
+        return result
+
+    def _publish_generic(
+        self, client: HttpClient, text: str, request: PublishRequest
+    ) -> PublishResult:
         payload = {
             "text": text,
             "link": request.link,
@@ -121,13 +125,24 @@ class WebhookConnector(Connector):
             "scheduled_at": request.scheduled_at.isoformat(),
         }
         response = client.request(
-            "POST", url, json=payload, headers={"Idempotency-Key": request.idempotency_key}
+            "POST",
+            self.config["url"],
+            json=payload,
+            headers={"Idempotency-Key": request.idempotency_key},
         )
         return PublishResult(external_id=_reply_id(response), external_url=None)
 
-    def _publish_discord(self, client: HttpClient, url: str, text: str) -> PublishResult:
+    def _publish_slack(self, client: HttpClient, text: str) -> PublishResult:
+        response = client.request("POST", self.config["url"], json={"text": text}, check=False)
+        if not response.ok:
+            raise _slack_error(response)
+        return PublishResult(external_id=None, external_url=None)
+
+    def _publish_discord(self, client: HttpClient, text: str) -> PublishResult:
+        # No parsing of mentions: post text must never ping @everyone or a role.
         payload = {"content": text, "allowed_mentions": {"parse": []}}
-        response = client.request("POST", discord_wait_url(url), json=payload, check=False)
+        url = discord_wait_url(self.config["url"])
+        response = client.request("POST", url, json=payload, check=False)
         if response.status == 429:
             # Discord's body gives the wait in fractional seconds, finer than Retry-After.
             body = _json_or_none(response)

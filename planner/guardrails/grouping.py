@@ -51,7 +51,7 @@ def group_posts(posts: Iterable[PostSnapshot], tz: ZoneInfo) -> Grouped:
     grouped = Grouped()
     keys_by_day: dict[date, tuple[WindowKey, WindowKey]] = {}
     for counted, channels in placed:
-        day = counted.local.date()
+        day = counted.at.date()
         keys = keys_by_day.get(day)
         if keys is None:
             keys = keys_by_day[day] = window_keys(day)

@@ -173,7 +173,7 @@ def quiet_gap(
         points.append((hi.astimezone(tz), None))
         for (a, a_id), (b, b_id) in pairwise(points):
             span = b.replace(tzinfo=None) - a.replace(tzinfo=None)
-            if span < allowed:
+            if span <= allowed:
                 continue
             name = wording.channel_name(channel_id, names)
             found.append(

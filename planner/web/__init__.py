@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_login)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(404, _not_found)
+    app.register_error_handler(403, _forbidden)
     app.register_error_handler(ServiceError, _service_error)
     app.after_request(_security_headers)
 
@@ -66,6 +67,18 @@ def _not_found(_exc):  # noqa: ANN001, ANN202
     return render_template(
         "errors/error.html", title="Not found", message="We could not find that page."
     ), 404
+
+
+def _forbidden(_exc):  # noqa: ANN001, ANN202
+    if request.blueprint == "api":
+        return jsonify(
+            error={"code": "forbidden", "message": "Your role may not do this.", "fields": {}}
+        ), 403
+    return render_template(
+        "errors/error.html",
+        title="Not allowed",
+        message="Your role in this workspace may not do this.",
+    ), 403
 
 
 def _service_error(exc: ServiceError):  # noqa: ANN202
