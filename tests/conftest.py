@@ -17,7 +17,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session, SQLModel
 
 from planner import create_app
@@ -34,36 +34,50 @@ def _pg_url() -> str | None:
     return os.environ.get("PLANNER_TEST_DATABASE_URL") or None
 
 
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
 @pytest.fixture(scope="session")
-def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate one database per test session; each test then starts from a copy or a truncation."""
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate one database per test session; each test then starts from a copy or a truncation.
+
+    On PostgreSQL the session gets its own database (``<name>_<pid>``), so parallel runs on one
+    server never trample each other; it is dropped at the end.
+    """
     url = _pg_url()
     if url:
-        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        base = make_url(url)
+        own = base.set(database=f"{base.database}_{os.getpid()}")
+        admin = create_engine(_psycopg(url), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+        own_url = own.render_as_string(hide_password=False)
         app = create_app(
             {
                 "TESTING": True,
-                "DATABASE_URL": url,
+                "DATABASE_URL": own_url,
                 "INSTANCE_PATH": str(tmp_path_factory.mktemp("pg-instance")),
             }
         )
         upgrade_database(app)
         get_engine(app).dispose()
-        return url
+        yield own_url
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        admin.dispose()
+        return
     folder = tmp_path_factory.mktemp("template")
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(folder)})
     upgrade_database(app)
     get_engine(app).dispose()
-    return str(folder / "planner.sqlite3")
+    yield str(folder / "planner.sqlite3")
 
 
 def _fresh_database(template: str, instance: Path) -> str:
     if _pg_url():
-        engine = create_engine(template.replace("postgresql://", "postgresql+psycopg://", 1))
+        engine = create_engine(_psycopg(template))
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -127,10 +127,7 @@ class BlueskyConnector(Connector):
                 "The delivery key is not a Bluesky record key; "
                 "create it with BlueskyConnector.new_idempotency_key"
             )
-        problem = self.check_length(request.text, request.link)
-        if problem is not None:
-            raise PermanentError(f"Too long: {problem}")
-        text = self.compose(request.text, request.link)
+        text = self._refuse_if_too_long(request.text, request.link)
         client = HttpClient(self.options)
         if not self._has_session():
             self._create_session(client)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from planner.connectors import text
 
@@ -77,3 +79,17 @@ def test_tag_facets_cover_the_hash_and_skip_numbers() -> None:
 def test_bluesky_facets_are_in_text_order() -> None:
     facets = text.bluesky_facets("#new https://a.io #bread")
     assert [facet["index"]["byteStart"] for facet in facets] == [0, 5, 18]
+
+
+@given(
+    before=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+    after=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+)
+def test_link_facet_bytes_always_slice_out_the_url(before: str, after: str) -> None:
+    url = "https://shop.example/menu"
+    value = f"{before} {url} {after}"
+    facets = [f for f in text.link_facets(value) if f["features"][0]["uri"] == url]
+    assert facets
+    encoded = value.encode()
+    for facet in facets:
+        assert encoded[facet["index"]["byteStart"] : facet["index"]["byteEnd"]] == url.encode()

@@ -1,0 +1,64 @@
+# planner: two commands matter. `make run` sets up and starts the app with demo data;
+# `make test` sets up and runs the whole test suite (lint, unit, integration, browser).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-pg lint bench install install-test browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test browser
+
+instance/config.py:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	@echo "Wrote instance/config.py with a fresh SECRET_KEY."
+
+# Start the web UI and the publishing worker with SQLite under instance/ and demo data.
+run: $(VENV)/.installed instance/config.py
+	$(BIN)/planner init-db
+	$(BIN)/planner demo --if-empty
+	$(BIN)/planner run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi; }
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check planner tests bench wsgi.py
+	$(BIN)/ruff format --check planner tests bench wsgi.py
+
+test: install-test lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The same suite against PostgreSQL (127.0.0.1:5432, trust auth, database test), started if down.
+test-pg: install-test
+	sh .ci/start-postgres
+	PLANNER_TEST_DATABASE_URL=$${PLANNER_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/calendar.py
+	$(BIN)/python bench/guardrails.py
+	$(BIN)/python bench/publish.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
