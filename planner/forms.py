@@ -6,8 +6,11 @@ from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
+    DecimalField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -17,7 +20,14 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from planner.models import Category, Role
@@ -107,6 +117,26 @@ class ChannelForm(FlaskForm):
 class WorkspaceForm(FlaskForm):
     name = StringField("Business name", validators=[DataRequired(), Length(max=120)])
     timezone = SelectField("Time zone", validators=[DataRequired()])
+    second_pair_of_eyes = BooleanField("Second pair of eyes: nobody approves their own post")
+
+
+class RejectForm(FlaskForm):
+    comment = TextAreaField(
+        "Comment", validators=[DataRequired(message="Say what should change."), Length(max=5000)]
+    )
+
+
+class ApproveForm(FlaskForm):
+    override_reason = TextAreaField(
+        "Reason for overriding the guardrail (owners only)",
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "Note or reply", validators=[DataRequired(message="Write something."), Length(max=5000)]
+    )
 
 
 class InviteForm(FlaskForm):
@@ -141,3 +171,64 @@ class PasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
+
+
+class PolicyForm(FlaskForm):
+    """The guardrail policy: a preset, or custom numbers per category, and each rule's severity."""
+
+    preset = SelectField(
+        "Preset",
+        choices=choices(
+            [
+                ("80-20", "80/20: at most 1 post in 5 sells"),
+                ("thirds", "Rule of thirds: a third promotion, at least a quarter conversation"),
+                ("custom", "Custom numbers"),
+            ]
+        ),
+    )
+    quiet_gap_days = IntegerField(
+        "Warn when a channel goes quiet for more than (days)",
+        validators=[Optional(), NumberRange(min=0, max=365)],
+    )
+
+
+for _cat in Category:
+    setattr(
+        PolicyForm,
+        f"max_{_cat.value}",
+        DecimalField(
+            f"{_cat.value.capitalize()}: at most (%)",
+            places=None,
+            validators=[Optional(), NumberRange(min=0, max=100)],
+        ),
+    )
+    setattr(
+        PolicyForm,
+        f"min_{_cat.value}",
+        DecimalField(
+            f"{_cat.value.capitalize()}: at least (%)",
+            places=None,
+            validators=[Optional(), NumberRange(min=0, max=100)],
+        ),
+    )
+    setattr(
+        PolicyForm,
+        f"streak_{_cat.value}",
+        IntegerField(
+            f"{_cat.value.capitalize()}: at most in a row",
+            validators=[Optional(), NumberRange(min=1, max=100)],
+        ),
+    )
+for _rule, _label in (
+    ("max_share", "Too large a share"),
+    ("min_share", "Too small a share"),
+    ("streak", "Too many in a row"),
+    ("quiet_gap", "Channel goes quiet"),
+):
+    setattr(
+        PolicyForm,
+        f"severity_{_rule}",
+        SelectField(
+            _label, choices=choices([("warn", "Warn"), ("block", "Block approval")]), default="warn"
+        ),
+    )

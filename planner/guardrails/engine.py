@@ -40,7 +40,7 @@ def evaluate(
     names = channel_names or {}
     grouped = group_posts(posts, tz)
     windows = windows_between(tz, start, end)
-    gap_channels = {*channels, *(c for c in grouped.by_channel if c is not None)}
+    gap_channels = {c for c in (*channels, *grouped.by_channel) if c is not None}
     found = [
         *rules.max_share(grouped, windows, policy, names),
         *rules.min_share(grouped, windows, policy, names),

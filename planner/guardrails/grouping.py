@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -39,24 +41,30 @@ class Grouped:
 
 def group_posts(posts: Iterable[PostSnapshot], tz: ZoneInfo) -> Grouped:
     """Group the counted *posts* by channel and by the local week and month they fall in."""
-    placed: list[tuple[CountedPost, tuple[int | None, ...]]] = []
+    placed: list[tuple[datetime, int, CountedPost, tuple[int | None, ...]]] = []
     for post in posts:
         if not post.counts or post.scheduled_at is None:
             continue
-        local = post.scheduled_at.astimezone(tz)
-        counted = CountedPost(post.scheduled_at, local, post.id, post.category)
-        placed.append((counted, post.channel_ids or (None,)))
-    placed.sort(key=lambda item: (item[0].at, item[0].id))
+        counted = CountedPost(
+            post.scheduled_at, post.scheduled_at.astimezone(tz), post.id, post.category
+        )
+        placed.append((counted.at, counted.id, counted, post.channel_ids or (None,)))
+    placed.sort(key=itemgetter(0, 1))
 
-    grouped = Grouped()
+    by_channel: defaultdict[int | None, list[CountedPost]] = defaultdict(list)
+    by_window: defaultdict[WindowKey, defaultdict[int | None, list[CountedPost]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     keys_by_day: dict[date, tuple[WindowKey, WindowKey]] = {}
-    for counted, channels in placed:
-        day = counted.at.date()
+    for _at, _id, counted, channels in placed:
+        day = counted.local.date()
         keys = keys_by_day.get(day)
         if keys is None:
             keys = keys_by_day[day] = window_keys(day)
+        week, month = by_window[keys[0]], by_window[keys[1]]
         for channel_id in channels:
-            grouped.by_channel.setdefault(channel_id, []).append(counted)
-            for key in keys:
-                grouped.by_window.setdefault(key, {}).setdefault(channel_id, []).append(counted)
-    return grouped
+            by_channel[channel_id].append(counted)
+            week[channel_id].append(counted)
+            month[channel_id].append(counted)
+    # Plain dicts from here on, so a lookup of an empty window cannot insert one.
+    return Grouped(dict(by_channel), {key: dict(channels) for key, channels in by_window.items()})

@@ -19,6 +19,7 @@ from planner.guardrails.windows import Window
 
 MIN_SHARE_POSTS = 4
 _DAY_MICROSECONDS = 86_400_000_000
+_at = attrgetter("at")
 
 
 def max_share(
@@ -166,13 +167,14 @@ def quiet_gap(
     allowed = timedelta(days=policy.quiet_gap_days)
     for channel_id in sorted(set(channels)):
         posts = grouped.by_channel.get(channel_id, [])
-        first = bisect_left(posts, lo, key=attrgetter("at"))
-        last = bisect_left(posts, hi, key=attrgetter("at"))
+        first = bisect_left(posts, lo, key=_at)
+        last = bisect_left(posts, hi, key=_at)
         points = [(lo.astimezone(tz), None)]
         points += [(post.local, post.id) for post in posts[first:last]]
         points.append((hi.astimezone(tz), None))
         for (a, a_id), (b, b_id) in pairwise(points):
-            span = b.replace(tzinfo=None) - a.replace(tzinfo=None)
+            # Both carry the same tzinfo, so Python subtracts the wall-clock readings.
+            span = b - a
             if span <= allowed:
                 continue
             name = wording.channel_name(channel_id, names)

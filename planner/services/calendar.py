@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from planner.guardrails import GuardrailWarning
 from planner.models import Category, Channel, Post
 from planner.services import channels as channel_service
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
@@ -163,3 +164,40 @@ __all__ = [
     "month_bounds",
     "next_month",
 ]
+
+
+@dataclass
+class WarningMarks:
+    """Which days, weeks and posts of a calendar range have guardrail warnings, for marking them."""
+
+    days: dict[date, int]
+    weeks: dict[date, int]
+    posts: dict[int, list[str]]
+    post_labels: dict[int, str]
+
+
+def warning_marks(view: CalendarRange, warnings: list[GuardrailWarning]) -> WarningMarks:
+    """Count warnings per local day and per week row of *view*, and list each post's messages."""
+    day_of = {cp.post.id: cp.local.date() for cp in view.posts}
+    labels = {
+        cp.post.id: f"{cp.local:%a} {cp.local.day} {cp.local:%b}, {cp.local:%H:%M}"
+        for cp in view.posts
+    }
+    week_of = {d: week.start for week in view.weeks for d in week.days}
+    days: Counter = Counter()
+    weeks: Counter = Counter()
+    posts: dict[int, list[str]] = defaultdict(list)
+    for w in warnings:
+        touched_days = {day_of[pid] for pid in w.post_ids if pid in day_of}
+        touched_weeks = {week_of[d] for d in touched_days if d in week_of}
+        if w.rule in ("max_share", "min_share") and (w.window_end - w.window_start).days <= 7:
+            monday = w.window_start.date()
+            if monday in week_of:
+                touched_weeks.add(monday)
+        for d in touched_days:
+            days[d] += 1
+        for wk in touched_weeks:
+            weeks[wk] += 1
+        for pid in w.post_ids:
+            posts[pid].append(w.message)
+    return WarningMarks(days=dict(days), weeks=dict(weeks), posts=dict(posts), post_labels=labels)

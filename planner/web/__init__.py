@@ -16,7 +16,17 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "auth.invite", "health.health
 
 
 def init_app(app: Flask) -> None:
-    from planner.web import api, auth, calendar, channels, health, posts, settings, templating
+    from planner.web import (
+        api,
+        auth,
+        calendar,
+        channels,
+        guardrails,
+        health,
+        posts,
+        settings,
+        templating,
+    )
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -26,7 +36,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(auth.load_user)
     csrf.init_app(app)
 
-    for bp in (auth.bp, calendar.bp, posts.bp, channels.bp, settings.bp, health.bp):
+    for bp in (auth.bp, calendar.bp, posts.bp, channels.bp, settings.bp, health.bp, guardrails.bp):
         app.register_blueprint(bp)
     api_bp = api.blueprint()
     app.register_blueprint(api_bp)

@@ -11,6 +11,7 @@ from planner.forms import EmptyForm
 from planner.models import Category, PostStatus
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
+from planner.services import guardrail_checks
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, local_midnight, next_month, prev_month, to_local, utcnow
@@ -44,7 +45,12 @@ def month(acc: Access):  # noqa: ANN201
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()
     first = _parse_month(request.args.get("month"), today)
-    view = cal.month(session=get_session(), workspace_id=acc.workspace.id, tz=tz, first=first)
+    db = get_session()
+    view = cal.month(session=db, workspace_id=acc.workspace.id, tz=tz, first=first)
+    start, end = cal.month_bounds(first, tz)
+    found = guardrail_checks.evaluate_range(
+        session=db, workspace=acc.workspace, start=start, end=end, now=utcnow()
+    ).warnings
     return render_template(
         "calendar/month.html",
         view=view,
@@ -54,6 +60,8 @@ def month(acc: Access):  # noqa: ANN201
         next=next_month(first),
         tz=tz,
         form=EmptyForm(),
+        warnings=found,
+        marks=cal.warning_marks(view, found),
     )
 
 

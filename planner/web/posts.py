@@ -75,7 +75,7 @@ def new(acc: Access):  # noqa: ANN201
             except ValueError:
                 pass
         if not form.channels.data and len(form.channels.choices) == 1:
-            form.channels.data = [form.channels.choices[0][0]]
+            form.channels.data = [form.channels.choices[0].value]
     if form.validate_on_submit():
         db = get_session()
         try:

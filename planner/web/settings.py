@@ -16,7 +16,7 @@ from planner.forms import (
     choices,
 )
 from planner.models import Role
-from planner.services import accounts, audit, tokens, workspaces
+from planner.services import accounts, audit, review, tokens, workspaces
 from planner.services.errors import Conflict, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow, zone_names
@@ -31,12 +31,19 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 def workspace(acc: Access):  # noqa: ANN201
     form = WorkspaceForm(obj=acc.workspace if request.method == "GET" else None)
     form.timezone.choices = choices((z, z) for z in zone_names())
+    if request.method == "GET":
+        form.second_pair_of_eyes.data = review.second_pair_of_eyes(acc.workspace)
     if form.validate_on_submit():
         owner_only(acc)
         db = get_session()
         try:
             workspaces.update_workspace(
-                session=db, acc=acc, name=form.name.data, timezone=form.timezone.data, now=utcnow()
+                session=db,
+                acc=acc,
+                name=form.name.data,
+                timezone=form.timezone.data,
+                now=utcnow(),
+                second_pair_of_eyes=form.second_pair_of_eyes.data,
             )
         except ValidationError as exc:
             db.rollback()

@@ -78,12 +78,98 @@
     update();
   }
 
+  // ---- Guardrail what-if --------------------------------------------------------------
+  async function whatIf(url, payload) {
+    const resp = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(payload),
+      credentials: "same-origin",
+    });
+    if (!resp.ok) return null;
+    return resp.json();
+  }
+
+  function renderWhatIf(box, result, subject) {
+    box.replaceChildren();
+    if (!result) return;
+    const list = (title, items) => {
+      const p = document.createElement("p");
+      p.className = "whatif-title";
+      p.textContent = title;
+      const ul = document.createElement("ul");
+      items.forEach((w) => {
+        const li = document.createElement("li");
+        li.textContent = w.message;
+        ul.appendChild(li);
+      });
+      box.append(p, ul);
+    };
+    if (result.added.length) list(`${subject} adds ${result.added.length} warning${result.added.length === 1 ? "" : "s"}:`, result.added);
+    if (result.removed.length) list(`${subject} clears ${result.removed.length} warning${result.removed.length === 1 ? "" : "s"}:`, result.removed);
+    if (!result.added.length && !result.removed.length) {
+      const p = document.createElement("p");
+      p.textContent = `${subject} changes no guardrail warning.`;
+      box.appendChild(p);
+    }
+    box.classList.toggle("adds", result.added.length > 0);
+  }
+
+  const panel = document.querySelector(".whatif-panel");
+  if (form && panel) {
+    const box = document.getElementById("composer-whatif");
+    let timer = null;
+    let seq = 0;
+    const run = () => {
+      const date = form.querySelector("input[name=date]").value;
+      const time = form.querySelector("input[name=time]").value;
+      if (!date || !time) return;
+      const payload = {
+        category: form.querySelector("select[name=category]").value,
+        scheduled_at: `${date}T${time}`,
+        channel_ids: Array.from(form.querySelectorAll("input[name=channels]:checked")).map((i) => parseInt(i.value, 10)),
+        post_id: form.dataset.postId ? parseInt(form.dataset.postId, 10) : null,
+      };
+      const mine = ++seq;
+      whatIf(panel.dataset.previewUrl, payload).then((result) => {
+        if (mine === seq) renderWhatIf(box, result, "Saving this");
+      });
+    };
+    const schedule = () => { clearTimeout(timer); timer = setTimeout(run, 250); };
+    form.addEventListener("change", schedule);
+    form.addEventListener("input", (ev) => { if (ev.target.name !== "body") schedule(); });
+    run();
+  }
+
+  // Policy page: a preset fills in its numbers; only Custom lets you type them.
+  const policyForm = document.getElementById("policy-form");
+  if (policyForm) {
+    const presets = JSON.parse(policyForm.dataset.presets);
+    const preset = policyForm.querySelector("select[name=preset]");
+    const pct = (v) => (v === undefined || v === null ? "" : String(Math.round(v * 10000) / 100));
+    const sync = () => {
+      const custom = preset.value === "custom";
+      policyForm.querySelectorAll("#custom-numbers input").forEach((i) => { i.readOnly = !custom; });
+      if (custom) return;
+      const p = presets[preset.value];
+      ["promotional", "educational", "conversational", "curated"].forEach((c) => {
+        policyForm.querySelector(`[name=max_${c}]`).value = pct(p.max_share[c]);
+        policyForm.querySelector(`[name=min_${c}]`).value = pct(p.min_share[c]);
+        policyForm.querySelector(`[name=streak_${c}]`).value = p.streak[c] ?? "";
+      });
+    };
+    preset.addEventListener("change", sync);
+    sync();
+  }
+
   // ---- Drag and drop on the calendar ----------------------------------------------------
   const board = document.querySelector("[data-move-url]");
   if (board) {
     const moveUrl = (id) => board.dataset.moveUrl.replace("/0/", `/${id}/`);
     const status = document.getElementById("move-status");
     let dragged = null;
+    let lastPreview = null;
+    const whatifBox = document.getElementById("drag-whatif");
     board.addEventListener("dragstart", (ev) => {
       const item = ev.target.closest && ev.target.closest(".cal-post");
       if (!item) return;
@@ -94,6 +180,7 @@
     });
     board.addEventListener("dragend", () => {
       if (dragged) dragged.classList.remove("dragging");
+      lastPreview = null;
       board.querySelectorAll(".drop-target").forEach((d) => d.classList.remove("drop-target"));
     });
     board.addEventListener("dragover", (ev) => {
@@ -103,7 +190,19 @@
       ev.dataTransfer.dropEffect = "move";
       board.querySelectorAll(".drop-target").forEach((d) => d !== day && d.classList.remove("drop-target"));
       day.classList.add("drop-target");
-      document.dispatchEvent(new CustomEvent("planner:dragover", { detail: { postId: dragged.dataset.postId, date: day.dataset.date } }));
+      if (board.dataset.previewUrl && lastPreview !== `${dragged.dataset.postId}@${day.dataset.date}`) {
+        lastPreview = `${dragged.dataset.postId}@${day.dataset.date}`;
+        const key = lastPreview;
+        whatIf(board.dataset.previewUrl, {
+          post_id: parseInt(dragged.dataset.postId, 10),
+          category: dragged.dataset.category, channel_ids: JSON.parse(dragged.dataset.channels || "[]"),
+          scheduled_at: `${day.dataset.date}T${dragged.dataset.time}`,
+        }).then((result) => {
+          if (key !== lastPreview || !whatifBox) return;
+          whatifBox.hidden = false;
+          renderWhatIf(whatifBox, result, `Moving it to ${day.dataset.date}`);
+        });
+      }
     });
     board.addEventListener("drop", async (ev) => {
       const day = ev.target.closest && ev.target.closest(".day[data-date]");

@@ -228,5 +228,7 @@ def test_no_share_warnings_when_every_category_is_within_limits(cal: Calendar) -
     # One step tighter on any category that occurs, and some window goes over.
     for category, share in maxima.items():
         if share:
-            tighter = policy.with_changes(max_share={category: share - Fraction(1, 10**6)})
+            tighter = policy.with_changes(
+                max_share={category: share - Fraction(1, 10**6)}, min_share={}
+            )
             assert any(w.category == category for w in run(cal, tighter, cal.start, cal.end))

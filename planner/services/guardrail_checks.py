@@ -1,0 +1,306 @@
+"""Guardrails against the database: load just the windows a question needs and ask the engine.
+
+The engine is pure; this module turns posts into snapshots, picks the span to load (whole weeks
+and months around what is asked, so a what-if reads a few windows, not the history), and maps
+findings back to posts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from planner.guardrails import (
+    COUNTED_STATUSES,
+    DEFAULT_POLICY,
+    GuardrailWarning,
+    Policy,
+    PostSnapshot,
+    affected_span,
+    evaluate,
+    load_span,
+    mix,
+    preview,
+    warnings_for_post,
+)
+from planner.models import Channel, Post, PostChannel, Workspace
+from planner.services import audit
+from planner.services.workspaces import Access, require_owner
+from planner.timeutils import get_zone
+
+
+def workspace_policy(workspace: Workspace) -> Policy:
+    """The workspace's policy, or the 80/20 default when it never chose one."""
+    return Policy.from_dict(workspace.policy) if workspace.policy else DEFAULT_POLICY
+
+
+def _channels(session: Session, workspace_id: int) -> dict[int, str]:
+    return dict(
+        session.exec(
+            select(Channel.id, Channel.name).where(Channel.workspace_id == workspace_id)
+        ).all()
+    )
+
+
+def snapshots(
+    session: Session, workspace_id: int, start: datetime, end: datetime
+) -> list[PostSnapshot]:
+    """Counted posts scheduled in [start, end) as snapshots, in two indexed queries."""
+    rows = session.exec(
+        select(Post.id, Post.category, Post.scheduled_at, Post.status).where(
+            Post.workspace_id == workspace_id,
+            Post.scheduled_at >= start,
+            Post.scheduled_at < end,
+            col(Post.status).in_(sorted(COUNTED_STATUSES)),
+        )
+    ).all()
+    ids = [r[0] for r in rows]
+    targets: dict[int, list[int]] = defaultdict(list)
+    if ids:
+        for pid, cid in session.exec(
+            select(PostChannel.post_id, PostChannel.channel_id).where(
+                col(PostChannel.post_id).in_(ids)
+            )
+        ):
+            targets[pid].append(cid)
+    return [
+        PostSnapshot(
+            id=pid,
+            category=cat,
+            scheduled_at=at,
+            status=status,
+            channel_ids=tuple(sorted(targets.get(pid, ()))),
+        )
+        for pid, cat, at, status in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Warnings and the category mix of a range, with the channel names used in messages."""
+
+    warnings: list[GuardrailWarning]
+    mix: list[dict[str, Any]]
+    channel_names: dict[int, str]
+
+
+def evaluate_range(
+    *,
+    session: Session,
+    workspace: Workspace,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    policy: Policy | None = None,
+    with_mix: bool = False,
+) -> Evaluation:
+    """Every warning for [start, end) under the workspace's policy (or *policy*, for a preview)."""
+    tz = get_zone(workspace.timezone)
+    lo, hi = load_span(tz, start, end)
+    posts = snapshots(session, workspace.id, lo, hi)
+    names = _channels(session, workspace.id)
+    warnings = evaluate(
+        posts,
+        policy or workspace_policy(workspace),
+        tz,
+        now=now,
+        start=start,
+        end=end,
+        channels=names.keys(),
+        channel_names=names,
+    )
+    return Evaluation(
+        warnings=warnings,
+        mix=mix(posts, tz, start=start, end=end) if with_mix else [],
+        channel_names=names,
+    )
+
+
+def warnings_by_post(
+    *, session: Session, workspace: Workspace, posts: Sequence[Post], now: datetime
+) -> dict[int, list[dict[str, Any]]]:
+    """Map each scheduled post to the current warnings whose posts include it."""
+    times = [p.scheduled_at for p in posts if p.scheduled_at is not None]
+    if not times:
+        return {}
+    tz = get_zone(workspace.timezone)
+    start, end = affected_span(tz, min(times), max(times))
+    found = evaluate_range(
+        session=session, workspace=workspace, start=start, end=end, now=now
+    ).warnings
+    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    wanted = {p.id for p in posts}
+    for warning in found:
+        for pid in warning.post_ids:
+            if pid in wanted:
+                result[pid].append(warning.to_dict())
+    return result
+
+
+@dataclass(frozen=True)
+class Change:
+    """A what-if: a new post (post_id None) or an edit or move of an existing one."""
+
+    category: str
+    scheduled_at: datetime | None
+    channel_ids: tuple[int, ...]
+    post_id: int | None = None
+
+
+PREVIEW_ID = -1  # the id a not-yet-saved post carries in a what-if
+
+
+def preview_change(
+    *, session: Session, workspace: Workspace, change: Change, now: datetime
+) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
+    """Return (added, removed): the warnings saving *change* would create and clear.
+
+    Only the week and month windows around the old and new times are loaded and evaluated.
+    """
+    tz = get_zone(workspace.timezone)
+    old: PostSnapshot | None = None
+    if change.post_id is not None:
+        post = session.get(Post, change.post_id)
+        if post is None or post.workspace_id != workspace.id:
+            raise LookupError("no such post in this workspace")
+        ids = tuple(
+            sorted(
+                session.exec(select(PostChannel.channel_id).where(PostChannel.post_id == post.id))
+            )
+        )
+        old = PostSnapshot(
+            id=post.id,
+            category=post.category,
+            scheduled_at=post.scheduled_at,
+            status=post.status,
+            channel_ids=ids,
+        )
+    instants = [
+        t for t in (old.scheduled_at if old else None, change.scheduled_at) if t is not None
+    ]
+    if not instants:
+        return [], []
+    start, end = affected_span(tz, *instants)
+    lo, hi = load_span(tz, start, end)
+    before = [s for s in snapshots(session, workspace.id, lo, hi) if old is None or s.id != old.id]
+    if old is not None and old.counts:
+        before.append(old)
+    new = PostSnapshot(
+        id=change.post_id if change.post_id is not None else PREVIEW_ID,
+        category=change.category,
+        scheduled_at=change.scheduled_at,
+        status=old.status if old is not None and old.counts else "draft",
+        channel_ids=tuple(sorted(set(change.channel_ids))),
+    )
+    after = [s for s in before if old is None or s.id != old.id] + [new]
+    names = _channels(session, workspace.id)
+    return preview(
+        before,
+        after,
+        workspace_policy(workspace),
+        tz,
+        now=now,
+        start=start,
+        end=end,
+        channels=names.keys(),
+        channel_names=names,
+    )
+
+
+def _involving(
+    *, session: Session, workspace: Workspace, post: Post, now: datetime
+) -> list[GuardrailWarning]:
+    if post.scheduled_at is None:
+        return []
+    tz = get_zone(workspace.timezone)
+    start, end = affected_span(tz, post.scheduled_at)
+    lo, hi = load_span(tz, start, end)
+    posts = snapshots(session, workspace.id, lo, hi)
+    ids = tuple(
+        sorted(session.exec(select(PostChannel.channel_id).where(PostChannel.post_id == post.id)))
+    )
+    mine = PostSnapshot(
+        id=post.id,
+        category=post.category,
+        scheduled_at=post.scheduled_at,
+        status="approved",
+        channel_ids=ids,
+    )
+    posts = [p for p in posts if p.id != post.id] + [mine]
+    names = _channels(session, workspace.id)
+    found = evaluate(
+        posts,
+        workspace_policy(workspace),
+        tz,
+        now=now,
+        start=start,
+        end=end,
+        channels=names.keys(),
+        channel_names=names,
+    )
+    return warnings_for_post(found, post.id)
+
+
+def impact_of_approval(
+    *, session: Session, workspace: Workspace, post: Post, now: datetime
+) -> list[dict[str, Any]]:
+    """The warnings that would involve *post* once approved (what a reviewer should weigh)."""
+    return [
+        w.to_dict() for w in _involving(session=session, workspace=workspace, post=post, now=now)
+    ]
+
+
+def blocking_for(
+    *, session: Session, workspace: Workspace, post: Post, now: datetime
+) -> list[dict[str, Any]]:
+    """The blocking warnings approving *post* would leave, which refuse approval without an override."""
+    return [
+        w.to_dict()
+        for w in _involving(session=session, workspace=workspace, post=post, now=now)
+        if w.severity == "block"
+    ]
+
+
+def warnings_in(warnings: Iterable[GuardrailWarning], *, day_of: dict[int, Any]) -> dict[Any, int]:
+    """Count warnings per local day of the posts they involve, for marking calendar days."""
+    counts: dict[Any, int] = defaultdict(int)
+    for w in warnings:
+        for day in {day_of[pid] for pid in w.post_ids if pid in day_of}:
+            counts[day] += 1
+    return counts
+
+
+__all__ = [
+    "Change",
+    "Evaluation",
+    "blocking_for",
+    "evaluate_range",
+    "impact_of_approval",
+    "preview_change",
+    "snapshots",
+    "warnings_by_post",
+    "workspace_policy",
+]
+
+
+def save_policy(*, session: Session, acc: Access, policy: Policy, now: datetime) -> Workspace:
+    """Store a new policy for the workspace (owners only), recording the change."""
+    require_owner(acc)
+    ws = acc.workspace
+    old = workspace_policy(ws).to_dict()
+    ws.policy = policy.to_dict()
+    session.add(ws)
+    audit.record(
+        session=session,
+        workspace_id=ws.id,
+        actor_id=acc.user.id,
+        action="policy_changed",
+        detail={"from": old.get("preset"), "to": policy.preset},
+        now=now,
+    )
+    return ws

@@ -1,0 +1,143 @@
+"""Guardrails in the UI: the live what-if for the composer and calendar, and the policy page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+
+from planner.db import get_session
+from planner.forms import PolicyForm
+from planner.guardrails import PRESETS, Policy, PolicyError
+from planner.models import Category
+from planner.services import guardrail_checks
+from planner.services.errors import NotFound, ValidationError
+from planner.services.workspaces import Access
+from planner.timeutils import get_zone, month_window, to_local, utcnow
+from planner.web.api.guardrails import parse_change
+from planner.web.context import owner_only, with_access
+from planner.web.forms_support import apply_field_errors
+
+bp = Blueprint("guardrails", __name__)
+RULES = ("max_share", "min_share", "streak", "quiet_gap")
+
+
+@bp.post("/guardrails/preview")
+@with_access
+def preview(acc: Access):  # noqa: ANN201
+    """What saving a draft, or dropping a post on another day, would change (JSON, CSRF-checked)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error={"code": "bad_request", "message": "Send JSON.", "fields": {}}), 400
+    try:
+        change = parse_change(data, get_zone(acc.workspace.timezone))
+        added, removed = guardrail_checks.preview_change(
+            session=get_session(), workspace=acc.workspace, change=change, now=utcnow()
+        )
+    except ValidationError as exc:
+        return jsonify(error={"code": exc.code, "message": exc.message, "fields": exc.fields}), 422
+    except LookupError:
+        raise NotFound("No such post.") from None
+    return jsonify(added=[w.to_dict() for w in added], removed=[w.to_dict() for w in removed])
+
+
+def _fill(form: PolicyForm, policy: Policy) -> None:
+    form.preset.data = policy.preset
+    form.quiet_gap_days.data = policy.quiet_gap_days or 0
+    for cat in Category:
+        mx, mn, st = (
+            policy.max_share.get(cat.value),
+            policy.min_share.get(cat.value),
+            policy.streak.get(cat.value),
+        )
+        getattr(form, f"max_{cat.value}").data = (
+            None if mx is None else Decimal(str(round(float(mx) * 100, 2)))
+        )
+        getattr(form, f"min_{cat.value}").data = (
+            None if mn is None else Decimal(str(round(float(mn) * 100, 2)))
+        )
+        getattr(form, f"streak_{cat.value}").data = st
+    for rule in RULES:
+        getattr(form, f"severity_{rule}").data = policy.severity.get(rule, "warn")
+
+
+def policy_from_form(form: PolicyForm) -> Policy:
+    """Build a Policy from the form: a named preset's numbers, or the custom ones typed in."""
+    data: dict[str, Any] = {
+        "preset": form.preset.data,
+        "severity": {r: getattr(form, f"severity_{r}").data for r in RULES},
+    }
+    if form.preset.data == "custom":
+        data["max_share"] = {
+            c.value: f"{getattr(form, f'max_{c.value}').data}%"
+            for c in Category
+            if getattr(form, f"max_{c.value}").data is not None
+        }
+        data["min_share"] = {
+            c.value: f"{getattr(form, f'min_{c.value}').data}%"
+            for c in Category
+            if getattr(form, f"min_{c.value}").data is not None
+        }
+        data["streak"] = {
+            c.value: getattr(form, f"streak_{c.value}").data
+            for c in Category
+            if getattr(form, f"streak_{c.value}").data is not None
+        }
+        data["quiet_gap_days"] = form.quiet_gap_days.data or None
+    else:
+        data["quiet_gap_days"] = (
+            form.quiet_gap_days.data if form.quiet_gap_days.data is not None else 7
+        )
+    try:
+        return Policy.from_dict(data)
+    except PolicyError as exc:
+        field = (
+            exc.field.replace(".", "_").replace("max_share_", "max_").replace("min_share_", "min_")
+        )
+        raise ValidationError(exc.message, fields={field: exc.message}) from None
+
+
+@bp.route("/settings/guardrails", methods=["GET", "POST"])
+@with_access
+def policy(acc: Access):  # noqa: ANN201
+    db = get_session()
+    current = guardrail_checks.workspace_policy(acc.workspace)
+    form = PolicyForm()
+    if request.method == "GET":
+        _fill(form, current)
+    tz = get_zone(acc.workspace.timezone)
+    start, end = month_window(to_local(utcnow(), tz).date(), tz)
+    now = utcnow()
+    now_warnings = guardrail_checks.evaluate_range(
+        session=db, workspace=acc.workspace, start=start, end=end, now=now
+    ).warnings
+    proposed_warnings = None
+    if form.validate_on_submit():
+        owner_only(acc)
+        try:
+            proposed = policy_from_form(form)
+        except ValidationError as exc:
+            apply_field_errors(form, exc, {})
+        else:
+            if request.form.get("action") == "save":
+                guardrail_checks.save_policy(session=db, acc=acc, policy=proposed, now=now)
+                db.commit()
+                flash("Guardrails saved.", "success")
+                return redirect(url_for("guardrails.policy"))
+            proposed_warnings = guardrail_checks.evaluate_range(
+                session=db, workspace=acc.workspace, start=start, end=end, now=now, policy=proposed
+            ).warnings
+    presets = {name: p.to_dict() for name, p in PRESETS.items()}
+    return render_template(
+        "guardrails/policy.html",
+        form=form,
+        acc=acc,
+        current=current,
+        now_warnings=now_warnings,
+        proposed_warnings=proposed_warnings,
+        month_start=start,
+        presets=presets,
+        categories_list=[c.value for c in Category],
+        rules=RULES,
+    ), (422 if form.errors else 200)
