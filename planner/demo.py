@@ -17,7 +17,7 @@ DEMO_TZ = "Europe/London"
 
 # (day number, local time, category, channel keys, text). Day 1 is a week before today, so the
 # plan shows a little history and three weeks ahead. Days 8-10 hold three promotions in a row (a
-# streak, and a promotional week); the newsletter channel goes quiet for more than a week.
+# streak, and a promotional week); the newsletter channel goes quiet for 12 days after day 8.
 PLAN: list[tuple[int, str, str, str, str]] = [
     (
         1,
@@ -96,7 +96,7 @@ PLAN: list[tuple[int, str, str, str, str]] = [
         19,
         "10:00",
         "conversational",
-        "fb,nl",
+        "fb",
         "Thank you for 1,000 followers! Ask us anything about baking in the comments today.",
     ),
     (
@@ -138,7 +138,7 @@ PLAN: list[tuple[int, str, str, str, str]] = [
         27,
         "11:30",
         "educational",
-        "fb,nl",
+        "fb",
         "Meet Sam, our head baker, and the 4am routine that gets bread on your table.",
     ),
     (

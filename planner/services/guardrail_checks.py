@@ -50,23 +50,23 @@ def _channels(session: Session, workspace_id: int) -> dict[int, str]:
 def snapshots(
     session: Session, workspace_id: int, start: datetime, end: datetime
 ) -> list[PostSnapshot]:
-    """Counted posts scheduled in [start, end) as snapshots, in two indexed queries."""
-    rows = session.exec(
-        select(Post.id, Post.category, Post.scheduled_at, Post.status).where(
+    """Counted posts scheduled in [start, end) as snapshots, in one indexed query."""
+    # One joined query run at the Core level: ORM row handling costs more than the SQL here.
+    stmt = (
+        select(Post.id, Post.category, Post.scheduled_at, Post.status, PostChannel.channel_id)
+        .outerjoin(PostChannel, PostChannel.post_id == Post.id)
+        .where(
             Post.workspace_id == workspace_id,
             Post.scheduled_at >= start,
             Post.scheduled_at < end,
             col(Post.status).in_(sorted(COUNTED_STATUSES)),
         )
-    ).all()
-    ids = [r[0] for r in rows]
+    )
+    posts: dict[int, tuple[str, datetime, str]] = {}
     targets: dict[int, list[int]] = defaultdict(list)
-    if ids:
-        for pid, cid in session.exec(
-            select(PostChannel.post_id, PostChannel.channel_id).where(
-                col(PostChannel.post_id).in_(ids)
-            )
-        ):
+    for pid, category, at, status, cid in session.connection().execute(stmt):
+        posts[pid] = (category, at, status)
+        if cid is not None:
             targets[pid].append(cid)
     return [
         PostSnapshot(
@@ -74,9 +74,9 @@ def snapshots(
             category=cat,
             scheduled_at=at,
             status=status,
-            channel_ids=tuple(sorted(targets.get(pid, ()))),
+            channel_ids=tuple(targets.get(pid, ())),
         )
-        for pid, cat, at, status in rows
+        for pid, (cat, at, status) in posts.items()
     ]
 
 

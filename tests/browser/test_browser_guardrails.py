@@ -1,0 +1,65 @@
+"""The demo bakery's month: warnings on the calendar, and the composer's live what-if."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from planner.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+from planner.timeutils import get_zone, to_local, utcnow
+from tests.browser.conftest import screenshot_dir
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def demo_server(live_server, app):
+    from planner.db import get_engine
+
+    with Session(get_engine(app)) as session:
+        load_demo(session=session, now=utcnow(), password_method="pbkdf2:sha256:1000")
+        session.commit()
+    return live_server
+
+
+def login(page, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_demo_month_marks_warnings_and_composer_previews_them(page, demo_server) -> None:
+    login(page, demo_server)
+    today = to_local(utcnow(), get_zone("Europe/London")).date()
+    panel = page.locator(".guardrail-panel")
+    assert panel.locator("li.warning").count() >= 1
+    assert page.locator(".day.has-warning").count() >= 1
+    # Today holds the flash sale that starts three promotions in a row.
+    assert "Flash sale" in page.locator(f"#day-{today.isoformat()}").inner_text()
+    if shots := screenshot_dir():
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "month-view.png"), full_page=True)
+        panel.screenshot(path=str(shots / "guardrails-panel.png"))
+
+    # A fourth promotion right after the run: the composer warns before anything is saved.
+    day = today + timedelta(days=3)
+    page.goto(f"{demo_server}/posts/new?date={day.isoformat()}")
+    page.get_by_label("Text").fill("Another sale!")
+    page.get_by_label("Category").select_option("promotional")
+    page.get_by_label("Bakery feed (outbox)").check()
+    page.get_by_label("Time").fill("09:00")
+    whatif = page.locator("#composer-whatif")
+    page.wait_for_function(
+        "() => document.querySelector('#composer-whatif').innerText.includes('in a row')"
+    )
+    assert "Saving this adds" in whatif.inner_text()
+    assert "promotional posts in a row on Bakery feed (outbox)" in whatif.inner_text()
+    # Changing the category to a question clears the added streak warning.
+    page.get_by_label("Category").select_option("conversational")
+    page.wait_for_function(
+        "() => !document.querySelector('#composer-whatif').innerText.includes('in a row')"
+    )

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from planner.models import AuditEvent, Channel, Post, PostChannel, Role, Workspace
+from tests.conftest import NOW
+
+
+@pytest.fixture()
+def shop(auth, session):
+    """A UTC workspace with one channel and the week of Monday 2 March 2027 planned."""
+    owner = auth.user(timezone="UTC")
+    ch = Channel(
+        workspace_id=owner.workspace.id, name="Mastodon", platform="outbox", created_at=NOW
+    )
+    session.add(ch)
+    session.commit()
+    return owner, ch
+
+
+def _post(session, owner, ch, day, category, hour=9) -> Post:
+    p = Post(
+        workspace_id=owner.workspace.id,
+        author_id=owner.user.id,
+        body=f"{category} {day}",
+        category=category,
+        scheduled_at=datetime(2027, 3, day, hour, tzinfo=UTC),
+        status="draft",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(p)
+    session.flush()
+    if ch is not None:
+        session.add(PostChannel(post_id=p.id, channel_id=ch.id))
+    session.commit()
+    return p
+
+
+def test_range_warnings_and_mix(api, shop, session) -> None:
+    owner, ch = shop
+    posts = [
+        _post(session, owner, ch, d, c)
+        for d, c in [(1, "promotional"), (2, "promotional"), (3, "promotional"), (4, "educational")]
+    ]
+    resp = api(owner).get(
+        f"/api/v1/workspaces/{owner.workspace.id}/guardrails"
+        "?start=2027-03-01T00:00Z&end=2027-03-08T00:00Z"
+    )
+    assert resp.status_code == 200
+    body = resp.get_json()
+    rules = sorted((w["rule"], w["channel_id"]) for w in body["warnings"])
+    assert ("streak", ch.id) in rules and ("max_share", ch.id) in rules
+    streak = next(w for w in body["warnings"] if w["rule"] == "streak")
+    assert (
+        streak["post_ids"] == [p.id for p in posts[:3]]
+        and streak["actual"] == 3
+        and streak["limit"] == 2
+    )
+    assert set(streak) == {
+        "rule",
+        "severity",
+        "channel_id",
+        "category",
+        "window_start",
+        "window_end",
+        "actual",
+        "limit",
+        "post_ids",
+        "message",
+    }
+    week = next(
+        m
+        for m in body["mix"]
+        if m["channel_id"] == ch.id
+        and m["window_start"].startswith("2027-03-01")
+        and m["window_end"].startswith("2027-03-08")
+    )
+    assert week["counts"] == {"promotional": 3, "educational": 1, "conversational": 0, "curated": 0}
+    post = api(owner).get(f"/api/v1/posts/{posts[0].id}").get_json()
+    assert {w["rule"] for w in post["warnings"]} == {"streak", "max_share"}
+    edu = api(owner).get(f"/api/v1/posts/{posts[3].id}").get_json()
+    assert "streak" not in {w["rule"] for w in edu["warnings"]}  # not part of the promotional run
+    bad = api(owner).get(
+        f"/api/v1/workspaces/{owner.workspace.id}/guardrails?start=2027-03-08&end=2027-03-01"
+    )
+    assert bad.status_code == 400 and "end" in bad.get_json()["error"]["fields"]
+
+
+def test_preview_new_post_and_move(api, shop, session) -> None:
+    owner, ch = shop
+    _post(session, owner, ch, 1, "promotional")
+    edu = [_post(session, owner, ch, d, "educational") for d in (2, 3, 4)]
+    client = api(owner)
+    url = f"/api/v1/workspaces/{owner.workspace.id}/guardrails/preview"
+    # 1 promo in 4 is 25%, over the limit; a fifth, educational post makes it exactly 20%: cleared.
+    fifth = client.post(
+        url,
+        {"category": "educational", "scheduled_at": "2027-03-05T09:00Z", "channel_ids": [ch.id]},
+    )
+    assert fifth.status_code == 200
+    cleared = [w for w in fifth.get_json()["removed"] if w["rule"] == "max_share"]
+    assert {w["window_start"][:10] for w in cleared} == {"2027-03-01"}
+    assert all(w["actual"] == 0.25 for w in cleared)
+    assert not [w for w in fifth.get_json()["added"] if w["rule"] == "max_share"]
+    # A second promo that week makes it 2 of 5 = 40%: a max_share warning for the week (and month).
+    added = client.post(
+        url,
+        {"category": "promotional", "scheduled_at": "2027-03-05T09:00Z", "channel_ids": [ch.id]},
+    )
+    rules = sorted(w["rule"] for w in added.get_json()["added"])
+    assert "max_share" in rules
+    week = next(
+        w
+        for w in added.get_json()["added"]
+        if w["rule"] == "max_share" and w["window_start"].startswith("2027-03-01T")
+    )
+    assert week["actual"] == 0.4 and week["limit"] == 0.2 and -1 in week["post_ids"]
+    # Moving an educational post out of the week makes 1 promo of 3: that adds a warning too,
+    # while moving it to a conversational-free later week removes nothing.
+    moved = client.post(
+        url,
+        {
+            "post_id": edu[0].id,
+            "category": "educational",
+            "scheduled_at": "2027-03-10T09:00Z",
+            "channel_ids": [ch.id],
+        },
+    ).get_json()
+    assert any(
+        w["rule"] == "max_share" and w["window_start"].startswith("2027-03-01T")
+        for w in moved["added"]
+    )
+    err = client.post(url, {"category": "ads", "scheduled_at": "soon", "channel_ids": "x"})
+    assert err.status_code == 422 and set(err.get_json()["error"]["fields"]) == {
+        "category",
+        "scheduled_at",
+        "channel_ids",
+    }
+
+
+def test_policy_get_put_and_validation(api, auth, shop, session) -> None:
+    owner, _ch = shop
+    editor = auth.user(workspace=owner.workspace, role=Role.EDITOR)
+    url = f"/api/v1/workspaces/{owner.workspace.id}/guardrails/policy"
+    got = api(owner).get(url).get_json()
+    assert got["preset"] == "80-20" and got["max_share"]["promotional"] == 0.2
+    assert api(editor).call("PUT", url, json={"preset": "thirds"}).status_code == 403
+    bad = api(owner).call("PUT", url, json={"preset": "custom", "max_share": {"promotional": 1.5}})
+    assert bad.status_code == 422 and "max_share.promotional" in bad.get_json()["error"]["fields"]
+    ok = api(owner).call("PUT", url, json={"preset": "thirds", "severity": {"streak": "block"}})
+    assert ok.status_code == 200 and ok.get_json()["preset"] == "thirds"
+    session.expire_all()
+    assert session.get(Workspace, owner.workspace.id).policy["preset"] == "thirds"
+    assert api(editor).get(url).get_json()["severity"]["streak"] == "block"
+    assert (
+        session.exec(select(AuditEvent).where(AuditEvent.action == "policy_changed")).first()
+        is not None
+    )
+
+
+def test_month_view_marks_days_and_lists_warnings(client, auth, shop, session) -> None:
+    owner, ch = shop
+    promos = [_post(session, owner, ch, d, "promotional") for d in (1, 2, 3)]
+    auth.login(client, owner)
+    html = client.get("/?month=2027-03").get_data(as_text=True)
+    assert "3 promotional posts in a row on Mastodon (limit 2)" in html
+    assert html.count('class="day has-warning"') == 3
+    for p in promos:
+        assert f'href="/posts/{p.id}"' in html
+    assert "guardrail warnings this month" in html
+
+
+def test_policy_page_previews_before_saving(client, auth, shop, session) -> None:
+    owner, ch = shop
+    for d, c in [(1, "promotional"), (2, "educational"), (3, "educational")]:
+        _post(session, owner, ch, d, c)
+    auth.login(client, owner)
+    form = {
+        "preset": "custom",
+        "max_promotional": "10",
+        "streak_promotional": "2",
+        "quiet_gap_days": "0",
+        "severity_max_share": "block",
+        "severity_min_share": "warn",
+        "severity_streak": "warn",
+        "severity_quiet_gap": "warn",
+        "action": "preview",
+    }
+    page = client.post("/settings/guardrails", data=form)
+    assert page.status_code == 200
+    assert "With these settings:" in page.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Workspace, owner.workspace.id).policy == {}  # a preview saves nothing
+    bad = client.post("/settings/guardrails", data={**form, "max_promotional": "150"})
+    assert bad.status_code == 422 and 'value="150"' in bad.get_data(as_text=True)
+    saved = client.post("/settings/guardrails", data={**form, "action": "save"})
+    assert saved.status_code == 302
+    session.expire_all()
+    policy = session.get(Workspace, owner.workspace.id).policy
+    assert policy["preset"] == "custom" and policy["max_share"]["promotional"] == 0.1
+    assert policy["severity"]["max_share"] == "block" and policy["quiet_gap_days"] is None
+
+
+def test_ui_preview_endpoint_for_the_composer(client, auth, shop, session) -> None:
+    owner, ch = shop
+    _post(session, owner, ch, 1, "promotional")
+    _post(session, owner, ch, 2, "promotional")
+    auth.login(client, owner)
+    resp = client.post(
+        "/guardrails/preview",
+        json={
+            "category": "promotional",
+            "scheduled_at": "2027-03-03T09:00",
+            "channel_ids": [ch.id],
+        },
+    )
+    assert resp.status_code == 200
+    assert any(w["rule"] == "streak" for w in resp.get_json()["added"])
