@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-pg lint bench install install-test browser clean
+.PHONY: run test test-pg lint bench screenshots install install-test browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/calendar.py
 	$(BIN)/python bench/guardrails.py
 	$(BIN)/python bench/publish.py
+
+# Refresh the README's screenshots from the browser tests.
+screenshots: install-test
+	PLANNER_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -68,7 +68,7 @@ def test_register_draft_next_tuesday_drag_to_wednesday_and_filter(page, live_ser
     assert "18:30" in post.inner_text() and "Tasting night" in post.inner_text()
     if shots := screenshot_dir():
         shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / "month-view.png"), full_page=True)
+        page.screenshot(path=str(shots / "first-post.png"), full_page=True)
 
     post.drag_to(page.locator(f"#day-{wednesday.isoformat()}"))
     page.wait_for_function(
