@@ -14,11 +14,11 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-import statistics  # noqa: E402
-import time  # noqa: E402
-from datetime import date  # noqa: E402
+import statistics
+import time
+from datetime import date
 
-from bench._setup import login, machine, make_app, seed  # noqa: E402
+from bench._setup import login, machine, make_app, seed
 
 REQUESTS = 60
 

@@ -6,18 +6,21 @@ Run as ``python bench/guardrails_engine.py``; prints one markdown table row
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# bench/calendar.py would shadow the standard library's calendar module: take bench/ off the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-# Runnable from a checkout without installing planner.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from planner.guardrails import CATEGORIES, DEFAULT_POLICY, PostSnapshot, evaluate  # noqa: E402
+from planner.guardrails import CATEGORIES, DEFAULT_POLICY, PostSnapshot, evaluate
 
 CHANNELS = 10
 POSTS_PER_DAY = 3
