@@ -63,3 +63,30 @@ def test_demo_month_marks_warnings_and_composer_previews_them(page, demo_server)
     page.wait_for_function(
         "() => !document.querySelector('#composer-whatif').innerText.includes('in a row')"
     )
+
+
+def test_dragging_a_post_previews_its_guardrail_effect_before_the_drop(page, demo_server) -> None:
+    page.set_viewport_size({"width": 1280, "height": 2400})  # the whole month on screen
+    login(page, demo_server)
+    today = to_local(utcnow(), get_zone("Europe/London")).date()
+    source = page.locator(f"#day-{today.isoformat()} .cal-post").first
+    target_day = today + timedelta(days=5)
+    # The month grid shows the first days of the next month too, so the target is always on screen.
+    target = page.locator(f"#day-{target_day.isoformat()}")
+    source.hover()
+    page.mouse.down()
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + 10, steps=5)
+    page.mouse.move(box["x"] + 20, box["y"] + 20, steps=5)
+    whatif = page.locator("#drag-whatif")
+    whatif.wait_for(state="visible")
+    page.wait_for_function(
+        "() => document.querySelector('#drag-whatif').innerText.includes('Moving it to')"
+    )
+    text = whatif.inner_text()
+    assert f"Moving it to {target_day.isoformat()}" in text and "warning" in text
+    # Dropping back where it was changes nothing.
+    back = page.locator(f"#day-{today.isoformat()}").bounding_box()
+    page.mouse.move(back["x"] + 10, back["y"] + 10, steps=5)
+    page.mouse.up()
+    assert page.locator(f"#day-{today.isoformat()} .cal-post").count() >= 1
