@@ -17,8 +17,8 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from planner.db import get_session
-from planner.forms import InviteAcceptForm, LoginForm, RegisterForm, choices
-from planner.models import User
+from planner.forms import EmptyForm, InviteAcceptForm, LoginForm, RegisterForm, choices
+from planner.models import User, Workspace
 from planner.services import accounts, workspaces
 from planner.services.accounts import LoginPolicy, LoginThrottled
 from planner.services.errors import NotFound, ValidationError
@@ -139,13 +139,9 @@ def invite(token: str):  # noqa: ANN201
         return render_template(
             "errors/error.html", title="Invitation not valid", message=exc.message
         ), 404
-    from planner.models import Workspace
-
     ws = db.get(Workspace, inv.workspace_id)
     if current_user.is_authenticated:
         if request.method == "POST":
-            from planner.forms import EmptyForm
-
             if EmptyForm().validate_on_submit():
                 workspaces.accept_invitation(session=db, token=token, user=current_user, now=now)
                 db.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template, request
 
@@ -73,8 +73,6 @@ def week(acc: Access):  # noqa: ANN201
     day = _parse_day(request.args.get("date"), today)
     view = cal.week(session=get_session(), workspace_id=acc.workspace.id, tz=tz, day=day)
     monday = view.weeks[0].start
-    from datetime import timedelta
-
     return render_template(
         "calendar/week.html",
         view=view,

@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from planner.db import get_session
-from planner.models import User
+from planner.models import Post, User
 from planner.services import tokens, workspaces
 from planner.services.errors import ServiceError
 from planner.services.workspaces import Access
@@ -82,8 +82,6 @@ def _access(wid: int) -> Access:
 
 def _post_access(pid: int) -> tuple[Access, Any]:
     """Find a post the caller can see; other workspaces' posts are 404, never 403."""
-    from planner.models import Post
-
     db = get_session()
     post = db.get(Post, pid)
     if post is None:

@@ -15,6 +15,8 @@ from planner.services.posts import PostFilters, PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, parse_iso_instant, utcnow
 from planner.web.api.base import ApiError, _access, _body, _post_access, _user, bp
+from planner.web.channels import secret_box
+from planner.web.guardrail_support import warnings_by_post
 
 
 @bp.get("/workspaces")
@@ -54,8 +56,6 @@ def list_channels(wid: int):  # noqa: ANN201
 def create_channel(wid: int):  # noqa: ANN201
     acc = _access(wid)
     data = _body()
-    from planner.web.channels import secret_box
-
     db = get_session()
     config = data.get("config", {})
     channel = channel_service.create_channel(
@@ -120,8 +120,6 @@ def _parse_post_fields(data: dict[str, Any], tz, partial: Any = None) -> PostInp
 
 
 def _posts_json(acc: Access, posts: list[Any]) -> list[dict[str, Any]]:
-    from planner.web.guardrail_support import warnings_by_post
-
     tz = get_zone(acc.workspace.timezone)
     targets = post_service.channel_ids_for(session=get_session(), post_ids=[p.id for p in posts])
     warnings = warnings_by_post(acc, posts)
