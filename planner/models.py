@@ -144,7 +144,12 @@ class Channel(SQLModel, table=True):
 
 
 class Post(SQLModel, table=True):
-    __table_args__ = (Index("ix_post_workspace_scheduled", "workspace_id", "scheduled_at"),)
+    __table_args__ = (
+        Index("ix_post_workspace_scheduled", "workspace_id", "scheduled_at"),
+        # Counts by status (the review queue badge) and sweeps of overdue drafts stay indexed.
+        Index("ix_post_workspace_status", "workspace_id", "status"),
+        Index("ix_post_status_scheduled", "status", "scheduled_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
@@ -153,7 +158,7 @@ class Post(SQLModel, table=True):
     category: str = Field(max_length=20)
     link: str | None = Field(default=None, max_length=2000)
     scheduled_at: datetime | None = _utc_field(nullable=True, default=None)
-    status: str = Field(default=PostStatus.DRAFT, max_length=20, index=True)
+    status: str = Field(default=PostStatus.DRAFT, max_length=20)
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
 
@@ -233,3 +238,29 @@ class Delivery(SQLModel, table=True):
     published_at: datetime | None = _utc_field(nullable=True, default=None)
     created_at: datetime = _utc_field()
     updated_at: datetime = _utc_field()
+
+
+class Comment(SQLModel, table=True):
+    """A note on a post: a reviewer's reason for rejecting it, or a reply in the discussion."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc_field()
+
+
+class Notification(SQLModel, table=True):
+    """One in-app message to one member; post_id has no foreign key so it outlives the post."""
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "workspace_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    post_id: int | None = Field(default=None)
+    kind: str = Field(max_length=40)
+    message: str = Field(max_length=500)
+    created_at: datetime = _utc_field()
+    read_at: datetime | None = _utc_field(nullable=True, default=None)
