@@ -16,3 +16,12 @@ SECRET_KEY = "change-me-to-a-long-random-string"  # python -c "import secrets; p
 # WORKER_TICK_SECONDS = 1
 # MAX_ATTEMPTS = 5
 # RETRY_BASE_SECONDS = 60
+
+# Email for review notifications. Without SMTP_HOST, each email is written to instance/mail/
+# as an .eml file instead (handy locally). PLANNER_SMTP_HOST etc. work too.
+# SMTP_HOST = "smtp.example.com"
+# SMTP_PORT = 587
+# SMTP_STARTTLS = True
+# SMTP_USERNAME = "planner@example.com"
+# SMTP_PASSWORD = "..."
+# SMTP_FROM = "Planner <planner@example.com>"

@@ -28,14 +28,34 @@ class DefaultConfig:
     MAX_ATTEMPTS = 5
     RETRY_BASE_SECONDS = 60
     WORKER_TICK_SECONDS = 1.0
+    LEASE_SECONDS = 120  # a delivery left publishing this long by a vanished worker is recovered
+    WORKER_THREADS = 8  # publishes in flight at once per worker process
+    CONNECTOR_TIMEOUT_SECONDS = 15.0
     DEFAULT_TIMEZONE = "Europe/London"
     BASE_URL = "http://127.0.0.1:5000"
+    # Outgoing mail; without SMTP_HOST, messages are written to instance/mail/ as .eml files.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    SMTP_FROM = "Planner <planner@localhost>"
+    SMTP_TIMEOUT = 10
 
 
 # Settings whose PLANNER_* environment value is not a plain string.
-_BOOL = {"ALLOW_PRIVATE_HOSTS", "SESSION_COOKIE_SECURE", "TESTING", "DEBUG"}
-_INT = {"MAX_ATTEMPTS", "RETRY_BASE_SECONDS", "LOGIN_MAX_FAILURES", "INVITE_TTL_HOURS"}
-_FLOAT = {"WORKER_TICK_SECONDS"}
+_BOOL = {"ALLOW_PRIVATE_HOSTS", "SESSION_COOKIE_SECURE", "TESTING", "DEBUG", "SMTP_STARTTLS"}
+_INT = {
+    "MAX_ATTEMPTS",
+    "RETRY_BASE_SECONDS",
+    "LOGIN_MAX_FAILURES",
+    "INVITE_TTL_HOURS",
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
+    "LEASE_SECONDS",
+    "WORKER_THREADS",
+}
+_FLOAT = {"WORKER_TICK_SECONDS", "CONNECTOR_TIMEOUT_SECONDS"}
 
 
 def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:

@@ -157,6 +157,8 @@ class Post(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     category: str = Field(max_length=20)
     link: str | None = Field(default=None, max_length=2000)
+    # The campaign tag for this post's tagged links; None means the workspace's monthly default.
+    utm_campaign: str | None = Field(default=None, max_length=100)
     scheduled_at: datetime | None = _utc_field(nullable=True, default=None)
     status: str = Field(default=PostStatus.DRAFT, max_length=20)
     created_at: datetime = _utc_field()
@@ -264,3 +266,39 @@ class Notification(SQLModel, table=True):
     message: str = Field(max_length=500)
     created_at: datetime = _utc_field()
     read_at: datetime | None = _utc_field(nullable=True, default=None)
+
+
+class ImportStatus(StrEnum):
+    READY = "ready"
+    COMMITTED = "committed"
+
+
+class ImportBatch(SQLModel, table=True):
+    """A parsed CSV file kept between its preview and its import, so nothing is uploaded twice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    format: str = Field(max_length=20)
+    filename: str = Field(default="", max_length=255)
+    status: str = Field(default=ImportStatus.READY, max_length=20)
+    rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc_field()
+    expires_at: datetime = _utc_field(index=True)
+    committed_at: datetime | None = _utc_field(nullable=True, default=None)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A member's secret calendar address for one workspace; only its token's hash is kept."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "workspace_id", name="uq_calendarfeed_user_workspace"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _utc_field()
+    last_used_at: datetime | None = _utc_field(nullable=True, default=None)

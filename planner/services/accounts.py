@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from planner.models import LoginFailure, Role, User, Workspace
@@ -164,3 +165,12 @@ def ensure_role(role: str) -> Role:
     except ValueError:
         msg = "Role must be owner, editor or contributor."
         raise ValidationError(msg, fields={"role": msg}) from None
+
+
+def display_names(*, session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Map user ids to display names, former members included (history outlives membership)."""
+    ids = {uid for uid in user_ids if uid is not None}
+    if not ids:
+        return {}
+    users = session.exec(select(User).where(col(User.id).in_(ids))).all()
+    return {u.id: u.display_name for u in users}

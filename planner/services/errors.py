@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """Base class: ``code`` is the stable API error code, ``message`` one plain sentence."""
@@ -41,3 +43,13 @@ class Conflict(ServiceError):
 
     code = "conflict"
     status = 409
+
+
+class GuardrailBlocked(Conflict):
+    """Approving would leave a guardrail the workspace set to block; ``warnings`` lists them."""
+
+    code = "guardrail_blocked"
+
+    def __init__(self, message: str, *, warnings: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.warnings = warnings

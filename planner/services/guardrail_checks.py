@@ -8,7 +8,7 @@ findings back to posts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -258,21 +258,16 @@ def impact_of_approval(
 def blocking_for(
     *, session: Session, workspace: Workspace, post: Post, now: datetime
 ) -> list[dict[str, Any]]:
-    """The blocking warnings approving *post* would leave, which refuse approval without an override."""
+    """The blocking warnings approving *post* would leave, which refuse approval without an override.
+
+    A quiet gap never blocks: a post only ever ends a silence, so refusing it would make the gap
+    longer, the opposite of what the rule asks for.
+    """
     return [
         w.to_dict()
         for w in _involving(session=session, workspace=workspace, post=post, now=now)
-        if w.severity == "block"
+        if w.severity == "block" and w.rule != "quiet_gap"
     ]
-
-
-def warnings_in(warnings: Iterable[GuardrailWarning], *, day_of: dict[int, Any]) -> dict[Any, int]:
-    """Count warnings per local day of the posts they involve, for marking calendar days."""
-    counts: dict[Any, int] = defaultdict(int)
-    for w in warnings:
-        for day in {day_of[pid] for pid in w.post_ids if pid in day_of}:
-            counts[day] += 1
-    return counts
 
 
 __all__ = [

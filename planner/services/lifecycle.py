@@ -64,3 +64,24 @@ def change_status(
         now=now,
     )
     return post
+
+
+# Statuses whose content was cleared for publishing: changing it needs a fresh review.
+CLEARED = frozenset({S.APPROVED, S.FAILED, S.MISSED})
+
+
+def status_after_edit(post: Post, *, editor_id: int | None) -> PostStatus | None:
+    """Return the status an edit to *post*'s content moves it to, or ``None`` to keep its status.
+
+    Approved content goes back to review (its deliveries must be cancelled by the caller), a
+    rejected post becomes a draft again when its author reworks it, and an expired one becomes
+    a draft so it can be rescheduled.
+    """
+    current = PostStatus(post.status)
+    if current in CLEARED:
+        return S.IN_REVIEW
+    if current == S.REJECTED and post.author_id == editor_id:
+        return S.DRAFT
+    if current == S.EXPIRED:
+        return S.DRAFT
+    return None

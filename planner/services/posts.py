@@ -14,7 +14,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
 from planner.models import Category, Channel, Post, PostChannel, PostStatus, Role
-from planner.services import audit
+from planner.services import audit, deliveries, lifecycle
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, iso_local, iso_utc, to_local
@@ -24,8 +24,9 @@ CATEGORIES = tuple(c.value for c in Category)
 STATUSES = tuple(s.value for s in PostStatus)
 # Posts in these states have been (or are being) sent: their content is history.
 LOCKED = {PostStatus.PUBLISHING, PostStatus.PUBLISHED}
-# A contributor may only touch their own posts while these are their state.
-CONTRIBUTOR_EDITABLE = {PostStatus.DRAFT, PostStatus.REJECTED}
+# A contributor may only touch their own posts while these are their state (an expired post
+# is a draft whose time passed: its author may reschedule it).
+CONTRIBUTOR_EDITABLE = {PostStatus.DRAFT, PostStatus.REJECTED, PostStatus.EXPIRED}
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,6 @@ def update_post(
     post.body, post.category, post.link = data.body, data.category, data.link
     post.scheduled_at = data.scheduled_at
     post.updated_at = now
-    if post.status == PostStatus.REJECTED and post.author_id == acc.user.id:
-        post.status = PostStatus.DRAFT
     session.add(post)
     if "channels" in changes:
         _set_channels(session, post.id, data.channel_ids)
@@ -224,6 +223,21 @@ def update_post(
         detail=changes,
         now=now,
     )
+    if (to := lifecycle.status_after_edit(post, editor_id=acc.user.id)) is not None:
+        if to == PostStatus.IN_REVIEW:
+            # The worker reads the post when it sends: no queued delivery may outlive the edit.
+            deliveries.cancel_pending(
+                session=session, post_id=post.id, now=now, reason="Edited after approval."
+            )
+        lifecycle.change_status(
+            session=session,
+            post=post,
+            to=to,
+            now=now,
+            action="returned_to_review" if to == PostStatus.IN_REVIEW else "returned_to_draft",
+            actor_id=acc.user.id,
+            detail={"reason": "edited", "fields": sorted(changes)},
+        )
     session.flush()
     return post
 

@@ -297,19 +297,31 @@ def revoke_invitation(*, session: Session, acc: Access, invitation_id: int) -> N
 
 
 def update_workspace(
-    *, session: Session, acc: Access, name: str, timezone: str, now: datetime
+    *,
+    session: Session,
+    acc: Access,
+    name: str,
+    timezone: str,
+    now: datetime,
+    second_pair_of_eyes: bool | None = None,
 ) -> Workspace:
+    """Rename the workspace, change its zone and (when given) its review setting."""
     require_owner(acc)
     ws = acc.workspace
     ws.name = check_name(name)
     ws.timezone = check_timezone(timezone)
+    detail: dict[str, object] = {"name": ws.name, "timezone": ws.timezone}
+    if second_pair_of_eyes is not None:
+        # A new dict, not an in-place change: the JSON column only notices reassignment.
+        ws.settings = {**(ws.settings or {}), "second_pair_of_eyes": bool(second_pair_of_eyes)}
+        detail["second_pair_of_eyes"] = bool(second_pair_of_eyes)
     session.add(ws)
     audit.record(
         session=session,
         workspace_id=ws.id,
         actor_id=acc.user.id,
         action="workspace_updated",
-        detail={"name": ws.name, "timezone": ws.timezone},
+        detail=detail,
         now=now,
     )
     return ws

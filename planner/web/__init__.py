@@ -23,7 +23,9 @@ def init_app(app: Flask) -> None:
         channels,
         guardrails,
         health,
+        notifications,
         posts,
+        review,
         settings,
         templating,
     )
@@ -38,6 +40,8 @@ def init_app(app: Flask) -> None:
 
     for bp in (auth.bp, calendar.bp, posts.bp, channels.bp, settings.bp, health.bp, guardrails.bp):
         app.register_blueprint(bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(notifications.bp)
     api_bp = api.blueprint()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies

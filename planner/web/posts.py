@@ -18,6 +18,7 @@ from planner.timeutils import combine_local, get_zone, to_local, utcnow
 from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
 from planner.web.forms_support import apply_field_errors
+from planner.web.review import review_context
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -118,6 +119,7 @@ def view(acc: Access, post_id: int):  # noqa: ANN201
         can_edit=post_service.can_edit(acc, post),
         form=EmptyForm(),
         tz=tz,
+        **review_context(acc, post, history),
     )
 
 

@@ -243,5 +243,7 @@ def switch():  # noqa: ANN201
 @bp.get("/activity")
 @with_access
 def activity(acc: Access):  # noqa: ANN201
-    events = audit.workspace_history(session=get_session(), workspace_id=acc.workspace.id)
-    return render_template("settings/activity.html", events=events)
+    db = get_session()
+    events = audit.workspace_history(session=db, workspace_id=acc.workspace.id)
+    names = accounts.display_names(session=db, user_ids=(e.actor_id for e in events))
+    return render_template("settings/activity.html", events=events, names=names)

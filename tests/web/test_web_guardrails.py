@@ -220,3 +220,30 @@ def test_ui_preview_endpoint_for_the_composer(client, auth, shop, session) -> No
     )
     assert resp.status_code == 200
     assert any(w["rule"] == "streak" for w in resp.get_json()["added"])
+
+
+def test_blocking_rules_refuse_approval_but_a_quiet_gap_never_does(shop, session) -> None:
+    from planner.guardrails import Policy
+    from planner.services import guardrail_checks
+
+    owner, ch = shop
+    ws = session.get(Workspace, owner.workspace.id)
+    ws.policy = Policy.from_dict(
+        {"preset": "80-20", "severity": {"streak": "block", "quiet_gap": "block"}}
+    ).to_dict()
+    session.add(ws)
+    session.commit()
+    first = _post(session, owner, ch, 1, "promotional")
+    _post(session, owner, ch, 2, "promotional")
+    _post(session, owner, ch, 10, "educational")
+    third = _post(session, owner, ch, 20, "promotional")  # ends a long silence; not in a run
+    now = datetime(2027, 2, 1, tzinfo=UTC)
+    assert guardrail_checks.blocking_for(session=session, workspace=ws, post=first, now=now) == []
+    _post(session, owner, ch, 3, "promotional")
+    blocked = guardrail_checks.blocking_for(session=session, workspace=ws, post=first, now=now)
+    assert [w["rule"] for w in blocked] == ["streak"]
+    gap_bound = guardrail_checks.impact_of_approval(
+        session=session, workspace=ws, post=third, now=now
+    )
+    assert any(w["rule"] == "quiet_gap" for w in gap_bound)
+    assert guardrail_checks.blocking_for(session=session, workspace=ws, post=third, now=now) == []

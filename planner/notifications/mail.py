@@ -1,0 +1,100 @@
+"""Building notification emails and handing them to SMTP, or to .eml files for local use."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from planner.services.notifications import Notice
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS = {
+    "submitted": "Review needed: {excerpt}",
+    "approved": "Approved: {excerpt}",
+    "rejected": "Changes requested: {excerpt}",
+    "expired": "Expired in review: {excerpt}",
+}
+
+
+def post_url(config: Mapping[str, Any], post_id: int) -> str:
+    """Return the post's page on this planner, from BASE_URL (mail has no request to build it)."""
+    return f"{str(config['BASE_URL']).rstrip('/')}/posts/{post_id}"
+
+
+def build_message(config: Mapping[str, Any], notice: Notice, *, now: datetime) -> EmailMessage:
+    """Word one notice as a plain-text email to its one recipient."""
+    subject = SUBJECTS.get(notice.kind, "{excerpt}").format(excerpt=notice.post_excerpt)
+    lines = [f"Hello {notice.name},", "", notice.message, ""]
+    if notice.detail:
+        lines += [*(f"> {line}" for line in notice.detail.splitlines()), ""]
+    lines += [
+        f"Open the post: {post_url(config, notice.post_id)}",
+        "",
+        f"-- Planner for {notice.workspace_name}",
+    ]
+    msg = EmailMessage()
+    msg["Subject"] = f"[{notice.workspace_name}] {subject}"
+    msg["From"] = config["SMTP_FROM"]
+    msg["To"] = (
+        formataddr((notice.name, notice.email)) if notice.name != notice.email else notice.email
+    )
+    msg["Date"] = format_datetime(now)
+    # An explicit domain: make_msgid would otherwise ask DNS for this machine's name.
+    msg["Message-ID"] = make_msgid(domain=urlsplit(str(config["BASE_URL"])).hostname or "planner")
+    msg.set_content("\n".join(lines))
+    return msg
+
+
+def deliver(
+    config: Mapping[str, Any],
+    messages: Sequence[EmailMessage],
+    *,
+    instance_path: str,
+    now: datetime,
+) -> int:
+    """Send *messages* over one SMTP connection, or write them to instance/mail/ without SMTP_HOST.
+
+    A message the server refuses is logged and skipped; a server that cannot be reached raises.
+    """
+    if not config.get("SMTP_HOST"):
+        return _write_files(Path(instance_path) / "mail", messages, now)
+    sent = 0
+    with smtplib.SMTP(
+        config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=float(config["SMTP_TIMEOUT"])
+    ) as smtp:
+        if config.get("SMTP_STARTTLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+        for msg in messages:
+            try:
+                smtp.send_message(msg)
+            except (
+                smtplib.SMTPRecipientsRefused,
+                smtplib.SMTPDataError,
+                smtplib.SMTPSenderRefused,
+            ):
+                logger.exception("The mail server refused the email to %s", msg["To"])
+            else:
+                sent += 1
+    return sent
+
+
+def _write_files(folder: Path, messages: Sequence[EmailMessage], now: datetime) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    for msg in messages:
+        name = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        partial = folder / f".{name}.tmp"
+        partial.write_bytes(msg.as_bytes())
+        partial.replace(folder / name)  # readers never see half a message
+    return len(messages)

@@ -1,0 +1,120 @@
+"""API v1 routes for review: submit, approve, reject, comments and a post's history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, jsonify, request
+
+from planner import notifications
+from planner.db import get_session
+from planner.services import audit, comments, review
+from planner.services.errors import GuardrailBlocked
+from planner.services.review import ReviewResult
+from planner.services.workspaces import Access
+from planner.timeutils import iso_utc, utcnow
+from planner.web.api.base import ApiError, _body, _post_access, bp
+from planner.web.api.core import _posts_json
+
+
+def _optional_body() -> dict[str, Any]:
+    """The JSON object sent, or an empty one when the request has no body at all."""
+    if not request.get_data():
+        return {}
+    return _body()
+
+
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(
+            422, "validation_error", f"{name} must be a string.", {name: "Not a string."}
+        )
+    return value
+
+
+def _finish(acc: Access, result: ReviewResult):  # noqa: ANN202
+    db = get_session()
+    db.commit()
+    notifications.send(current_app._get_current_object(), result.notices, now=utcnow())
+    return jsonify(_posts_json(acc, [result.post])[0])
+
+
+@bp.post("/posts/<int:pid>/submit")
+def submit_post(pid: int):  # noqa: ANN201
+    acc, post = _post_access(pid)
+    result = review.submit(session=get_session(), acc=acc, post_id=post.id, now=utcnow())
+    return _finish(acc, result)
+
+
+@bp.post("/posts/<int:pid>/approve")
+def approve_post(pid: int):  # noqa: ANN201
+    acc, post = _post_access(pid)
+    reason = _text(_optional_body(), "override_reason")
+    db = get_session()
+    try:
+        result = review.approve(
+            session=db, acc=acc, post_id=post.id, now=utcnow(), override_reason=reason
+        )
+    except GuardrailBlocked as exc:
+        db.rollback()
+        error = {"code": exc.code, "message": exc.message, "fields": exc.fields}
+        return jsonify(error={**error, "warnings": exc.warnings}), exc.status
+    return _finish(acc, result)
+
+
+@bp.post("/posts/<int:pid>/reject")
+def reject_post(pid: int):  # noqa: ANN201
+    acc, post = _post_access(pid)
+    comment = _text(_optional_body(), "comment")
+    result = review.reject(
+        session=get_session(), acc=acc, post_id=post.id, comment=comment, now=utcnow()
+    )
+    return _finish(acc, result)
+
+
+@bp.get("/posts/<int:pid>/comments")
+def list_comments(pid: int):  # noqa: ANN201
+    _acc, post = _post_access(pid)
+    found = comments.for_post(session=get_session(), post_id=post.id)
+    return jsonify(comments=[comments.comment_json(c) for c in found])
+
+
+@bp.post("/posts/<int:pid>/comments")
+def add_comment(pid: int):  # noqa: ANN201
+    acc, post = _post_access(pid)
+    body = _text(_body(), "body")
+    db = get_session()
+    comment = review.add_comment(session=db, acc=acc, post_id=post.id, body=body, now=utcnow())
+    db.commit()
+    return jsonify(comments.comment_json(comment)), 201
+
+
+@bp.get("/posts/<int:pid>/history")
+def post_history(pid: int):  # noqa: ANN201
+    acc, post = _post_access(pid)
+    events = audit.post_history(
+        session=get_session(), workspace_id=acc.workspace.id, post_id=post.id
+    )
+    return jsonify(
+        history=[
+            {
+                "at": iso_utc(e.at),
+                "actor_id": e.actor_id,
+                "action": e.action,
+                "detail": _detail(e.detail),
+            }
+            for e in events
+        ]
+    )
+
+
+def _detail(text: str) -> Any:
+    """Structured detail comes back as JSON; older plain-text detail stays a string."""
+    if not text:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

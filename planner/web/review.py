@@ -1,0 +1,296 @@
+"""Review: the queue, submit / approve / reject buttons, bulk approval and comments on a post."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from planner import notifications
+from planner.connectors.errors import ConnectorError
+from planner.connectors.registry import UnknownPlatform
+from planner.db import get_session
+from planner.forms import ApproveForm, NoteForm, RejectForm
+from planner.models import Channel, Post, PostStatus
+from planner.secretbox import SecretBoxError
+from planner.services import accounts, comments, guardrail_checks, review, workspaces
+from planner.services import channels as channel_service
+from planner.services import posts as post_service
+from planner.services.errors import GuardrailBlocked, ValidationError
+from planner.services.notifications import Notice
+from planner.services.workspaces import Access
+from planner.timeutils import utcnow
+from planner.web.channels import connector_options, secret_box
+from planner.web.context import current_access, with_access
+
+bp = Blueprint("review", __name__)
+
+# Only these can still be approved, so only their guardrail impact is worth computing.
+_REVIEWABLE = {PostStatus.DRAFT, PostStatus.IN_REVIEW}
+
+
+@bp.app_context_processor
+def _review_nav() -> dict[str, Any]:
+    """The number of posts waiting for review, for the "Review" link in the top bar."""
+    acc = current_access() if current_user.is_authenticated else None
+    if acc is None:
+        return {}
+    return {
+        "review_count": review.in_review_count(session=get_session(), workspace_id=acc.workspace.id)
+    }
+
+
+def _send(notices: Sequence[Notice]) -> None:
+    """Email the notices of a committed action; failures are logged inside, never raised."""
+    notifications.send(current_app._get_current_object(), notices, now=utcnow())
+
+
+def _next_url(post_id: int | None = None) -> str:
+    """Where to go after a button: the page that sent it (same site only), else the post."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("posts.view", post_id=post_id) if post_id else url_for("review.queue")
+
+
+# The review forms carry the CSRF token (checked app-wide) and plain text; the services validate
+# that text, after the role and status checks, so every way in refuses in the same order.
+
+
+@bp.post("/posts/<int:post_id>/submit")
+@with_access
+def submit(acc: Access, post_id: int):  # noqa: ANN201
+    db = get_session()
+    try:
+        result = review.submit(session=db, acc=acc, post_id=post_id, now=utcnow())
+    except ValidationError as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(_next_url(post_id))
+    db.commit()
+    _send(result.notices)
+    flash("Submitted for review. Editors have been told.", "success")
+    return redirect(_next_url(post_id))
+
+
+@bp.post("/posts/<int:post_id>/approve")
+@with_access
+def approve(acc: Access, post_id: int):  # noqa: ANN201
+    form = ApproveForm()
+    db = get_session()
+    try:
+        result = review.approve(
+            session=db,
+            acc=acc,
+            post_id=post_id,
+            now=utcnow(),
+            override_reason=form.override_reason.data,
+        )
+    except (ValidationError, GuardrailBlocked) as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(_next_url(post_id))
+    db.commit()
+    _send(result.notices)
+    flash("Approved. It is queued for its time.", "success")
+    return redirect(_next_url(post_id))
+
+
+@bp.post("/posts/<int:post_id>/reject")
+@with_access
+def reject(acc: Access, post_id: int):  # noqa: ANN201
+    form = RejectForm()
+    db = get_session()
+    try:
+        result = review.reject(
+            session=db, acc=acc, post_id=post_id, comment=form.comment.data, now=utcnow()
+        )
+    except ValidationError as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(_next_url(post_id))
+    db.commit()
+    _send(result.notices)
+    flash("Rejected. The author can see your comment.", "success")
+    return redirect(_next_url(post_id))
+
+
+@bp.post("/posts/<int:post_id>/comments")
+@with_access
+def comment(acc: Access, post_id: int):  # noqa: ANN201
+    form = NoteForm()
+    db = get_session()
+    try:
+        review.add_comment(session=db, acc=acc, post_id=post_id, body=form.body.data, now=utcnow())
+    except ValidationError as exc:
+        db.rollback()
+        flash(exc.message, "error")
+    else:
+        db.commit()
+        flash("Note added.", "success")
+    return redirect(url_for("posts.view", post_id=post_id, _anchor="comments"))
+
+
+@bp.post("/review/approve")
+@with_access
+def approve_many(acc: Access):  # noqa: ANN201
+    """Approve the ticked posts; each is checked on its own, so one refusal stops no other."""
+    ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit()]
+    if not ids:
+        flash("Tick the posts to approve first.", "info")
+        return redirect(_next_url())
+    db = get_session()
+    done, refused = review.approve_many(session=db, acc=acc, post_ids=ids, now=utcnow())
+    db.commit()
+    _send([n for result in done for n in result.notices])
+    if done:
+        flash(f"Approved {len(done)} post{'s' if len(done) != 1 else ''}.", "success")
+    for pid, message in refused.items():
+        flash(f"Post #{pid} was not approved: {message}", "error")
+    return redirect(_next_url())
+
+
+@dataclass
+class QueueItem:
+    """One post in the queue with what a reviewer needs to decide on it."""
+
+    post: Post
+    author: str
+    channels: list[Channel]
+    texts: list[tuple[str, str]]  # (channel names, the text as that channel will show it)
+    too_long: list[str]
+    impact: list[dict[str, Any]]
+    can_approve: bool
+    can_reject: bool
+
+    @property
+    def blocking(self) -> list[dict[str, Any]]:
+        return [w for w in self.impact if w.get("severity") == "block"]
+
+
+def _as_published(
+    post: Post, channels: Sequence[Channel]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The text each channel will publish, grouped where they agree, and any length problems."""
+    by_text: dict[str, list[str]] = {}
+    too_long = []
+    for channel in channels:
+        text = post.body
+        try:
+            connector = channel_service.connector_for(
+                channel, box=secret_box(), options=connector_options()
+            )
+            text = connector.compose(post.body, post.link)
+            if problem := connector.check_length(post.body, post.link):
+                too_long.append(problem)
+        except (UnknownPlatform, SecretBoxError, ConnectorError):
+            text = post.body if not post.link else f"{post.body}\n{post.link}"
+        by_text.setdefault(text, []).append(channel.name)
+    if not channels:
+        by_text[post.body] = []
+    return [(", ".join(names), text) for text, names in by_text.items()], too_long
+
+
+@bp.get("/review")
+@with_access
+def queue(acc: Access):  # noqa: ANN201
+    db = get_session()
+    channel_id = request.args.get("channel", type=int)
+    author_id = request.args.get("author", type=int)
+    posts = review.queue(
+        session=db, workspace_id=acc.workspace.id, channel_id=channel_id, author_id=author_id
+    )
+    channels = {
+        c.id: c for c in channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
+    }
+    targets = post_service.channel_ids_for(session=db, post_ids=[p.id for p in posts])
+    members = workspaces.members(session=db, workspace_id=acc.workspace.id)
+    names = {u.id: u.display_name for u, _m in members}
+    names.update(accounts.display_names(session=db, user_ids=(p.author_id for p in posts)))
+    now = utcnow()
+    items = []
+    for post in posts:
+        mine = [channels[i] for i in targets.get(post.id, []) if i in channels]
+        texts, too_long = _as_published(post, mine)
+        items.append(
+            QueueItem(
+                post=post,
+                author=names.get(post.author_id, "someone who left"),
+                channels=mine,
+                texts=texts,
+                too_long=too_long,
+                impact=guardrail_checks.impact_of_approval(
+                    session=db, workspace=acc.workspace, post=post, now=now
+                ),
+                can_approve=review.may_approve(acc, post),
+                can_reject=review.may_reject(acc, post),
+            )
+        )
+    return render_template(
+        "review/queue.html",
+        items=items,
+        channels=list(channels.values()),
+        authors=[(u.id, u.display_name) for u, _m in members],
+        channel_id=channel_id,
+        author_id=author_id,
+        expired=review.expired(session=db, workspace_id=acc.workspace.id),
+        second_pair_of_eyes=review.second_pair_of_eyes(acc.workspace),
+    )
+
+
+@dataclass
+class ReviewPanel:
+    """What the post page shows about review: buttons the user may press, impact, discussion."""
+
+    can_submit: bool
+    can_approve: bool
+    can_reject: bool
+    impact: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
+    comments: list[Any]
+    people: dict[int, str]
+    own_post_blocked: bool = False
+
+    @property
+    def blocking(self) -> list[dict[str, Any]]:
+        return [w for w in self.impact if w.get("severity") == "block"]
+
+
+def review_context(acc: Access, post: Post, history: Sequence[Any]) -> dict[str, Any]:
+    """Template values for the post page's review panel, comments and named history."""
+    db = get_session()
+    notes = comments.for_post(session=db, post_id=post.id)
+    impact = []
+    if post.status in _REVIEWABLE and post.scheduled_at is not None and acc.can_review:
+        impact = guardrail_checks.impact_of_approval(
+            session=db, workspace=acc.workspace, post=post, now=utcnow()
+        )
+    overrides = []
+    for event in history:
+        if event.action == "guardrail_override":
+            detail = json.loads(event.detail or "{}")
+            overrides.append({"at": event.at, "actor_id": event.actor_id, **detail})
+    people = accounts.display_names(
+        session=db,
+        user_ids=[*(e.actor_id for e in history), *(c.author_id for c in notes), post.author_id],
+    )
+    return {
+        "review": ReviewPanel(
+            can_submit=review.may_submit(acc, post),
+            can_approve=review.may_approve(acc, post),
+            can_reject=review.may_reject(acc, post),
+            impact=impact,
+            overrides=overrides,
+            comments=notes,
+            people=people,
+            own_post_blocked=(
+                acc.can_review
+                and post.status in review.MOVES["approve"]
+                and not review.may_approve(acc, post)
+            ),
+        )
+    }

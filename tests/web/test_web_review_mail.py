@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from planner import create_app, notifications
+from planner.db import get_engine
+from planner.models import Notification, Post, PostStatus
+from planner.services import review
+from planner.timeutils import utcnow
+from tests.conftest import NOW, ApiClient
+from tests.fakes.smtp import FakeSmtp, free_port
+from tests.review_cases import Team, make_post
+
+S = PostStatus
+BASE_URL = "https://planner.example"
+
+
+@pytest.fixture()
+def smtp() -> Iterator[FakeSmtp]:
+    with FakeSmtp() as server:
+        yield server
+
+
+@pytest.fixture()
+def app_config(app_config: dict[str, Any], smtp: FakeSmtp) -> dict[str, Any]:
+    return {**app_config, **smtp.config(), "BASE_URL": BASE_URL, "SMTP_FROM": "planner@shop.test"}
+
+
+def _ahead():  # noqa: ANN202
+    return utcnow().replace(second=0, microsecond=0) + timedelta(days=10)
+
+
+def test_submitting_mails_each_editor_and_owner_a_link(app, auth, session, smtp) -> None:
+    team = Team(auth, session)
+    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    author = auth.login(app.test_client(), team.author)
+    assert author.post(f"/posts/{post.id}/submit").status_code == 302
+    assert sorted(m.rcpt_tos for m in smtp.received) == [
+        ("editor@example.com",),
+        ("owner@example.com",),
+    ]
+    for mail in smtp.received:
+        assert mail.mail_from == "planner@shop.test"
+        assert mail.message["Subject"] == "[Shop] Review needed: Spring hours start Monday"
+        assert f"{BASE_URL}/posts/{post.id}" in mail.text
+        assert "author@example.com submitted “Spring hours start Monday” for review." in mail.text
+
+
+def test_approval_and_rejection_mail_the_author(app, auth, session, smtp) -> None:
+    team = Team(auth, session)
+    ch = (team.channel.id,)
+    good = make_post(session, team.author, at=_ahead(), channels=ch, status=S.IN_REVIEW)
+    poor = make_post(
+        session, team.author, at=_ahead(), channels=ch, status=S.IN_REVIEW, body="Buy now"
+    )
+    editor = ApiClient(app.test_client(), auth.token(team.editor))
+    assert editor.post(f"/api/v1/posts/{good.id}/approve").status_code == 200
+    resp = editor.post(
+        f"/api/v1/posts/{poor.id}/reject", json={"comment": "Too pushy.\nAsk a question?"}
+    )
+    assert resp.status_code == 200
+    approved, rejected = smtp.received
+    assert approved.rcpt_tos == rejected.rcpt_tos == ("author@example.com",)
+    assert approved.message["Subject"] == "[Shop] Approved: Spring hours start Monday"
+    assert f"{BASE_URL}/posts/{good.id}" in approved.text
+    assert rejected.message["Subject"] == "[Shop] Changes requested: Buy now"
+    assert "> Too pushy.\n> Ask a question?" in rejected.text
+    assert f"{BASE_URL}/posts/{poor.id}" in rejected.text
+
+
+def test_expiry_in_review_mails_the_owners(app, auth, session, smtp) -> None:
+    team = Team(auth, session)
+    post = make_post(
+        session,
+        team.author,
+        at=NOW - timedelta(hours=1),
+        channels=(team.channel.id,),
+        status=S.IN_REVIEW,
+    )
+    make_post(session, team.author, at=NOW - timedelta(hours=1), body="A forgotten draft")
+    # What the worker does on each tick: expire, commit, then send.
+    expired = review.expire_overdue(session=session, now=NOW)
+    notices = review.expiry_notices(session=session, posts=expired)
+    session.commit()
+    assert notifications.send(app, notices, now=NOW) == 1
+    (mail,) = smtp.received
+    assert mail.rcpt_tos == ("owner@example.com",)
+    assert mail.message["Subject"] == "[Shop] Expired in review: Spring hours start Monday"
+    assert f"{BASE_URL}/posts/{post.id}" in mail.text
+
+
+def test_actions_succeed_when_the_mail_server_is_down(app_config, auth, session, caplog) -> None:
+    app = create_app({**app_config, "SMTP_PORT": free_port()})  # nothing listens there
+    team = Team(auth, session)
+    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    author = auth.login(app.test_client(), team.author)
+    with caplog.at_level(logging.ERROR, logger="planner.notifications"):
+        resp = author.post(f"/posts/{post.id}/submit")
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(Post, post.id).status == "in_review"
+    # The in-app notifications were committed with the action; only the email was lost.
+    assert len(session.exec(select(Notification)).all()) == 2
+    (record,) = [r for r in caplog.records if "Could not send" in r.getMessage()]
+    assert record.exc_info is not None
+    editor = ApiClient(app.test_client(), auth.token(team.editor))
+    with caplog.at_level(logging.ERROR, logger="planner.notifications"):
+        assert editor.post(f"/api/v1/posts/{post.id}/approve").status_code == 200
+    get_engine(app).dispose()
+
+
+def test_without_an_smtp_host_mail_is_written_to_the_instance_folder(
+    app_config, auth, session
+) -> None:
+    app = create_app({**app_config, "SMTP_HOST": None})
+    team = Team(auth, session)
+    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    author = auth.login(app.test_client(), team.author)
+    assert author.post(f"/posts/{post.id}/submit").status_code == 302
+    files = sorted((Path(app.instance_path) / "mail").glob("*.eml"))
+    assert len(files) == 2
+    text = "\n".join(f.read_text() for f in files)
+    assert "To: owner@example.com" in text and "To: editor@example.com" in text
+    assert f"{BASE_URL}/posts/{post.id}" in text
+    get_engine(app).dispose()
