@@ -6,8 +6,17 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
-from planner.models import Channel, ChannelStatus, Post, PostChannel, PostStatus, Role, User
-from planner.services import accounts, workspaces
+from planner.models import (
+    Channel,
+    ChannelStatus,
+    Post,
+    PostChannel,
+    PostingSlot,
+    PostStatus,
+    Role,
+    User,
+)
+from planner.services import accounts, deliveries, workspaces
 from planner.timeutils import combine_local, get_zone, to_local
 
 DEMO_EMAIL = "owner@example.com"
@@ -163,7 +172,15 @@ IDEAS = [
     ),
     ("conversational", "Poll: which day should we bake bagels?"),
     ("curated", "Share the local farmers' market schedule for the season."),
+    ("educational", "What 'hydration' means on a bread label, and why our ciabatta is so holey."),
+    ("conversational", "Sweet or savoury breakfast? Tell us what you reach for first."),
+    ("educational", "Three signs your sourdough starter is ready to bake with."),
+    ("curated", "A short film about the last working windmill in the county, worth five minutes."),
+    ("promotional", "Bake-at-home croissant boxes are back: order by Thursday for the weekend."),
+    ("conversational", "Which loaf would you want on a desert island?"),
 ]
+# Weekly posting times ("fill the month" and "add to queue" use them): Mon, Wed, Fri at 10:00.
+SLOTS = [("fb", weekday, "10:00") for weekday in (0, 2, 4)]
 
 
 def _user(
@@ -256,5 +273,38 @@ def load_demo(
                 updated_at=now,
             )
         )
+    for key, weekday, at in SLOTS:
+        session.add(
+            PostingSlot(
+                workspace_id=ws.id,
+                channel_id=channels[key].id,
+                weekday=weekday,
+                local_time=time.fromisoformat(at),
+                created_at=now,
+            )
+        )
     session.flush()
+    _queue_first_publish(session, ws.id, owner.id, channels["fb"], now)
     return True
+
+
+def _queue_first_publish(
+    session: Session, workspace_id: int, author_id: int, channel: Channel, now: datetime
+) -> Post:
+    """An approved post due a minute after loading, so ``planner run`` shows publishing at work."""
+    post = Post(
+        workspace_id=workspace_id,
+        author_id=author_id,
+        # Promotional, so it extends the demo's streak of promotions rather than breaking it up.
+        body="Fresh out of the oven right now: warm sourdough and cinnamon knots. 🥖",
+        category="promotional",
+        scheduled_at=now + timedelta(minutes=1),
+        status=PostStatus.APPROVED,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(post)
+    session.flush()
+    session.add(PostChannel(post_id=post.id, channel_id=channel.id))
+    deliveries.schedule_for_post(session=session, post=post, channel_ids=[channel.id], now=now)
+    return post

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -81,6 +82,7 @@ class PostForm(FlaskForm):
     date = DateField("Date", validators=[Optional()])
     time = TimeField("Time", validators=[Optional()])
     link = URLField("Link (optional)", validators=[Optional(), Length(max=2000)])
+    utm_campaign = StringField("Campaign tag (optional)", validators=[Optional(), Length(max=100)])
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         ok = super().validate(extra_validators)
@@ -112,6 +114,13 @@ class ChannelForm(FlaskForm):
     )
     handle = StringField("Bluesky handle", validators=[Optional()])
     app_password = PasswordField("Bluesky app password", validators=[Optional()])
+
+
+class ReconnectForm(ChannelForm):
+    """New credentials for a channel; its name and platform stay (WTForms drops None fields)."""
+
+    name = None
+    platform = None
 
 
 class WorkspaceForm(FlaskForm):
@@ -155,6 +164,56 @@ class RoleForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+
+
+class ImportForm(FlaskForm):
+    """A CSV upload; the channel and category choices fill what the file does not say."""
+
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired(message="Choose a CSV file.")],
+        render_kw={"accept": ".csv,.txt,text/csv"},
+    )
+    format = SelectField(
+        "What kind of file is it?",
+        choices=choices(
+            [
+                ("template", "Planner's template (date, time, body, category, channels, link)"),
+                ("buffer", "Buffer (Text, Image URL, Tags, Posting Time)"),
+                ("hootsuite", "Hootsuite bulk file (date and time, message, link)"),
+            ]
+        ),
+        default="template",
+    )
+    channel_id = SelectField("Channel for rows that name none", validate_choice=False)
+    date_format = SelectField(
+        "How dates are written (Hootsuite files)",
+        choices=choices(
+            [
+                ("mm/dd/yyyy hh:mm", "mm/dd/yyyy hh:mm (03/25/2026 14:30)"),
+                ("dd/mm/yyyy hh:mm", "dd/mm/yyyy hh:mm (25/03/2026 14:30)"),
+                ("yyyy-mm-dd hh:mm", "yyyy-mm-dd hh:mm (2026-03-25 14:30)"),
+            ]
+        ),
+        default="mm/dd/yyyy hh:mm",
+    )
+    default_category = SelectField(
+        "Category for rows that have none",
+        choices=choices(
+            [("", "None: every row needs its own")]
+            + [(c.value, c.value.capitalize()) for c in Category]
+        ),
+        default="",
+    )
+
+
+class LinkTagsForm(FlaskForm):
+    enabled = BooleanField("Tag links to my website when posts go out")
+    domains = TextAreaField(
+        "My website addresses", validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
+    medium = StringField("utm_medium", default="social", validators=[Length(max=100)])
+    campaign = StringField("utm_campaign", default="{month}", validators=[Length(max=100)])
 
 
 class PasswordForm(FlaskForm):
@@ -231,4 +290,95 @@ for _rule, _label in (
         SelectField(
             _label, choices=choices([("warn", "Warn"), ("block", "Block approval")]), default="warn"
         ),
+    )
+
+
+WEEKDAY_CHOICES = choices(
+    enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+)
+
+
+class SlotForm(FlaskForm):
+    """A weekly posting time for one channel."""
+
+    channel_id = SelectField("Channel", coerce=int, validators=[InputRequired()])
+    weekday = SelectField("Day", choices=WEEKDAY_CHOICES, coerce=int, validators=[InputRequired()])
+    local_time = TimeField("Time", validators=[InputRequired(message="Choose a time.")])
+    category = SelectField(
+        "Preferred category (optional)",
+        choices=[SelectChoice("", "Any category"), *CATEGORY_CHOICES],
+        validators=[Optional()],
+    )
+
+
+class RepeatForm(FlaskForm):
+    """The composer's "Repeat" section; it rides on the post form, which checks CSRF."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        "How often",
+        choices=choices(
+            [
+                ("none", "Does not repeat"),
+                ("weekly", "Every week on the days chosen"),
+                ("weeks", "Every few weeks on the days chosen"),
+                ("monthly", "Every month on a chosen weekday"),
+            ]
+        ),
+        default="none",
+    )
+    weekdays = MultiCheckboxField("On", choices=WEEKDAY_CHOICES, coerce=int, validate_choice=False)
+    interval = IntegerField(
+        "Every how many weeks", default=2, validators=[Optional(), NumberRange(min=2, max=52)]
+    )
+    nth = SelectField(
+        "Which one",
+        choices=choices([(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]),
+        coerce=int,
+        default=1,
+    )
+    nth_weekday = SelectField("Weekday", choices=WEEKDAY_CHOICES, coerce=int, default=0)
+    ends = SelectField(
+        "Stops",
+        choices=choices(
+            [("never", "Keeps going"), ("count", "After a number of posts"), ("until", "On a date")]
+        ),
+        default="never",
+    )
+    count = IntegerField(
+        "How many posts in all",
+        validators=[Optional(), NumberRange(min=1, max=500)],
+    )
+    until = DateField("Last day", validators=[Optional()])
+    apply_to = SelectField(
+        "Save changes to",
+        choices=choices(
+            [("this", "This post only"), ("following", "This post and the ones after it")]
+        ),
+        default="this",
+    )
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        ok = super().validate(extra_validators)
+        if self.kind.data == "none":
+            return ok
+        if self.ends.data == "count" and self.count.data is None and not self.count.errors:
+            self.count.errors = [*self.count.errors, "Say how many posts, this one included."]
+            ok = False
+        if self.ends.data == "until" and self.until.data is None and not self.until.errors:
+            self.until.errors = [*self.until.errors, "Choose the last day."]
+            ok = False
+        return ok
+
+
+class EvergreenForm(FlaskForm):
+    min_gap_days = IntegerField(
+        "Wait at least (days) between uses",
+        default=30,
+        validators=[InputRequired(), NumberRange(min=1, max=730)],
+    )
+    max_uses = IntegerField(
+        "Reuse at most (times)", default=3, validators=[InputRequired(), NumberRange(min=1, max=50)]
     )

@@ -24,8 +24,13 @@ class WorkerHandle:
     """A running scheduler that can be stopped cleanly."""
 
     scheduler: BackgroundScheduler
+    app: Flask
 
     def stop(self, wait: bool = True) -> None:
+        """Stop claiming, then (with *wait*) let the running tick finish its publishes."""
+        from planner.publishing.worker import request_stop
+
+        request_stop(self.app)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
 
@@ -41,6 +46,13 @@ def _tick(app: Flask) -> None:
 
 def start_background_worker(app: Flask) -> WorkerHandle:
     """Start the clock in a background thread of this process (for ``planner run`` and tests)."""
+    from planner.publishing.worker import stop_event
+
+    stop_event(app).clear()
+    # A tick that overruns the interval is expected under a backlog (the next one is skipped);
+    # APScheduler would otherwise log every run at INFO and every skip as a warning.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
         _tick,
@@ -55,7 +67,7 @@ def start_background_worker(app: Flask) -> WorkerHandle:
     )
     scheduler.start()
     logger.info("publishing worker started (tick every %ss)", app.config["WORKER_TICK_SECONDS"])
-    return WorkerHandle(scheduler)
+    return WorkerHandle(scheduler, app)
 
 
 def run_worker(app: Flask) -> None:

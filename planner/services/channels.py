@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
-from planner.connectors.base import ConfigError, Connector, ConnectorOptions
+from planner.connectors.base import (
+    AuthError,
+    ConfigError,
+    Connector,
+    ConnectorError,
+    ConnectorOptions,
+    PermanentError,
+    TransientError,
+    UnknownOutcomeError,
+)
 from planner.connectors.registry import CONNECTORS, UnknownPlatform, get_connector
 from planner.models import Channel, ChannelStatus
 from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit
-from planner.services.errors import NotFound, ValidationError
+from planner.services.errors import Forbidden, NotFound, ValidationError
 from planner.services.workspaces import Access, require_owner
 
 
@@ -130,6 +140,151 @@ def delete_channel(*, session: Session, acc: Access, channel_id: int, now: datet
         detail={"channel_id": channel_id, "name": channel.name},
         now=now,
     )
+
+
+def reconnect_channel(
+    *,
+    session: Session,
+    acc: Access,
+    channel_id: int,
+    config: dict[str, Any],
+    box: SecretBox,
+    now: datetime,
+) -> Channel:
+    """Replace the channel's credentials (owners only) and mark it usable again.
+
+    Unsent fields keep their saved public value; secrets must be entered again. Deliveries that
+    waited for the channel go out on the worker's next tick, if still within their lateness.
+    """
+    require_owner(acc)
+    channel = get_channel(session=session, workspace_id=acc.workspace.id, channel_id=channel_id)
+    connector = get_connector(channel.platform)
+    given = {k: v for k, v in (config or {}).items() if v not in (None, "")}
+    try:
+        cleaned = connector.validate_config({**channel.config, **given})
+    except ConfigError as exc:
+        raise ValidationError(
+            "Check the highlighted fields.",
+            fields={f"config.{k}": v for k, v in exc.fields.items()},
+        ) from None
+    channel.config = {k: v for k, v in cleaned.items() if k not in connector.secret_fields}
+    channel.secrets = box.seal({k: v for k, v in cleaned.items() if k in connector.secret_fields})
+    channel.state = ""  # sessions and cached limits belonged to the old credentials
+    channel.status = ChannelStatus.OK
+    channel.status_detail = ""
+    session.add(channel)
+    audit.record(
+        session=session,
+        workspace_id=acc.workspace.id,
+        actor_id=acc.user.id,
+        action="channel_reconnected",
+        detail={"channel_id": channel.id, "name": channel.name},
+        now=now,
+    )
+    return channel
+
+
+def mark_needs_reauth(*, session: Session, channel_id: int, message: str, now: datetime) -> bool:
+    """Flag the channel for its owner with the platform's refusal; False if it was already."""
+    result = session.exec(
+        update(Channel)
+        .where(Channel.id == channel_id, Channel.status != ChannelStatus.NEEDS_REAUTH)
+        .values(status=ChannelStatus.NEEDS_REAUTH, status_detail=message[:500])
+    )
+    if result.rowcount != 1:
+        return False
+    channel = session.get(Channel, channel_id)
+    audit.record(
+        session=session,
+        workspace_id=channel.workspace_id,
+        action="channel_needs_reauth",
+        detail={"channel_id": channel_id, "name": channel.name, "error": message},
+        now=now,
+    )
+    return True
+
+
+def needing_reauth(*, session: Session, workspace_id: int) -> list[Channel]:
+    """The workspace's channels whose credentials the platform refused."""
+    return list(
+        session.exec(
+            select(Channel)
+            .where(
+                Channel.workspace_id == workspace_id,
+                Channel.status == ChannelStatus.NEEDS_REAUTH,
+            )
+            .order_by(Channel.name, Channel.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What testing a channel found: ``detail`` describes the account, ``error`` the failure."""
+
+    ok: bool
+    detail: str = ""
+    error: dict[str, Any] | None = None
+
+
+CHECK_ERROR_CODES = (
+    (AuthError, "auth_error"),
+    (TransientError, "transient_error"),
+    (UnknownOutcomeError, "unknown_outcome"),
+    (PermanentError, "permanent_error"),
+)
+
+
+def check_channel(
+    *,
+    session: Session,
+    acc: Access,
+    channel_id: int,
+    box: SecretBox,
+    options: ConnectorOptions,
+    now: datetime,
+) -> CheckResult:
+    """Ask the platform whether the channel's credentials work (owners and editors).
+
+    Refused credentials mark the channel ``needs_reauth``; accepted ones clear that mark.
+    """
+    if not acc.can_review:
+        raise Forbidden("Only owners and editors can test channels.")
+    channel = get_channel(session=session, workspace_id=acc.workspace.id, channel_id=channel_id)
+    try:
+        connector = connector_for(channel, box=box, options=options)
+        detail = connector.check()
+    except (ConfigError, SecretBoxError, UnknownPlatform) as exc:
+        return CheckResult(False, error=_error("config_error", str(exc)))
+    except ConnectorError as exc:
+        if isinstance(exc, AuthError):
+            mark_needs_reauth(session=session, channel_id=channel.id, message=exc.message, now=now)
+        return CheckResult(False, error=_error(_error_code(exc), exc.message))
+    if connector.state_changed:
+        channel.state = box.seal(connector.state)
+    if channel.status == ChannelStatus.NEEDS_REAUTH:
+        channel.status, channel.status_detail = ChannelStatus.OK, ""
+        audit.record(
+            session=session,
+            workspace_id=channel.workspace_id,
+            actor_id=acc.user.id,
+            action="channel_reconnected",
+            detail={"channel_id": channel.id, "name": channel.name, "by": "test"},
+            now=now,
+        )
+    session.add(channel)
+    return CheckResult(True, detail=detail)
+
+
+def _error_code(exc: ConnectorError) -> str:
+    for cls, code in CHECK_ERROR_CODES:
+        if isinstance(exc, cls):
+            return code
+    return "error"
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": {}}
 
 
 def channel_json(channel: Channel) -> dict[str, Any]:

@@ -12,7 +12,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 # Endpoints an anonymous visitor may reach; everything else needs a login.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.register", "auth.invite", "health.healthz", "static"}
+# feeds.ics is reached with its secret token, by calendar apps that never log in.
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.register",
+    "auth.invite",
+    "health.healthz",
+    "static",
+    "feeds.ics",
+}
 
 
 def init_app(app: Flask) -> None:
@@ -21,10 +29,16 @@ def init_app(app: Flask) -> None:
         auth,
         calendar,
         channels,
+        exports,
+        feeds,
         guardrails,
         health,
+        imports,
+        links,
         notifications,
+        planning,
         posts,
+        publishing,
         review,
         settings,
         templating,
@@ -42,6 +56,10 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(notifications.bp)
+    for bp in (imports.bp, exports.bp, feeds.bp, links.bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(publishing.bp)
+    app.register_blueprint(planning.bp)
     api_bp = api.blueprint()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies

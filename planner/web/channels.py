@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from planner.connectors.base import ConnectorOptions
 from planner.db import get_session
-from planner.forms import ChannelForm, EmptyForm, choices
+from planner.forms import ChannelForm, EmptyForm, ReconnectForm, choices
 from planner.secretbox import SecretBox, load_keys
 from planner.services import channels as channel_service
 from planner.services.errors import ValidationError
@@ -45,6 +45,7 @@ def connector_options() -> ConnectorOptions:
     return ConnectorOptions(
         allow_private_hosts=bool(cfg.get("ALLOW_PRIVATE_HOSTS")),
         outbox_dir=Path(current_app.instance_path) / "outbox",
+        timeout=float(cfg.get("CONNECTOR_TIMEOUT_SECONDS", 15.0)),
     )
 
 
@@ -96,6 +97,50 @@ def new(acc: Access):  # noqa: ANN201
     return render_template("channels/new.html", form=form, platform_fields=PLATFORM_FIELDS), (
         422 if form.errors else 200
     )
+
+
+@bp.route("/<int:channel_id>/reconnect", methods=["GET", "POST"])
+@with_access
+def reconnect(acc: Access, channel_id: int):  # noqa: ANN201
+    """Replace a channel's credentials; posts waiting for it go out on the next tick."""
+    owner_only(acc)
+    db = get_session()
+    channel = channel_service.get_channel(
+        session=db, workspace_id=acc.workspace.id, channel_id=channel_id
+    )
+    fields = PLATFORM_FIELDS.get(channel.platform, ())
+    form = ReconnectForm(data=None if request.method == "POST" else _public_config(channel))
+    for name in {n for names in PLATFORM_FIELDS.values() for n in names} - set(fields):
+        delattr(form, name)  # other platforms' fields are neither shown nor validated
+    if form.validate_on_submit():
+        config = {name: getattr(form, name).data for name in fields}
+        try:
+            channel_service.reconnect_channel(
+                session=db,
+                acc=acc,
+                channel_id=channel.id,
+                config=config,
+                box=secret_box(),
+                now=utcnow(),
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(form, exc, {f"config.{n}": n for n in fields})
+        else:
+            db.commit()
+            flash(f"{channel.name} is reconnected; waiting posts will go out now.", "success")
+            return redirect(url_for("channels.index"))
+    return render_template(
+        "channels/reconnect.html",
+        form=form,
+        channel=channel,
+        fields=[getattr(form, name) for name in fields],
+    ), (422 if form.errors else 200)
+
+
+def _public_config(channel):  # noqa: ANN001, ANN202
+    """Prefill what is not secret (a server address, a handle); secrets are typed again."""
+    return {k: v for k, v in channel.config.items() if isinstance(v, str)}
 
 
 @bp.post("/<int:channel_id>/delete")

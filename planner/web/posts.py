@@ -18,6 +18,8 @@ from planner.timeutils import combine_local, get_zone, to_local, utcnow
 from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
 from planner.web.forms_support import apply_field_errors
+from planner.web.planning import post_planning
+from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
 from planner.web.review import review_context
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
@@ -25,7 +27,13 @@ bp = Blueprint("posts", __name__, url_prefix="/posts")
 FIELD_ALIASES = {"channel_ids": "channels", "scheduled_at": "date"}
 
 
-def _composer(acc: Access, form: PostForm, post=None, status: int = 200):  # noqa: ANN001, ANN202
+def _composer(  # noqa: ANN202
+    acc: Access,
+    form: PostForm,
+    post=None,  # noqa: ANN001
+    status: int = 200,
+    repeat: RepeatSection | None = None,
+):
     db = get_session()
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     form.channels.choices = choices((c.id, c.name) for c in channels)
@@ -40,6 +48,7 @@ def _composer(acc: Access, form: PostForm, post=None, status: int = 200):  # noq
         limits=limits,
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         tz_name=acc.workspace.timezone,
+        repeat=repeat,
     ), status
 
 
@@ -54,6 +63,8 @@ def _input_from(form: PostForm, acc: Access) -> PostInput:
         scheduled_at=when,
         channel_ids=tuple(form.channels.data or ()),
         link=form.link.data or None,
+        # Shown only when tagged links are on: a form without the field keeps the saved tag.
+        utm_campaign=(form.utm_campaign.data or "") if form.utm_campaign.raw_data else None,
     )
 
 
@@ -67,6 +78,7 @@ def _bind_channels(form: PostForm, acc: Access) -> None:
 def new(acc: Access):  # noqa: ANN201
     form = PostForm()
     _bind_channels(form, acc)
+    repeat = repeat_section(get_session(), acc)
     if request.method == "GET":
         day = request.args.get("date")
         if day:
@@ -77,12 +89,13 @@ def new(acc: Access):  # noqa: ANN201
                 pass
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and repeat.form.validate():
         db = get_session()
         try:
             post = post_service.create_post(
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
+            save_new(db, acc, post, repeat, utcnow())
         except ValidationError as exc:
             db.rollback()
             apply_field_errors(form, exc, FIELD_ALIASES)
@@ -90,7 +103,8 @@ def new(acc: Access):  # noqa: ANN201
             db.commit()
             flash("Draft saved.", "success")
             return redirect(_back_to(post))
-    return _composer(acc, form, status=422 if form.errors else 200)
+    status = 422 if form.errors or repeat.form.errors else 200
+    return _composer(acc, form, status=status, repeat=repeat)
 
 
 def _back_to(post) -> str:  # noqa: ANN001
@@ -119,6 +133,7 @@ def view(acc: Access, post_id: int):  # noqa: ANN201
         can_edit=post_service.can_edit(acc, post),
         form=EmptyForm(),
         tz=tz,
+        planning=post_planning(acc, post),
         **review_context(acc, post, history),
     )
 
@@ -131,9 +146,11 @@ def edit(acc: Access, post_id: int):  # noqa: ANN201
     post_service.require_edit(acc, post)
     form = PostForm()
     _bind_channels(form, acc)
+    repeat = repeat_section(db, acc, post)
     if request.method == "GET":
         tz = get_zone(acc.workspace.timezone)
         form.body.data, form.category.data, form.link.data = post.body, post.category, post.link
+        form.utm_campaign.data = post.utm_campaign
         form.channels.data = post_service.channel_ids_for(session=db, post_ids=[post.id]).get(
             post.id, []
         )
@@ -143,11 +160,9 @@ def edit(acc: Access, post_id: int):  # noqa: ANN201
                 local.date(),
                 local.time().replace(second=0, microsecond=0),
             )
-    if form.validate_on_submit():
+    if form.validate_on_submit() and repeat.form.validate():
         try:
-            post = post_service.update_post(
-                session=db, acc=acc, post_id=post.id, data=_input_from(form, acc), now=utcnow()
-            )
+            post = save_edit(db, acc, post, _input_from(form, acc), repeat, utcnow())
         except ValidationError as exc:
             db.rollback()
             apply_field_errors(form, exc, FIELD_ALIASES)
@@ -155,7 +170,8 @@ def edit(acc: Access, post_id: int):  # noqa: ANN201
             db.commit()
             flash("Changes saved.", "success")
             return redirect(_back_to(post))
-    return _composer(acc, form, post=post, status=422 if form.errors else 200)
+    status = 422 if form.errors or repeat.form.errors else 200
+    return _composer(acc, form, post=post, status=status, repeat=repeat)
 
 
 @bp.post("/<int:post_id>/duplicate")

@@ -78,6 +78,43 @@
     update();
   }
 
+  // ---- Tagged links: what the composer's link becomes on each chosen channel -----------
+  const linkPreview = document.getElementById("link-preview");
+  if (form && linkPreview) {
+    const list = linkPreview.querySelector("ul");
+    const value = (name) => (form.querySelector(`input[name=${name}]`) || {}).value || "";
+    let linkTimer = null;
+    let linkSeq = 0;
+    const refreshLinks = async () => {
+      const payload = {
+        link: value("link").trim(),
+        channel_ids: Array.from(form.querySelectorAll("input[name=channels]:checked")).map((i) => parseInt(i.value, 10)),
+        date: value("date"),
+        utm_campaign: value("utm_campaign"),
+      };
+      const mine = ++linkSeq;
+      if (!payload.link || !payload.channel_ids.length) { linkPreview.hidden = true; return; }
+      const resp = await fetch(linkPreview.dataset.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify(payload),
+        credentials: "same-origin",
+      }).catch(() => null);
+      if (mine !== linkSeq || !resp || !resp.ok) return;
+      const data = await resp.json();
+      list.replaceChildren(...data.links.map((l) => {
+        const li = document.createElement("li");
+        li.textContent = `${l.channel}: ${l.url}`;
+        return li;
+      }));
+      linkPreview.hidden = data.links.length === 0;
+    };
+    const laterLinks = () => { clearTimeout(linkTimer); linkTimer = setTimeout(refreshLinks, 300); };
+    form.addEventListener("input", (ev) => { if (ev.target.name !== "body") laterLinks(); });
+    form.addEventListener("change", laterLinks);
+    refreshLinks();
+  }
+
   // ---- Guardrail what-if --------------------------------------------------------------
   async function whatIf(url, payload) {
     const resp = await fetch(url, {
@@ -227,4 +264,24 @@
       }
     });
   }
+})();
+
+// The composer's Repeat section: show only the choices that apply. Without JS all stay visible.
+(function () {
+  "use strict";
+  const section = document.getElementById("repeat-section");
+  if (!section) return;
+  const kind = section.querySelector("select[name=kind]");
+  const ends = section.querySelector("select[name=ends]");
+  const sync = () => {
+    section.querySelectorAll("[data-repeat-for]").forEach((box) => {
+      box.hidden = !box.dataset.repeatFor.split(" ").includes(kind.value);
+    });
+    section.querySelectorAll("[data-repeat-ends]").forEach((box) => {
+      box.hidden = box.dataset.repeatEnds !== ends.value;
+    });
+  };
+  kind.addEventListener("change", sync);
+  ends.addEventListener("change", sync);
+  sync();
 })();

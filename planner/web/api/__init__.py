@@ -7,7 +7,14 @@ from flask import Blueprint
 
 def blueprint() -> Blueprint:
     """Return the API blueprint with every route module's routes attached."""
-    from planner.web.api import core, guardrails, review  # noqa: F401  (each adds its routes to bp)
+    from planner.web.api import (  # noqa: F401  (each adds its routes to bp)
+        core,
+        guardrails,
+        imports,
+        planning,
+        publishing,
+        review,
+    )
     from planner.web.api.base import bp
 
     return bp

@@ -9,7 +9,7 @@ from flask import jsonify, request
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
-from planner.services import workspaces
+from planner.services import recurrence, workspaces
 from planner.services.errors import ValidationError
 from planner.services.posts import PostFilters, PostInput
 from planner.services.workspaces import Access
@@ -108,6 +108,12 @@ def _parse_post_fields(data: dict[str, Any], tz, partial: Any = None) -> PostInp
     link = pick("link", base.link if base else None)
     if link is not None and not isinstance(link, str):
         fields["link"] = "link must be a string or null."
+    # Absent keeps the saved campaign (None); null clears it ("").
+    utm_campaign = data.get("utm_campaign")
+    if "utm_campaign" in data and utm_campaign is None:
+        utm_campaign = ""
+    elif not isinstance(utm_campaign, str | None):
+        fields["utm_campaign"] = "utm_campaign must be a string or null."
     if fields:
         raise ValidationError("Check the fields listed.", fields=fields)
     return PostInput(
@@ -116,6 +122,7 @@ def _parse_post_fields(data: dict[str, Any], tz, partial: Any = None) -> PostInp
         scheduled_at=scheduled_at,
         channel_ids=tuple(channel_ids),
         link=link,
+        utm_campaign=utm_campaign,
     )
 
 
@@ -123,8 +130,12 @@ def _posts_json(acc: Access, posts: list[Any]) -> list[dict[str, Any]]:
     tz = get_zone(acc.workspace.timezone)
     targets = post_service.channel_ids_for(session=get_session(), post_ids=[p.id for p in posts])
     warnings = warnings_by_post(acc, posts)
+    rules = recurrence.rrules_for(session=get_session(), post_ids=[p.id for p in posts])
     return [
-        post_service.post_json(p, targets.get(p.id, []), tz, warnings.get(p.id, ())) for p in posts
+        post_service.post_json(
+            p, targets.get(p.id, []), tz, warnings.get(p.id, ()), rrule=rules.get(p.id)
+        )
+        for p in posts
     ]
 
 
@@ -179,6 +190,8 @@ def create_post(wid: int):  # noqa: ANN201
     post = post_service.create_post(
         session=db, acc=acc, data=_parse_post_fields(data, tz), now=utcnow()
     )
+    if data.get("rrule") is not None:  # the post starts a series; the rest are materialised
+        recurrence.start_series(session=db, acc=acc, post=post, rrule=data["rrule"], now=utcnow())
     db.commit()
     return jsonify(_posts_json(acc, [post])[0]), 201
 

@@ -1,0 +1,63 @@
+"""What one tick of the worker needs, built once from the app and shared by its threads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from planner.connectors.base import ConnectorOptions
+from planner.db import get_engine
+from planner.publishing.policy import RetryPolicy
+from planner.secretbox import SecretBox
+from planner.services.notifications import Notice
+
+
+@dataclass(frozen=True)
+class TickContext:
+    """Settings, secrets and the clock for one tick; no Flask context is needed from here on."""
+
+    engine: Engine
+    box: SecretBox
+    options: ConnectorOptions
+    policy: RetryPolicy
+    lease: timedelta
+    threads: int
+    clock: Callable[[], datetime]
+    send_notices: Callable[[Sequence[Notice]], object]
+
+
+def tick_clock(now: datetime) -> Callable[[], datetime]:
+    """Return a clock that starts at *now* and advances with the monotonic clock.
+
+    The tick is handed its ``now`` (tests pass any instant they like); times recorded later in
+    the same tick, such as when each delivery was published, move on from there.
+    """
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
+def build(app: Flask, *, now: datetime) -> TickContext:
+    """Read the worker's settings from *app* (the SecretBox is the web app's own)."""
+    from planner.notifications import send
+    from planner.web.channels import connector_options, secret_box
+
+    with app.app_context():
+        box, options = secret_box(), connector_options()
+    config = app.config
+    clock = tick_clock(now)
+    return TickContext(
+        engine=get_engine(app),
+        box=box,
+        options=options,
+        policy=RetryPolicy.from_config(config),
+        lease=timedelta(seconds=float(config["LEASE_SECONDS"])),
+        threads=max(1, int(config["WORKER_THREADS"])),
+        clock=clock,
+        # Emails go out after the transaction that caused them has committed.
+        send_notices=lambda notices: send(app, notices, now=clock()),
+    )

@@ -1,0 +1,446 @@
+"""CSV import: read a file, show what each row would become, then save the chosen rows at once.
+
+The preview is stored as an ImportBatch so the import does not upload the file again; a batch
+is imported once, by members of its workspace, within a day. Imported posts are drafts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, delete, update
+
+from planner import csvformats
+from planner.connectors.base import ConfigError, Connector, ConnectorOptions
+from planner.connectors.registry import UnknownPlatform
+from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError, SourceRow
+from planner.guardrails import PostSnapshot, affected_span, load_span, preview
+from planner.links import month_of, tag_link, utm_settings
+from planner.models import Channel, ImportBatch, ImportStatus, Post
+from planner.secretbox import SecretBox, SecretBoxError
+from planner.services import audit, guardrail_checks
+from planner.services import channels as channel_service
+from planner.services import posts as post_service
+from planner.services.errors import Conflict, NotFound, ValidationError
+from planner.services.posts import PostInput
+from planner.services.workspaces import Access
+from planner.timeutils import get_zone, iso_local, iso_utc, local_to_utc
+
+BATCH_TTL = timedelta(hours=24)
+EXCERPT = 120
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the person chose at upload; ``channel_id`` and ``default_category`` fill gaps."""
+
+    format: str
+    channel_id: int | None = None
+    date_format: str | None = None
+    default_category: str | None = None
+    filename: str = ""
+
+
+def check_options(*, session: Session, acc: Access, options: ImportOptions) -> Channel | None:
+    """Check the upload choices, naming each one at fault; return the chosen channel."""
+    fields: dict[str, str] = {}
+    if options.format not in FORMATS:
+        fields["format"] = "Choose what kind of file this is."
+    channel = None
+    if options.channel_id is not None:
+        try:
+            channel = channel_service.get_channel(
+                session=session, workspace_id=acc.workspace.id, channel_id=options.channel_id
+            )
+        except NotFound:
+            fields["channel_id"] = "Choose one of your channels."
+    elif options.format == "buffer":
+        fields["channel_id"] = "Choose the channel this Buffer file is for."
+    if options.format == "hootsuite" and options.date_format not in DATE_FORMATS:
+        fields["date_format"] = "Choose how dates are written in the file."
+    if options.default_category and options.default_category not in CATEGORIES:
+        fields["default_category"] = "Choose promotional, educational, conversational or curated."
+    if fields:
+        raise ValidationError("Check the highlighted fields.", fields=fields)
+    return channel
+
+
+class _Lengths:
+    """Each channel's length check, with links tagged as they will be when published."""
+
+    def __init__(
+        self,
+        channels: Iterable[Channel],
+        *,
+        box: SecretBox,
+        options: ConnectorOptions,
+        utm: Mapping[str, Any],
+        tz: ZoneInfo,
+        now: datetime,
+    ) -> None:
+        self.connectors: dict[int, tuple[Channel, Connector | None]] = {}
+        for channel in channels:
+            try:
+                connector = channel_service.connector_for(channel, box=box, options=options)
+            except (ConfigError, SecretBoxError, UnknownPlatform):
+                connector = None  # the channel page already tells the owner to fix it
+            self.connectors[channel.id] = (channel, connector)
+        self.utm, self.tz, self.now = utm, tz, now
+
+    def problems(self, data: PostInput) -> list[str]:
+        found = []
+        month = month_of(data.scheduled_at, self.tz, now=self.now)
+        for cid in data.channel_ids:
+            channel, connector = self.connectors.get(cid, (None, None))
+            if connector is None:
+                continue
+            link = data.link and tag_link(
+                data.link, platform=channel.platform, settings=self.utm, campaign=None, month=month
+            )
+            problem = connector.check_length(data.body, link)
+            if problem:
+                found.append(f"Too long for {channel.name}: {problem}.")
+        return found
+
+
+class _Channels:
+    """Channel names as written in a file, matched without regard to case."""
+
+    def __init__(self, channels: Sequence[Channel]) -> None:
+        self.by_name: dict[str, list[Channel]] = {}
+        for c in channels:
+            self.by_name.setdefault(c.name.strip().lower(), []).append(c)
+        self.names = ", ".join(c.name for c in channels)
+
+    def resolve(self, row: SourceRow, errors: list[str]) -> tuple[int, ...]:
+        whole = self.by_name.get(row.channels_text.lower())
+        if whole and len(whole) == 1:  # a name that itself holds ";" or "|"
+            return (whole[0].id,)
+        ids = []
+        for name in row.channels or ():
+            found = self.by_name.get(name.lower(), [])
+            if len(found) == 1:
+                ids.append(found[0].id)
+            elif found:
+                errors.append(f"Two channels are called “{name}”: rename one on the Channels page.")
+            elif self.names:
+                errors.append(f"No channel called “{name}”. Your channels: {self.names}.")
+            else:
+                errors.append(f"No channel called “{name}”: this workspace has no channels yet.")
+        return tuple(dict.fromkeys(ids))
+
+
+def _post_dict(data: PostInput, names: Mapping[int, str], tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "body": data.body,
+        "category": data.category,
+        "scheduled_at": iso_utc(data.scheduled_at),
+        "scheduled_at_local": iso_local(data.scheduled_at, tz),
+        "channel_ids": list(data.channel_ids),
+        "channels": [names.get(c, "") for c in data.channel_ids],
+        "link": data.link,
+    }
+
+
+def _check_row(
+    row: SourceRow,
+    *,
+    session: Session,
+    acc: Access,
+    columns: Mapping[str, str],
+    options: ImportOptions,
+    upload_channel: Channel | None,
+    channels: _Channels,
+    names: Mapping[int, str],
+    lengths: _Lengths,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    errors = [{"column": p.column, "message": p.message} for p in row.problems]
+    category_column = columns["category"]
+    category = row.category or options.default_category
+    if category is None and not any(e["column"] == category_column for e in errors):
+        errors.append(
+            {
+                "column": category_column,
+                "message": "No category: fill it in, or choose one for such rows when uploading.",
+            }
+        )
+    channel_errors: list[str] = []
+    if row.channels is None:
+        channel_ids = (upload_channel.id,) if upload_channel else ()
+    else:
+        channel_ids = channels.resolve(row, channel_errors)
+    errors += [{"column": columns["channel_ids"], "message": m} for m in channel_errors]
+    data = PostInput(
+        body=row.body,
+        category=category or "",
+        scheduled_at=local_to_utc(row.local, tz) if row.local else None,
+        channel_ids=channel_ids,
+        link=row.link,
+    )
+    clean = None
+    try:
+        clean = post_service.validate(
+            data, session=session, workspace_id=acc.workspace.id, known_channels=names.keys()
+        )
+    except ValidationError as exc:
+        for field, message in exc.fields.items():
+            column = columns.get(field, field)
+            if not any(e["column"] == column for e in errors):
+                errors.append({"column": column, "message": message})
+    if clean is not None and not errors:
+        errors += [{"column": columns["body"], "message": m} for m in lengths.problems(clean)]
+    ok = not errors
+    return {
+        "line": row.line,
+        "ok": ok,
+        "post": _post_dict(clean, names, tz) if ok else None,
+        "errors": errors,
+        "notes": row.notes,
+        "excerpt": " ".join(row.body.split())[:EXCERPT],
+    }
+
+
+def _snapshots(rows: Iterable[Mapping[str, Any]]) -> list[PostSnapshot]:
+    """New rows as the rules see them; a row's id is minus its line, so it cannot clash."""
+    return [
+        PostSnapshot(
+            id=-r["line"],
+            category=r["post"]["category"],
+            scheduled_at=datetime.fromisoformat(r["post"]["scheduled_at"]),
+            status="draft",
+            channel_ids=tuple(r["post"]["channel_ids"]),
+        )
+        for r in rows
+        if r["ok"] and r["post"]["scheduled_at"]
+    ]
+
+
+def import_warnings(
+    *,
+    session: Session,
+    acc: Access,
+    rows: Sequence[Mapping[str, Any]],
+    names: Mapping[int, str],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The guardrail warnings importing *rows* would add, each with the file lines involved."""
+    new = _snapshots(rows)
+    if not new:
+        return []
+    tz = get_zone(acc.workspace.timezone)
+    times = [s.scheduled_at for s in new]
+    start, end = affected_span(tz, min(times), max(times))
+    lo, hi = load_span(tz, start, end)
+    before = guardrail_checks.snapshots(session, acc.workspace.id, lo, hi)
+    added, _removed = preview(
+        before,
+        [*before, *new],
+        guardrail_checks.workspace_policy(acc.workspace),
+        tz,
+        now=now,
+        start=start,
+        end=end,
+        channels=names.keys(),
+        channel_names=names,
+    )
+    return [{**w.to_dict(), "lines": sorted(-pid for pid in w.post_ids if pid < 0)} for w in added]
+
+
+def preview_import(
+    *,
+    session: Session,
+    acc: Access,
+    data: bytes,
+    options: ImportOptions,
+    box: SecretBox,
+    connector_options: ConnectorOptions,
+    now: datetime,
+) -> ImportBatch:
+    """Read *data*, check every row against the workspace and store the result for import.
+
+    A file that cannot be read at all raises ``ValidationError`` on the ``file`` field; rows
+    with problems are kept with their errors, so the preview can show them all.
+    """
+    upload_channel = check_options(session=session, acc=acc, options=options)
+    try:
+        source = csvformats.read(data, format=options.format, date_format=options.date_format)
+    except FileError as exc:
+        raise ValidationError(str(exc), fields={"file": str(exc)}) from None
+    tz = get_zone(acc.workspace.timezone)
+    chans = channel_service.list_channels(session=session, workspace_id=acc.workspace.id)
+    names = {c.id: c.name for c in chans}
+    lengths = _Lengths(
+        chans,
+        box=box,
+        options=connector_options,
+        utm=utm_settings(acc.workspace.settings),
+        tz=tz,
+        now=now,
+    )
+    matcher = _Channels(chans)
+    rows = [
+        _check_row(
+            row,
+            session=session,
+            acc=acc,
+            columns=source.columns,
+            options=options,
+            upload_channel=upload_channel,
+            channels=matcher,
+            names=names,
+            lengths=lengths,
+            tz=tz,
+        )
+        for row in source.rows
+    ]
+    ready = [r for r in rows if r["ok"]]
+    mix = dict.fromkeys(CATEGORIES, 0)
+    for r in ready:
+        mix[r["post"]["category"]] += 1
+    times = sorted(r["post"]["scheduled_at"] for r in ready if r["post"]["scheduled_at"])
+    summary = {
+        "rows": len(rows),
+        "ready": len(ready),
+        "with_errors": len(rows) - len(ready),
+        "ideas": sum(1 for r in ready if not r["post"]["scheduled_at"]),
+        "mix": mix,
+        "warnings": import_warnings(session=session, acc=acc, rows=ready, names=names, now=now),
+        "notices": source.notices,
+        "first": times[0] if times else None,
+    }
+    session.exec(delete(ImportBatch).where(ImportBatch.expires_at < now))
+    batch = ImportBatch(
+        workspace_id=acc.workspace.id,
+        created_by_id=acc.user.id,
+        format=options.format,
+        filename=options.filename[:255],
+        status=ImportStatus.READY,
+        rows=rows,
+        summary=summary,
+        created_at=now,
+        expires_at=now + BATCH_TTL,
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def get_batch(*, session: Session, acc: Access, batch_id: int) -> ImportBatch:
+    """Return an import of the workspace; other workspaces' imports do not exist for this user."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or batch.workspace_id != acc.workspace.id:
+        raise NotFound("No such import.")
+    return batch
+
+
+def _chosen_lines(batch: ImportBatch, lines: Sequence[int] | None) -> list[int]:
+    ready = [r["line"] for r in batch.rows if r["ok"]]
+    if lines is None:
+        chosen = ready
+    else:
+        wanted = set(lines)
+        if bad := sorted(wanted - set(ready)):
+            shown = ", ".join(map(str, bad[:10])) + ("…" if len(bad) > 10 else "")
+            msg = f"These lines have problems or are not in the file, so they cannot be imported: {shown}."
+            raise ValidationError(msg, fields={"lines": msg})
+        chosen = [n for n in ready if n in wanted]
+    if not chosen:
+        msg = "Choose at least one row that is ready to import."
+        raise ValidationError(msg, fields={"lines": msg})
+    return chosen
+
+
+def commit_import(
+    *,
+    session: Session,
+    acc: Access,
+    batch_id: int,
+    now: datetime,
+    lines: Sequence[int] | None = None,
+) -> list[Post]:
+    """Save the chosen ready rows (default: all of them) as drafts, all in the caller's transaction.
+
+    The batch is marked imported in the same transaction, so a second attempt is a Conflict
+    and a failed one (a channel removed since the preview, say) leaves nothing behind once the
+    caller rolls back.
+    """
+    batch = get_batch(session=session, acc=acc, batch_id=batch_id)
+    if batch.status == ImportStatus.COMMITTED:
+        raise Conflict("This file was already imported.")
+    if batch.expires_at <= now:
+        raise Conflict("This preview has expired: upload the file again.")
+    chosen = _chosen_lines(batch, lines)
+    claimed = session.exec(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.READY)
+        .values(status=ImportStatus.COMMITTED, committed_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict("This file was already imported.")
+    by_line = {r["line"]: r["post"] for r in batch.rows if r["ok"]}
+    items = [
+        PostInput(
+            body=p["body"],
+            category=p["category"],
+            scheduled_at=datetime.fromisoformat(p["scheduled_at"]) if p["scheduled_at"] else None,
+            channel_ids=tuple(p["channel_ids"]),
+            link=p["link"],
+        )
+        for p in (by_line[n] for n in chosen)
+    ]
+    try:
+        posts = post_service.create_posts(
+            session=session, acc=acc, items=items, now=now, detail={"import_id": batch.id}
+        )
+    except ValidationError as exc:
+        faults = {chosen[int(i)]: m for i, m in exc.fields.items()}
+        listed = "; ".join(f"line {n}: {m}" for n, m in sorted(faults.items())[:10])
+        msg = f"Nothing was imported: some rows changed since the preview ({listed}). Upload the file again."
+        raise ValidationError(msg, fields={"lines": msg}) from None
+    audit.record(
+        session=session,
+        workspace_id=acc.workspace.id,
+        actor_id=acc.user.id,
+        action="posts_imported",
+        detail={
+            "import_id": batch.id,
+            "format": batch.format,
+            "filename": batch.filename,
+            "count": len(posts),
+        },
+        now=now,
+    )
+    return posts
+
+
+def row_errors(batch: ImportBatch) -> list[dict[str, Any]]:
+    """Every problem of every row, in file order, with its line."""
+    return [{"line": r["line"], **e} for r in batch.rows for e in r["errors"]]
+
+
+def batch_json(batch: ImportBatch, *, with_rows: bool = True) -> dict[str, Any]:
+    """The API shape of an import."""
+    s = batch.summary
+    result = {
+        "id": batch.id,
+        "status": batch.status,
+        "format": batch.format,
+        "filename": batch.filename,
+        "created_at": iso_utc(batch.created_at),
+        "expires_at": iso_utc(batch.expires_at),
+        "counts": {k: s.get(k, 0) for k in ("rows", "ready", "with_errors", "ideas")},
+        "errors": row_errors(batch),
+        "mix": s.get("mix", {}),
+        "warnings": s.get("warnings", []),
+        "notices": s.get("notices", []),
+    }
+    if with_rows:
+        result["rows"] = [
+            {k: r[k] for k in ("line", "ok", "post", "errors", "notes")} for r in batch.rows
+        ]
+    return result

@@ -1,0 +1,84 @@
+"""The publishing page (what is going out and what needs a decision), retry and cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from planner.db import get_session
+from planner.forms import EmptyForm
+from planner.services import channels as channel_service
+from planner.services import deliveries, delivery_board
+from planner.services.errors import ServiceError
+from planner.services.workspaces import Access
+from planner.timeutils import utcnow
+from planner.web.context import current_access, with_access
+
+bp = Blueprint("publishing", __name__, url_prefix="/publishing")
+
+
+@bp.get("/")
+@with_access
+def index(acc: Access):  # noqa: ANN201
+    board = delivery_board.board(session=get_session(), workspace_id=acc.workspace.id)
+    return render_template("publishing/index.html", board=board, form=EmptyForm())
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry")
+@with_access
+def retry(acc: Access, delivery_id: int):  # noqa: ANN201
+    return _act(acc, delivery_id, deliveries.retry, "It will be published in a moment.")
+
+
+@bp.post("/deliveries/<int:delivery_id>/cancel")
+@with_access
+def cancel(acc: Access, delivery_id: int):  # noqa: ANN201
+    return _act(acc, delivery_id, deliveries.cancel, "Cancelled; it will not be published.")
+
+
+def _act(acc: Access, delivery_id: int, action: Any, done: str):  # noqa: ANN202
+    form = EmptyForm()
+    db = get_session()
+    if form.validate_on_submit():
+        try:
+            action(session=db, acc=acc, delivery_id=delivery_id, now=utcnow())
+        except ServiceError as exc:
+            db.rollback()
+            if exc.status in (403, 404):
+                raise
+            flash(exc.message, "error")
+        else:
+            db.commit()
+            flash(done, "success")
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Return to the page the button was on (a post page or this one), never off-site."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("publishing.index")
+
+
+@bp.app_context_processor
+def _reauth_banner() -> dict[str, Any]:
+    """Owners see, on every page, which channels need reconnecting."""
+    if not current_user.is_authenticated:
+        return {}
+    acc = current_access()
+    if acc is None or not acc.is_owner:
+        return {}
+    return {
+        "channels_needing_reauth": channel_service.needing_reauth(
+            session=get_session(), workspace_id=acc.workspace.id
+        )
+    }
+
+
+@bp.app_template_global()
+def post_deliveries(post_id: int) -> list[Any]:
+    """Each channel's delivery of the post with its channel, for the post page."""
+    return delivery_board.deliveries_for_page(session=get_session(), post_id=post_id)

@@ -1,0 +1,100 @@
+"""Fixtures for publishing tests: fake platforms, channels, approved posts and the worker's tick."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from planner.models import Channel, Delivery, Post, PostChannel, PostStatus
+from planner.publishing.worker import tick
+from planner.services import channels as channel_service
+from planner.services import deliveries, workspaces
+from planner.services.workspaces import Access
+from planner.web.channels import secret_box
+from tests.conftest import NOW, Auth, Member
+from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_webhook  # noqa: F401
+
+
+class Desk:
+    """One owner's workspace, with shortcuts to add channels and approved posts and to tick."""
+
+    def __init__(self, app: Flask, session: Session, member: Member) -> None:
+        self.app, self.session, self.member = app, session, member
+
+    @property
+    def acc(self) -> Access:
+        return workspaces.access(
+            session=self.session, user=self.member.user, workspace_id=self.member.workspace.id
+        )
+
+    def channel(self, platform: str, config: dict[str, Any], name: str = "") -> Channel:
+        with self.app.app_context():
+            box = secret_box()
+        channel = channel_service.create_channel(
+            session=self.session,
+            acc=self.acc,
+            name=name or platform,
+            platform=platform,
+            config=config,
+            box=box,
+            now=NOW,
+        )
+        self.session.commit()
+        return channel
+
+    def approved_post(
+        self, channels: Iterable[Channel], *, at: datetime = NOW, body: str = "Fresh bread"
+    ) -> Post:
+        """An approved post with its deliveries queued, as review's approve leaves it."""
+        post = Post(
+            workspace_id=self.member.workspace.id,
+            author_id=self.member.user.id,
+            body=body,
+            category="promotional",
+            scheduled_at=at,
+            status=PostStatus.APPROVED,
+            created_at=NOW - timedelta(days=1),
+            updated_at=NOW - timedelta(days=1),
+        )
+        self.session.add(post)
+        self.session.flush()
+        ids = [c.id for c in channels]
+        for cid in ids:
+            self.session.add(PostChannel(post_id=post.id, channel_id=cid))
+        deliveries.schedule_for_post(session=self.session, post=post, channel_ids=ids, now=NOW)
+        self.session.commit()
+        return post
+
+    def tick(self, now: datetime = NOW) -> int:
+        return tick(self.app, now=now)
+
+    def deliveries(self, post: Post) -> list[Delivery]:
+        self.session.expire_all()
+        return list(
+            self.session.exec(
+                select(Delivery).where(Delivery.post_id == post.id).order_by(Delivery.id)
+            )
+        )
+
+    def delivery(self, post: Post) -> Delivery:
+        [delivery] = self.deliveries(post)
+        return delivery
+
+    def post(self, post: Post) -> Post:
+        self.session.expire_all()
+        return self.session.get(Post, post.id)
+
+    def reload(self, obj: Any) -> Any:
+        self.session.expire_all()
+        return self.session.get(type(obj), obj.id)
+
+
+@pytest.fixture()
+def desk(app: Flask, session: Session, auth: Auth) -> Desk:
+    app.config.update(RETRY_BASE_SECONDS=60, CONNECTOR_TIMEOUT_SECONDS=2.0, WORKER_THREADS=4)
+    return Desk(app, session, auth.user())

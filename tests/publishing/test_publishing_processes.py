@@ -1,0 +1,176 @@
+"""Several ``planner worker`` processes against one database publish every delivery once.
+
+The workers are real OS processes started from the console script, on whichever database the
+``app`` fixture uses (SQLite by default, PostgreSQL with PLANNER_TEST_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, col, func, select
+
+from planner.models import Delivery, Post, PostChannel, PostStatus
+from planner.services import deliveries
+from planner.timeutils import utcnow
+from tests.fakes import FakeWebhook
+from tests.publishing.conftest import Desk
+
+pytestmark = pytest.mark.slow
+
+COUNT = 500
+UNFINISHED = ("queued", "retrying", "publishing")
+
+
+class Workers:
+    """Start ``planner worker`` processes for the test's app and stop them all afterwards."""
+
+    def __init__(self, app: Flask, logs: Path) -> None:
+        self.logs = logs
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.env = {
+            **os.environ,
+            "PLANNER_DATABASE_URL": app.config["DATABASE_URL"],
+            "PLANNER_INSTANCE_PATH": app.instance_path,
+            "PLANNER_ENCRYPTION_KEY": app.config["ENCRYPTION_KEY"],
+            "PLANNER_SECRET_KEY": "test-secret",
+            "PLANNER_ALLOW_PRIVATE_HOSTS": "1",
+            "PLANNER_WORKER_TICK_SECONDS": "0.2",
+            "PLANNER_LEASE_SECONDS": "3",
+        }
+
+    def start(self) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"worker-{len(self.processes)}.log").open("wb")
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "planner"), "worker"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop_all(self) -> list[int]:
+        """SIGTERM every live worker and return their exit codes."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        return [process.wait(timeout=30) for process in self.processes]
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+
+
+@pytest.fixture()
+def workers(app: Flask, tmp_path: Path) -> Iterator[Workers]:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    pool = Workers(app, logs)
+    yield pool
+    for process in pool.processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def queue_many(desk: Desk, fake: FakeWebhook, count: int) -> None:
+    """Approve *count* posts to one webhook, all due now, in one transaction."""
+    channel = desk.channel("webhook", {"url": fake.url_for("generic"), "format": "generic"})
+    now = utcnow()
+    session = desk.session
+    for number in range(count):
+        post = Post(
+            workspace_id=desk.member.workspace.id,
+            author_id=desk.member.user.id,
+            body=f"Post number {number}",
+            category="educational",
+            scheduled_at=now - timedelta(seconds=1),
+            status=PostStatus.APPROVED,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(post)
+        session.flush()
+        session.add(PostChannel(post_id=post.id, channel_id=channel.id))
+        deliveries.schedule_for_post(session=session, post=post, channel_ids=[channel.id], now=now)
+    session.commit()
+
+
+def status_counts(app: Flask) -> Counter[str]:
+    from planner.db import get_engine
+
+    with Session(get_engine(app)) as session:
+        rows = session.exec(
+            select(Delivery.status, func.count()).group_by(col(Delivery.status))
+        ).all()
+    return Counter({status: n for status, n in rows})
+
+
+def wait_until(condition, timeout: float, workers: Workers) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out; worker logs:\n{workers.log_text()[-4000:]}")
+        time.sleep(0.1)
+
+
+def sent_once_each(fake: FakeWebhook) -> Counter[int]:
+    return Counter(message["json"]["delivery_id"] for message in fake.posts)
+
+
+def test_two_workers_publish_each_delivery_exactly_once(
+    app: Flask, desk: Desk, fake_webhook: FakeWebhook, workers: Workers
+) -> None:
+    queue_many(desk, fake_webhook, COUNT)
+
+    workers.start()
+    workers.start()
+    wait_until(lambda: status_counts(app)["published"] == COUNT, 45, workers)
+
+    assert workers.stop_all() == [0, 0]
+    sent = sent_once_each(fake_webhook)
+    assert len(sent) == COUNT
+    assert set(sent.values()) == {1}
+    assert "Traceback" not in workers.log_text()
+
+
+def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
+    app: Flask, desk: Desk, fake_webhook: FakeWebhook, workers: Workers
+) -> None:
+    queue_many(desk, fake_webhook, COUNT)
+    # Slow replies keep several publishes in flight at the moment of the kill.
+    fake_webhook.delay_next(0.05, times=10 * COUNT)
+
+    victim = workers.start()
+    wait_until(lambda: status_counts(app)["published"] >= COUNT // 5, 30, workers)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    left_behind = status_counts(app)["publishing"]
+    assert left_behind > 0  # the kill did catch publishes in flight
+
+    workers.start()
+    workers.start()
+    wait_until(lambda: not any(status_counts(app)[s] for s in UNFINISHED), 45, workers)
+
+    workers.stop_all()
+    counts = status_counts(app)
+    assert set(counts) <= {"published", "unconfirmed"}
+    assert sum(counts.values()) == COUNT
+    assert counts["unconfirmed"] <= left_behind  # only what was in flight at the kill
+    sent = sent_once_each(fake_webhook)
+    assert max(sent.values()) == 1
+    from planner.db import get_engine
+
+    with Session(get_engine(app)) as session:
+        published = set(session.exec(select(Delivery.id).where(Delivery.status == "published")))
+    assert published <= set(sent)
