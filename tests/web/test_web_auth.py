@@ -18,6 +18,7 @@ def _rules(app: Flask):
             "auth.register",
             "auth.invite",
             "health.healthz",
+            "feeds.ics",
         }:
             continue
         if rule.endpoint.startswith("api."):
