@@ -77,3 +77,30 @@ def tag_link(
         return url
     query = "&".join(q for q in (parts.query, urlencode(added)) if q)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, parts.fragment))
+
+
+def _link_pattern(link: str) -> re.Pattern[str]:
+    """Match *link* as a whole address in text, not as the start of a longer one."""
+    return re.compile(re.escape(link) + r"(?![\w/?#&=%~+.-]*[\w/#=%~+-])")
+
+
+def outgoing(
+    body: str,
+    link: str | None,
+    *,
+    platform: str,
+    settings: Mapping[str, Any],
+    campaign: str | None,
+    month: str,
+) -> tuple[str, str | None]:
+    """Return the (text, link) actually sent: the tagged link, also where the body quotes it.
+
+    A body that quotes the clean link gets the tagged one in its place, so the connector does
+    not append a second copy of the link under the text.
+    """
+    if not link:
+        return body, link
+    tagged = tag_link(link, platform=platform, settings=settings, campaign=campaign, month=month)
+    if tagged == link:
+        return body, link
+    return _link_pattern(link).sub(lambda _m: tagged, body), tagged

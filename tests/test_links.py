@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from planner.links import month_of, tag_link, utm_settings
+from planner.links import month_of, outgoing, tag_link, utm_settings
 
 ON = {"enabled": True, "medium": "social", "campaign": "{month}", "domains": ["shop.example"]}
 
@@ -100,3 +100,29 @@ def test_settings_defaults() -> None:
     }
     assert utm_settings({"utm": {"enabled": True, "junk": 1}})["enabled"] is True
     assert "junk" not in utm_settings({"utm": {"enabled": True, "junk": 1}})
+
+
+def test_outgoing_replaces_the_quoted_link_and_leaves_longer_addresses_alone() -> None:
+    body = "Fresh rye today: https://shop.example/rye. Older: https://shop.example/rye/2025"
+    text, link = outgoing(
+        body,
+        "https://shop.example/rye",
+        platform="bluesky",
+        settings=ON,
+        campaign="bread week",
+        month="2026-03",
+    )
+    tagged = "https://shop.example/rye?utm_source=bluesky&utm_medium=social&utm_campaign=bread+week"
+    assert link == tagged
+    assert text == f"Fresh rye today: {tagged}. Older: https://shop.example/rye/2025"
+
+
+def test_outgoing_keeps_text_and_link_when_nothing_is_tagged() -> None:
+    body = "See https://other.example/x"
+    assert outgoing(
+        body, "https://other.example/x", platform="mastodon", settings=ON, campaign=None, month="m"
+    ) == (body, "https://other.example/x")
+    assert outgoing(body, None, platform="mastodon", settings=ON, campaign=None, month="m") == (
+        body,
+        None,
+    )

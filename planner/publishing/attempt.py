@@ -36,6 +36,7 @@ from planner.publishing.context import TickContext
 from planner.secretbox import SecretBoxError
 from planner.services import deliveries
 from planner.services.channels import connector_for, mark_needs_reauth
+from planner.services.deliveries import outgoing_text
 from planner.services.notifications import Notice
 
 logger = logging.getLogger(__name__)
@@ -113,11 +114,12 @@ def _prepare(
         message = f"The channel's settings cannot be used ({exc}); reconnect the channel."
         _give_up(session, delivery_id, token, now, D.FAILED, notices, message)
         return None
+    text, link = outgoing_text(post, channel, workspace, now=now)
     request = PublishRequest(
         delivery_id=delivery.id,
         idempotency_key=delivery.idempotency_key,
-        text=post.body,
-        link=post.link,
+        text=text,
+        link=link,
         post_id=post.id,
         channel_id=delivery.channel_id,
         category=post.category,

@@ -313,7 +313,7 @@ def character_limits(
     for channel in channels:
         try:
             limits[channel.id] = connector_for(channel, box=box, options=options).limit()
-        except (UnknownPlatform, SecretBoxError):
+        except (ConfigError, UnknownPlatform, SecretBoxError):
             limits[channel.id] = None
     return limits
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select, update
 
 from planner.connectors.base import ConfigError, ConnectorOptions
 from planner.connectors.registry import UnknownPlatform, get_connector
+from planner.links import month_of, outgoing, utm_settings
 from planner.models import (
     Channel,
     ChannelStatus,
@@ -30,13 +31,14 @@ from planner.models import (
     PostChannel,
     PostStatus,
     Role,
+    Workspace,
 )
 from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit, lifecycle, notifications
 from planner.services.errors import Conflict, Forbidden, NotFound
 from planner.services.notifications import Notice
 from planner.services.workspaces import Access
-from planner.timeutils import iso_utc
+from planner.timeutils import get_zone, iso_utc
 
 logger = logging.getLogger(__name__)
 
@@ -435,12 +437,34 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+def outgoing_text(
+    post: Post, channel: Channel, workspace: Workspace, *, now: datetime
+) -> tuple[str, str | None]:
+    """The (text, link) a channel receives: the post with its link tagged for that platform."""
+    month = month_of(post.scheduled_at, get_zone(workspace.timezone), now=now)
+    return outgoing(
+        post.body,
+        post.link,
+        platform=channel.platform,
+        settings=utm_settings(workspace.settings),
+        campaign=post.utm_campaign,
+        month=month,
+    )
+
+
 def length_problems(
-    *, session: Session, post: Post, box: SecretBox, options: ConnectorOptions
+    *,
+    session: Session,
+    post: Post,
+    workspace: Workspace,
+    box: SecretBox,
+    options: ConnectorOptions,
+    now: datetime,
 ) -> dict[int, str]:
     """Map each of the post's channels where it does not fit to the platform's own count.
 
-    A channel whose settings cannot be read is reported too: its limit cannot be checked.
+    The count is of the text as sent, tagged link included. A channel whose settings cannot
+    be read is reported too: its limit cannot be checked.
     """
     from planner.services.channels import connector_for
 
@@ -458,7 +482,7 @@ def length_problems(
             logger.warning("Cannot check lengths for channel %s: %s", channel.id, exc)
             problems[channel.id] = f"Cannot read the settings of {channel.name}; reconnect it."
             continue
-        problem = connector.check_length(post.body, post.link)
+        problem = connector.check_length(*outgoing_text(post, channel, workspace, now=now))
         if problem is not None:
             problems[channel.id] = problem
     return problems

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from planner.connectors.base import ConnectorOptions
 from planner.models import (
     Comment,
     Delivery,
@@ -24,6 +25,7 @@ from planner.models import (
     Role,
     Workspace,
 )
+from planner.secretbox import SecretBox
 from planner.services import audit, comments, deliveries, guardrail_checks, lifecycle
 from planner.services import notifications as notification_service
 from planner.services.errors import (
@@ -131,11 +133,44 @@ def _ready(session: Session, post: Post, now: datetime) -> list[int]:
     return channel_ids
 
 
+def _check_fits(
+    session: Session,
+    acc: Access,
+    post: Post,
+    now: datetime,
+    box: SecretBox | None,
+    options: ConnectorOptions | None,
+) -> None:
+    """Refuse a post too long for one of its channels, counted the way that platform counts.
+
+    Skipped only when the caller has no connector settings to count with (service tests).
+    """
+    if box is None or options is None:
+        return
+    problems = deliveries.length_problems(
+        session=session, post=post, workspace=acc.workspace, box=box, options=options, now=now
+    )
+    if problems:
+        detail = "; ".join(problems.values())
+        raise ValidationError(
+            f"This post is too long for one of its channels ({detail}). Shorten it first.",
+            fields={"body": f"Too long: {detail}."},
+        )
+
+
 def _name(acc: Access) -> str:
     return acc.user.display_name
 
 
-def submit(*, session: Session, acc: Access, post_id: int, now: datetime) -> ReviewResult:
+def submit(
+    *,
+    session: Session,
+    acc: Access,
+    post_id: int,
+    now: datetime,
+    box: SecretBox | None = None,
+    options: ConnectorOptions | None = None,
+) -> ReviewResult:
     """Send a draft to review; contributors may submit only their own."""
     post = get_post(session=session, acc=acc, post_id=post_id)
     if acc.role not in MANAGERS and post.author_id != acc.user.id:
@@ -143,6 +178,7 @@ def submit(*, session: Session, acc: Access, post_id: int, now: datetime) -> Rev
     _lock(session, post)
     to = _target(post, "submit")
     _ready(session, post, now)
+    _check_fits(session, acc, post, now, box, options)
     lifecycle.change_status(
         session=session, post=post, to=to, now=now, action="submitted", actor_id=acc.user.id
     )
@@ -168,6 +204,8 @@ def approve(
     post_id: int,
     now: datetime,
     override_reason: str | None = None,
+    box: SecretBox | None = None,
+    options: ConnectorOptions | None = None,
 ) -> ReviewResult:
     """Approve a post in review (or, for editors and owners, a draft directly) and queue it.
 
@@ -185,6 +223,7 @@ def approve(
             "This workspace asks for a second pair of eyes: someone else must approve your post."
         )
     channel_ids = _ready(session, post, now)
+    _check_fits(session, acc, post, now, box, options)
     reason = (override_reason or "").strip()
     blocking = guardrail_checks.blocking_for(
         session=session, workspace=acc.workspace, post=post, now=now
@@ -304,14 +343,22 @@ def reject(
 
 
 def approve_many(
-    *, session: Session, acc: Access, post_ids: Iterable[int], now: datetime
+    *,
+    session: Session,
+    acc: Access,
+    post_ids: Iterable[int],
+    now: datetime,
+    box: SecretBox | None = None,
+    options: ConnectorOptions | None = None,
 ) -> tuple[list[ReviewResult], dict[int, str]]:
     """Approve each post in turn; returns the approvals and, per refused post, why."""
     done: list[ReviewResult] = []
     refused: dict[int, str] = {}
     for pid in dict.fromkeys(post_ids):
         try:
-            done.append(approve(session=session, acc=acc, post_id=pid, now=now))
+            done.append(
+                approve(session=session, acc=acc, post_id=pid, now=now, box=box, options=options)
+            )
         except ServiceError as exc:
             refused[pid] = exc.message
     return done, refused

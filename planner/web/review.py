@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -15,9 +16,9 @@ from planner.connectors.errors import ConnectorError
 from planner.connectors.registry import UnknownPlatform
 from planner.db import get_session
 from planner.forms import ApproveForm, NoteForm, RejectForm
-from planner.models import Channel, Post, PostStatus
+from planner.models import Channel, Post, PostStatus, Workspace
 from planner.secretbox import SecretBoxError
-from planner.services import accounts, comments, guardrail_checks, review, workspaces
+from planner.services import accounts, comments, deliveries, guardrail_checks, review, workspaces
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import GuardrailBlocked, ValidationError
@@ -66,7 +67,14 @@ def _next_url(post_id: int | None = None) -> str:
 def submit(acc: Access, post_id: int):  # noqa: ANN201
     db = get_session()
     try:
-        result = review.submit(session=db, acc=acc, post_id=post_id, now=utcnow())
+        result = review.submit(
+            session=db,
+            acc=acc,
+            post_id=post_id,
+            now=utcnow(),
+            box=secret_box(),
+            options=connector_options(),
+        )
     except ValidationError as exc:
         db.rollback()
         flash(exc.message, "error")
@@ -89,6 +97,8 @@ def approve(acc: Access, post_id: int):  # noqa: ANN201
             post_id=post_id,
             now=utcnow(),
             override_reason=form.override_reason.data,
+            box=secret_box(),
+            options=connector_options(),
         )
     except (ValidationError, GuardrailBlocked) as exc:
         db.rollback()
@@ -144,7 +154,14 @@ def approve_many(acc: Access):  # noqa: ANN201
         flash("Tick the posts to approve first.", "info")
         return redirect(_next_url())
     db = get_session()
-    done, refused = review.approve_many(session=db, acc=acc, post_ids=ids, now=utcnow())
+    done, refused = review.approve_many(
+        session=db,
+        acc=acc,
+        post_ids=ids,
+        now=utcnow(),
+        box=secret_box(),
+        options=connector_options(),
+    )
     db.commit()
     _send([n for result in done for n in result.notices])
     if done:
@@ -173,22 +190,23 @@ class QueueItem:
 
 
 def _as_published(
-    post: Post, channels: Sequence[Channel]
+    post: Post, channels: Sequence[Channel], workspace: Workspace, now: datetime
 ) -> tuple[list[tuple[str, str]], list[str]]:
-    """The text each channel will publish, grouped where they agree, and any length problems."""
+    """The text each channel will publish (links tagged), grouped where they agree, and any
+    length problems."""
     by_text: dict[str, list[str]] = {}
     too_long = []
     for channel in channels:
-        text = post.body
+        body, link = deliveries.outgoing_text(post, channel, workspace, now=now)
         try:
             connector = channel_service.connector_for(
                 channel, box=secret_box(), options=connector_options()
             )
-            text = connector.compose(post.body, post.link)
-            if problem := connector.check_length(post.body, post.link):
+            text = connector.compose(body, link)
+            if problem := connector.check_length(body, link):
                 too_long.append(problem)
         except (UnknownPlatform, SecretBoxError, ConnectorError):
-            text = post.body if not post.link else f"{post.body}\n{post.link}"
+            text = body if not link or link in body else f"{body}\n{link}"
         by_text.setdefault(text, []).append(channel.name)
     if not channels:
         by_text[post.body] = []
@@ -215,7 +233,7 @@ def queue(acc: Access):  # noqa: ANN201
     items = []
     for post in posts:
         mine = [channels[i] for i in targets.get(post.id, []) if i in channels]
-        texts, too_long = _as_published(post, mine)
+        texts, too_long = _as_published(post, mine, acc.workspace, now)
         items.append(
             QueueItem(
                 post=post,

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from planner.models import Post, PostStatus, Role
 from planner.services import deliveries
+from planner.services import posts as post_service
+from planner.services.posts import PostInput
+from planner.timeutils import get_zone, utcnow
 from planner.web.channels import connector_options, secret_box
+from tests.conftest import NOW, Auth
 from tests.fakes import FakeBluesky, FakeMastodon
 from tests.publishing.conftest import Desk
 
@@ -28,7 +35,12 @@ def test_length_problems_name_each_channel_over_its_limit(
 
     with desk.app.app_context():
         found = deliveries.length_problems(
-            session=desk.session, post=post, box=secret_box(), options=connector_options()
+            session=desk.session,
+            post=post,
+            workspace=desk.member.workspace,
+            box=secret_box(),
+            options=connector_options(),
+            now=NOW,
         )
 
     assert found == {sky.id: "320 of 300 characters on Bluesky"}
@@ -44,7 +56,109 @@ def test_a_long_post_is_over_on_every_short_channel(
 
     with desk.app.app_context():
         found = deliveries.length_problems(
-            session=desk.session, post=post, box=secret_box(), options=connector_options()
+            session=desk.session,
+            post=post,
+            workspace=desk.member.workspace,
+            box=secret_box(),
+            options=connector_options(),
+            now=NOW,
         )
 
     assert found == {toots.id: "501 of 500 characters on Mastodon"}
+
+
+def _bluesky(desk: Desk, fake_bluesky: FakeBluesky):  # noqa: ANN202
+    return desk.channel(
+        "bluesky",
+        {
+            "service_url": fake_bluesky.url,
+            "handle": fake_bluesky.handle,
+            "app_password": fake_bluesky.password,
+        },
+    )
+
+
+def _draft(desk: Desk, channel_id: int, body: str, link: str | None = None) -> Post:
+    post = post_service.create_post(
+        session=desk.session,
+        acc=desk.acc,
+        data=PostInput(
+            body=body,
+            category="educational",
+            channel_ids=[channel_id],
+            scheduled_at=utcnow() + timedelta(days=2),
+            link=link,
+        ),
+        now=NOW,
+    )
+    desk.session.commit()
+    return post
+
+
+def _tag_links(desk: Desk) -> None:
+    ws = desk.member.workspace
+    utm = {"enabled": True, "medium": "social", "campaign": "{month}", "domains": ["shop.example"]}
+    ws.settings = {**(ws.settings or {}), "utm": utm}
+    desk.session.add(ws)
+    desk.session.commit()
+
+
+def test_too_long_for_bluesky_cannot_be_submitted_or_approved_through_the_api(
+    api, auth: Auth, desk: Desk, fake_bluesky: FakeBluesky
+) -> None:  # noqa: ANN001
+    sky = _bluesky(desk, fake_bluesky)
+    post = _draft(desk, sky.id, "a" * 301)
+    client = api(desk.member)
+
+    for action in ("submit", "approve"):
+        resp = client.post(f"/api/v1/posts/{post.id}/{action}", json={})
+        assert resp.status_code == 422, action
+        error = resp.get_json()["error"]
+        assert error["code"] == "validation_error"
+        assert "301 of 300 characters on Bluesky" in error["fields"]["body"]
+    assert desk.post(post).status == PostStatus.DRAFT
+    assert desk.deliveries(post) == []
+
+    # One character fewer fits, and goes through.
+    resp = client.patch(f"/api/v1/posts/{post.id}", json={"body": "a" * 300})
+    assert resp.status_code == 200
+    assert client.post(f"/api/v1/posts/{post.id}/submit", json={}).status_code == 200
+    editor = auth.user("ed@example.com", workspace=desk.member.workspace, role=Role.EDITOR)
+    assert api(editor).post(f"/api/v1/posts/{post.id}/approve", json={}).status_code == 200
+    assert desk.post(post).status == PostStatus.APPROVED
+
+
+def test_the_tagged_link_counts_towards_the_limit(
+    api, desk: Desk, fake_bluesky: FakeBluesky
+) -> None:  # noqa: ANN001
+    sky = _bluesky(desk, fake_bluesky)
+    link = "https://shop.example/bread"
+    # Body, newline and the clean link make exactly 300 graphemes: it fits untagged.
+    post = _draft(desk, sky.id, "b" * (300 - 1 - len(link)), link=link)
+    with desk.app.app_context():
+        args = dict(box=secret_box(), options=connector_options(), now=NOW)
+        ws = desk.member.workspace
+        assert (
+            deliveries.length_problems(session=desk.session, post=post, workspace=ws, **args) == {}
+        )
+        _tag_links(desk)
+        found = deliveries.length_problems(session=desk.session, post=post, workspace=ws, **args)
+    month = f"{post.scheduled_at.astimezone(get_zone(ws.timezone)):%Y-%m}"
+    tags = "?utm_source=bluesky&utm_medium=social&utm_campaign=" + month
+    assert found == {sky.id: f"{300 + len(tags)} of 300 characters on Bluesky"}
+    resp = api(desk.member).post(f"/api/v1/posts/{post.id}/submit", json={})
+    assert resp.status_code == 422
+
+
+def test_the_web_approve_button_refuses_a_post_too_long_and_says_why(
+    auth: Auth, desk: Desk, fake_bluesky: FakeBluesky
+) -> None:
+    sky = _bluesky(desk, fake_bluesky)
+    post = _draft(desk, sky.id, "🥐" * 305)
+    client = auth.login(desk.app.test_client(), desk.member)
+
+    resp = client.post(f"/posts/{post.id}/approve", follow_redirects=True)
+
+    assert resp.status_code == 200
+    assert "305 of 300 characters on Bluesky" in resp.get_data(as_text=True)
+    assert desk.post(post).status == PostStatus.DRAFT

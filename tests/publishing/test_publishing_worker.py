@@ -61,6 +61,31 @@ def test_outbox_post_is_written_and_published(desk: Desk) -> None:
     assert actions(desk, post.id) == ["publishing", "delivery_published", "published"]
 
 
+def test_the_sent_link_is_tagged_and_the_stored_draft_keeps_it_clean(desk: Desk) -> None:
+    ws = desk.member.workspace
+    utm = {"enabled": True, "medium": "social", "campaign": "{month}", "domains": ["shop.example"]}
+    ws.settings = {**(ws.settings or {}), "utm": utm}
+    desk.session.add(ws)
+    outbox = desk.channel("outbox", {})
+    post = desk.approved_post([outbox], body="Rye is back: https://shop.example/rye")
+    post.link = "https://shop.example/rye"
+    desk.session.add(post)
+    desk.session.commit()
+
+    assert desk.tick() == 1
+
+    path = Path(desk.app.instance_path) / "outbox" / f"channel-{outbox.id}.jsonl"
+    [line] = path.read_text().splitlines()
+    sent = json.loads(line)
+    tagged = (
+        f"https://shop.example/rye?utm_source=outbox&utm_medium=social&utm_campaign={NOW:%Y-%m}"
+    )
+    # The quoted link is replaced in place, not repeated under the text.
+    assert sent["text"] == f"Rye is back: {tagged}"
+    assert desk.post(post).link == "https://shop.example/rye"
+    assert desk.post(post).body == "Rye is back: https://shop.example/rye"
+
+
 def test_nothing_is_sent_before_its_time(desk: Desk, fake_webhook: FakeWebhook) -> None:
     post = desk.approved_post([webhook(desk, fake_webhook)], at=NOW + timedelta(minutes=5))
 

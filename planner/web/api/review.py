@@ -16,6 +16,7 @@ from planner.services.workspaces import Access
 from planner.timeutils import iso_utc, utcnow
 from planner.web.api.base import ApiError, _body, _post_access, bp
 from planner.web.api.core import _posts_json
+from planner.web.channels import connector_options, secret_box
 
 
 def _optional_body() -> dict[str, Any]:
@@ -44,7 +45,14 @@ def _finish(acc: Access, result: ReviewResult):  # noqa: ANN202
 @bp.post("/posts/<int:pid>/submit")
 def submit_post(pid: int):  # noqa: ANN201
     acc, post = _post_access(pid)
-    result = review.submit(session=get_session(), acc=acc, post_id=post.id, now=utcnow())
+    result = review.submit(
+        session=get_session(),
+        acc=acc,
+        post_id=post.id,
+        now=utcnow(),
+        box=secret_box(),
+        options=connector_options(),
+    )
     return _finish(acc, result)
 
 
@@ -55,7 +63,13 @@ def approve_post(pid: int):  # noqa: ANN201
     db = get_session()
     try:
         result = review.approve(
-            session=db, acc=acc, post_id=post.id, now=utcnow(), override_reason=reason
+            session=db,
+            acc=acc,
+            post_id=post.id,
+            now=utcnow(),
+            override_reason=reason,
+            box=secret_box(),
+            options=connector_options(),
         )
     except GuardrailBlocked as exc:
         db.rollback()
