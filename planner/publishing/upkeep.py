@@ -1,4 +1,4 @@
-"""Housekeeping at the start of each tick: crashed workers' deliveries and missed times.
+"""Housekeeping at the start of each tick: crashed workers' deliveries, missed times, series.
 
 Each item is settled in its own short transaction under its post's lock, so a worker doing
 this never holds up the others for long.
@@ -7,8 +7,9 @@ this never holds up the others for long.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from planner.models import Delivery, DeliveryStatus, Workspace
@@ -114,3 +115,28 @@ def expire_reviews(session: Session, ctx: TickContext, *, now: datetime) -> int:
     session.commit()
     ctx.send_notices(notices)
     return len(expired)
+
+
+SERIES_EVERY = timedelta(minutes=1)
+
+
+def extend_series(session: Session, *, now: datetime, last_run: datetime | None) -> bool:
+    """Materialise recurring posts up to their horizon, at most once a minute; True if it ran.
+
+    Two workers may both try: the (series, occurrence) unique key lets one win and the other
+    roll back, so no occurrence is created twice.
+    """
+    from planner.services import recurrence
+
+    if last_run is not None and now - last_run < SERIES_EVERY:
+        return False
+    try:
+        created = recurrence.extend_series(session=session, now=now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        logger.info("Another worker extended the recurring series first")
+        return True
+    if created:
+        logger.info("Created %d upcoming occurrences of recurring posts", created)
+    return True

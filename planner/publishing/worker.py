@@ -25,6 +25,7 @@ from planner.publishing.context import TickContext
 logger = logging.getLogger(__name__)
 
 STOP_KEY = "planner.publishing.stop"
+SERIES_KEY = "planner.publishing.series_extended_at"
 # A tick keeps claiming while work is due, but hands back to the clock after this long so that
 # lease recovery and the lateness sweep run regularly even under a large backlog.
 TICK_BUDGET_SECONDS = 30.0
@@ -47,6 +48,8 @@ def tick(app: Flask, *, now: datetime) -> int:
         upkeep.expire_reviews(session, ctx, now=now)
         upkeep.recover_expired_leases(session, ctx, now=now)
         upkeep.mark_missed(session, ctx, now=now)
+        if upkeep.extend_series(session, now=now, last_run=app.extensions.get(SERIES_KEY)):
+            app.extensions[SERIES_KEY] = now
     return _publish_due(ctx, stop_event(app))
 
 

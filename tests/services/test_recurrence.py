@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from planner.models import Channel, Post, PostStatus, RecurringSeries, Role, SeriesOccurrence
+from planner.publishing.worker import SERIES_KEY, tick
 from planner.services import posts as post_service
 from planner.services import recurrence, workspaces
 from planner.services.errors import Forbidden, ValidationError
@@ -123,6 +124,24 @@ def test_extend_after_downtime_never_creates_occurrences_in_the_past(session, ow
     assert recurrence.extend_series(session=session, now=back) == 0  # nothing more to do
     later = recurrence.extend_series(session=session, now=back + timedelta(days=2))
     assert later == 2
+
+
+def test_the_worker_tick_extends_series(app, session, owner) -> None:  # noqa: ANN001
+    _post, series = _start(session, owner, datetime(2026, 3, 2, 9, tzinfo=UTC), "FREQ=DAILY")
+    assert len(_posts(session, series.id)) == 60
+    day_later = MARCH_1 + timedelta(days=1, hours=1)
+
+    tick(app, now=day_later)
+    session.expire_all()
+    assert len(_posts(session, series.id)) == 61  # 1 May joined the horizon
+
+    # Ticks within the same minute do not look again; the next day's tick does.
+    tick(app, now=day_later + timedelta(seconds=30))
+    assert app.extensions[SERIES_KEY] == day_later
+    tick(app, now=day_later + timedelta(days=1))
+    session.expire_all()
+    assert len(_posts(session, series.id)) == 62
+    assert app.extensions[SERIES_KEY] == day_later + timedelta(days=1)
 
 
 def test_deleted_or_edited_occurrences_are_not_brought_back(session, owner) -> None:  # noqa: ANN001
