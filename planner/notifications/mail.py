@@ -23,6 +23,8 @@ SUBJECTS = {
     "approved": "Approved: {excerpt}",
     "rejected": "Changes requested: {excerpt}",
     "expired": "Expired in review: {excerpt}",
+    "publish_failed": "Not published: {excerpt}",
+    "publish_missed": "Missed its time: {excerpt}",
 }
 
 

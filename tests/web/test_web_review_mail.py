@@ -12,6 +12,7 @@ from sqlmodel import select
 from planner import create_app, notifications
 from planner.db import get_engine
 from planner.models import Notification, Post, PostStatus
+from planner.publishing.worker import tick
 from planner.services import review
 from planner.timeutils import utcnow
 from tests.conftest import NOW, ApiClient
@@ -94,6 +95,27 @@ def test_expiry_in_review_mails_the_owners(app, auth, session, smtp) -> None:
     assert mail.rcpt_tos == ("owner@example.com",)
     assert mail.message["Subject"] == "[Shop] Expired in review: Spring hours start Monday"
     assert f"{BASE_URL}/posts/{post.id}" in mail.text
+
+
+def test_a_missed_publish_mails_the_author_editors_and_owners(app, auth, session, smtp) -> None:
+    team = Team(auth, session)
+    at = _ahead()
+    post = make_post(session, team.author, at=at, channels=(team.channel.id,), status=S.IN_REVIEW)
+    editor = auth.login(app.test_client(), team.editor)
+    assert editor.post(f"/posts/{post.id}/approve").status_code == 302
+    smtp.received.clear()
+
+    tick(app, now=at + timedelta(hours=2))  # the worker was down past the allowed 60 minutes
+
+    assert sorted(m.rcpt_tos for m in smtp.received) == [
+        ("author@example.com",),
+        ("editor@example.com",),
+        ("owner@example.com",),
+    ]
+    for mail in smtp.received:
+        assert mail.message["Subject"] == "[Shop] Missed its time: Spring hours start Monday"
+        assert "missed its time" in mail.text
+        assert f"{BASE_URL}/posts/{post.id}" in mail.text
 
 
 def test_actions_succeed_when_the_mail_server_is_down(app_config, auth, session, caplog) -> None:
