@@ -255,6 +255,14 @@ def remaining_count(*, session: Session, acc: Access, post: Post) -> int | None:
     return max(rule.count - before, 1)
 
 
+def rule_from_here(*, session: Session, acc: Access, post: Post) -> str:
+    """The series' rule as it reads from *post* on: a COUNT counts only what is left."""
+    series = session.get(RecurringSeries, _occurrence(session, post.id).series_id)
+    assert series is not None
+    remaining = remaining_count(session=session, acc=acc, post=post)
+    return _rule(series).with_count(remaining).text if remaining else series.rrule
+
+
 def edit_following(
     *,
     session: Session,

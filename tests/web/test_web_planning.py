@@ -235,6 +235,123 @@ def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -
     ]
 
 
+def _weekly_tips(client, owner, feed, headers):  # noqa: ANN001, ANN202
+    start = datetime.combine(FIRST, time(10), tzinfo=UTC)
+    created = client.post(
+        f"/api/v1/workspaces/{owner.workspace.id}/posts",
+        json={
+            "body": "Weekly tip",
+            "category": "educational",
+            "scheduled_at": start.isoformat(),
+            "channel_ids": [feed.id],
+            "rrule": "FREQ=WEEKLY;COUNT=4",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201
+    assert created.get_json()["rrule"] == "FREQ=WEEKLY;COUNT=4"
+
+
+def _tips(session) -> list[tuple[str, str, str | None]]:  # noqa: ANN001
+    session.expire_all()
+    posts = session.exec(select(Post).order_by(Post.scheduled_at)).all()
+    rules = recurrence.rrules_for(session=session, post_ids=[p.id for p in posts])
+    return [
+        (p.body, p.scheduled_at.strftime("%d %H:%M"), rules.get(p.id))
+        for p in posts
+        if "tip" in p.body.lower()
+    ]
+
+
+def test_api_patch_edits_one_occurrence_or_the_series_from_it_on(
+    client, auth, shop, session
+) -> None:  # noqa: ANN001
+    owner, feed, _ideas = shop
+    headers = {"Authorization": f"Bearer {auth.token(owner)}"}
+    _weekly_tips(client, owner, feed, headers)
+    ids = [
+        p.id
+        for p in session.exec(select(Post).order_by(Post.scheduled_at))
+        if p.body == "Weekly tip"
+    ]
+    day = [f"{(FIRST + timedelta(weeks=n)):%d}" for n in range(4)]
+
+    # Without apply_to only this occurrence changes.
+    resp = client.patch(f"/api/v1/posts/{ids[1]}", json={"body": "Special tip"}, headers=headers)
+    assert resp.status_code == 200
+    assert [b for b, _d, _r in _tips(session)] == [
+        "Weekly tip",
+        "Special tip",
+        "Weekly tip",
+        "Weekly tip",
+    ]
+
+    # apply_to=following: the third and fourth follow, the first two stay as they were.
+    resp = client.patch(
+        f"/api/v1/posts/{ids[2]}",
+        json={
+            "body": "Better tip",
+            "scheduled_at": f"{FIRST + timedelta(weeks=2)}T11:00:00Z",
+            "apply_to": "following",
+        },
+        headers=headers,
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["rrule"] == "FREQ=WEEKLY;COUNT=2"
+    assert [(b, d) for b, d, _r in _tips(session)] == [
+        ("Weekly tip", f"{day[0]} 10:00"),
+        ("Special tip", f"{day[1]} 10:00"),
+        ("Better tip", f"{day[2]} 11:00"),
+        ("Better tip", f"{day[3]} 11:00"),
+    ]
+
+    # rrule null ends the series at this post: the later occurrence is removed.
+    third = [p.id for p in session.exec(select(Post)) if p.body == "Better tip"]
+    first_better = min(third, key=lambda i: session.get(Post, i).scheduled_at)
+    resp = client.patch(f"/api/v1/posts/{first_better}", json={"rrule": None}, headers=headers)
+    assert resp.status_code == 200
+    assert resp.get_json()["rrule"] is None
+    assert [(b, d) for b, d, _r in _tips(session)] == [
+        ("Weekly tip", f"{day[0]} 10:00"),
+        ("Special tip", f"{day[1]} 10:00"),
+        ("Better tip", f"{day[2]} 11:00"),
+    ]
+
+    bad = client.patch(f"/api/v1/posts/{ids[0]}", json={"apply_to": "all"}, headers=headers)
+    assert bad.status_code == 422
+    assert "apply_to" in bad.get_json()["error"]["fields"]
+    bad = client.patch(f"/api/v1/posts/{ids[0]}", json={"rrule": "EVERY=TUESDAY"}, headers=headers)
+    assert bad.status_code == 422
+    assert "rrule" in bad.get_json()["error"]["fields"]
+
+
+def test_api_patch_with_an_rrule_makes_a_single_post_repeat(client, auth, shop, session) -> None:  # noqa: ANN001
+    owner, feed, _ideas = shop
+    headers = {"Authorization": f"Bearer {auth.token(owner)}"}
+    start = datetime.combine(FIRST, time(9), tzinfo=UTC)
+    created = client.post(
+        f"/api/v1/workspaces/{owner.workspace.id}/posts",
+        json={
+            "body": "Friday tip",
+            "category": "educational",
+            "scheduled_at": start.isoformat(),
+            "channel_ids": [feed.id],
+        },
+        headers=headers,
+    ).get_json()
+    assert created["rrule"] is None
+
+    resp = client.patch(
+        f"/api/v1/posts/{created['id']}", json={"rrule": "FREQ=WEEKLY;COUNT=3"}, headers=headers
+    )
+
+    assert resp.status_code == 200
+    assert resp.get_json()["rrule"] == "FREQ=WEEKLY;COUNT=3"
+    assert [d for _b, d, _r in _tips(session)] == [
+        f"{(FIRST + timedelta(weeks=n)):%d} 09:00" for n in range(3)
+    ]
+
+
 def test_mark_a_published_post_evergreen(client, auth, shop, session) -> None:  # noqa: ANN001
     owner, feed, _ideas = shop
     post = Post(

@@ -217,13 +217,29 @@ def patch_post(pid: int):  # noqa: ANN201
         ),
         link=post.link,
     )
-    updated = post_service.update_post(
-        session=db,
-        acc=acc,
-        post_id=post.id,
-        data=_parse_post_fields(data, tz, current),
-        now=utcnow(),
-    )
+    fields = _parse_post_fields(data, tz, current)
+    apply_to = data.get("apply_to", "this")
+    if apply_to not in ("this", "following"):
+        message = "Use this (only this post) or following (it and the rest of its series)."
+        raise ApiError(422, "validation_error", message, {"apply_to": message})
+    series = recurrence.series_of(session=db, post_ids=[post.id]).get(post.id)
+    if series is not None and (apply_to == "following" or "rrule" in data):
+        # The series changes from this occurrence on; rrule null ends it here.
+        if "rrule" in data:
+            rule = data["rrule"]
+        else:
+            rule = recurrence.rule_from_here(session=db, acc=acc, post=post)
+        updated = recurrence.edit_following(
+            session=db, acc=acc, post_id=post.id, data=fields, rrule=rule, now=utcnow()
+        )
+    else:
+        updated = post_service.update_post(
+            session=db, acc=acc, post_id=post.id, data=fields, now=utcnow()
+        )
+        if series is None and data.get("rrule") is not None:
+            recurrence.start_series(
+                session=db, acc=acc, post=updated, rrule=data["rrule"], now=utcnow()
+            )
     db.commit()
     return jsonify(_posts_json(acc, [updated])[0])
 
