@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, delete, update
+from sqlmodel import Session, col, delete, select, update
 
 from planner import csvformats
 from planner.connectors.base import ConfigError, Connector, ConnectorOptions
 from planner.connectors.registry import UnknownPlatform
 from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError, SourceRow
 from planner.guardrails import PostSnapshot, affected_span, load_span, preview
-from planner.links import month_of, tag_link, utm_settings
+from planner.links import month_of, outgoing, utm_settings
 from planner.models import Channel, ImportBatch, ImportStatus, Post
 from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit, guardrail_checks
@@ -28,7 +28,7 @@ from planner.services import posts as post_service
 from planner.services.errors import Conflict, NotFound, ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
-from planner.timeutils import get_zone, iso_local, iso_utc, local_to_utc
+from planner.timeutils import get_zone, iso_local, iso_utc, local_to_utc, to_local
 
 BATCH_TTL = timedelta(hours=24)
 EXCERPT = 120
@@ -98,10 +98,15 @@ class _Lengths:
             channel, connector = self.connectors.get(cid, (None, None))
             if connector is None:
                 continue
-            link = data.link and tag_link(
-                data.link, platform=channel.platform, settings=self.utm, campaign=None, month=month
+            text, link = outgoing(
+                data.body,
+                data.link,
+                platform=channel.platform,
+                settings=self.utm,
+                campaign=None,
+                month=month,
             )
-            problem = connector.check_length(data.body, link)
+            problem = connector.check_length(text, link)
             if problem:
                 found.append(f"Too long for {channel.name}: {problem}.")
         return found
@@ -251,6 +256,55 @@ def import_warnings(
     return [{**w.to_dict(), "lines": sorted(-pid for pid in w.post_ids if pid < 0)} for w in added]
 
 
+def _same_text(body: str) -> str:
+    return " ".join(body.split())
+
+
+def _planned(
+    session: Session, workspace_id: int, times: Sequence[datetime]
+) -> set[tuple[str, datetime]]:
+    """(text, time) of the workspace's posts between the first and last of *times*."""
+    return {
+        (_same_text(body), at)
+        for body, at in session.exec(
+            select(Post.body, Post.scheduled_at).where(
+                Post.workspace_id == workspace_id,
+                col(Post.scheduled_at) >= min(times),
+                col(Post.scheduled_at) <= max(times),
+            )
+        )
+    }
+
+
+def _flag_repeats(
+    session: Session,
+    workspace_id: int,
+    rows: list[dict[str, Any]],
+    *,
+    body_column: str,
+    tz: ZoneInfo,
+) -> None:
+    """Refuse rows whose text is already planned at the same time, so a file imported twice
+    (or a row copied twice) does not post the same thing twice."""
+    timed = [r for r in rows if r["ok"] and r["post"]["scheduled_at"]]
+    if not timed:
+        return
+    times = [datetime.fromisoformat(r["post"]["scheduled_at"]) for r in timed]
+    existing = _planned(session, workspace_id, times)
+    seen: dict[tuple[str, datetime], int] = {}
+    for row, at in zip(timed, times, strict=True):
+        key = (_same_text(row["post"]["body"]), at)
+        when = f"{to_local(at, tz):%-d %b %Y %H:%M}"
+        if key in existing:
+            message = f"This text is already planned for {when}: skip this row or change its time."
+        elif key in seen:
+            message = f"Line {seen[key]} already has this text at {when}."
+        else:
+            seen[key] = row["line"]
+            continue
+        row.update(ok=False, post=None, errors=[{"column": body_column, "message": message}])
+
+
 def preview_import(
     *,
     session: Session,
@@ -298,6 +352,7 @@ def preview_import(
         )
         for row in source.rows
     ]
+    _flag_repeats(session, acc.workspace.id, rows, body_column=source.columns["body"], tz=tz)
     ready = [r for r in rows if r["ok"]]
     mix = dict.fromkeys(CATEGORIES, 0)
     for r in ready:
@@ -393,6 +448,17 @@ def commit_import(
         )
         for p in (by_line[n] for n in chosen)
     ]
+    timed = [(n, i) for n, i in zip(chosen, items, strict=True) if i.scheduled_at]
+    if timed:
+        planned = _planned(session, acc.workspace.id, [i.scheduled_at for _n, i in timed])
+        again = [n for n, i in timed if (_same_text(i.body), i.scheduled_at) in planned]
+        if again:
+            listed = ", ".join(str(n) for n in again[:10])
+            msg = (
+                f"Nothing was imported: line {listed} is already planned (imported since the "
+                "preview?). Upload the file again to see what is new."
+            )
+            raise Conflict(msg)
     try:
         posts = post_service.create_posts(
             session=session, acc=acc, items=items, now=now, detail={"import_id": batch.id}

@@ -372,3 +372,50 @@ def test_existing_posts_count_in_the_warnings(session, bakery) -> None:
     batch = preview(session, bakery, rows.encode())
     streak = next(w for w in batch.summary["warnings"] if w["rule"] == "streak")
     assert streak["lines"] == [2] and len(streak["post_ids"]) == 4
+
+
+def test_importing_the_same_file_again_flags_every_timed_row(session, bakery) -> None:
+    first = preview(session, bakery, "template.csv")
+    imports.commit_import(session=session, acc=bakery.acc, batch_id=first.id, now=NOW)
+    session.commit()
+
+    again = preview(session, bakery, "template.csv")
+
+    rows = by_line(again)
+    timed = [n for n, r in by_line(first).items() if r["ok"] and r["post"]["scheduled_at"]]
+    assert timed and all(not rows[n]["ok"] for n in timed)
+    for n in timed:
+        [error] = rows[n]["errors"]
+        assert error["column"] == "body"
+        assert "already planned for" in error["message"]
+    # The unscheduled idea has no time to clash on and stays ready.
+    assert [n for n, r in rows.items() if r["ok"]] == [6]
+    assert again.summary["ready"] == 1
+
+
+def test_a_row_repeated_in_the_file_is_flagged_with_the_first_line(session, bakery) -> None:
+    data = (
+        b"date,time,body,category,channels,link\n"
+        b"2026-03-10,10:00,Fresh rye,promotional,Mastodon,\n"
+        b"2026-03-10,10:00,Fresh  rye ,promotional,Mastodon,\n"
+        b"2026-03-10,11:00,Fresh rye,promotional,Mastodon,\n"
+    )
+    rows = by_line(preview(session, bakery, data))
+    assert rows[2]["ok"] and rows[4]["ok"]
+    assert rows[3]["errors"] == [
+        {"column": "body", "message": "Line 2 already has this text at 10 Mar 2026 10:00."}
+    ]
+
+
+def test_two_previews_of_one_file_cannot_both_be_imported(session, bakery) -> None:
+    one = preview(session, bakery, "template.csv")
+    two = preview(session, bakery, "template.csv")
+    imports.commit_import(session=session, acc=bakery.acc, batch_id=one.id, now=NOW)
+    session.commit()
+
+    with pytest.raises(Conflict) as err:
+        imports.commit_import(session=session, acc=bakery.acc, batch_id=two.id, now=NOW)
+
+    assert "already planned" in err.value.message
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(Post)).one() == 4
