@@ -170,35 +170,7 @@ def _set_channels(session: Session, post_id: int, channel_ids: Sequence[int]) ->
 def create_post(*, session: Session, acc: Access, data: PostInput, now: datetime) -> Post:
     """Save a new draft."""
     data = validate(data, session=session, workspace_id=acc.workspace.id)
-    post = Post(
-        workspace_id=acc.workspace.id,
-        author_id=acc.user.id,
-        body=data.body,
-        category=data.category,
-        link=data.link,
-        utm_campaign=data.utm_campaign or None,
-        scheduled_at=data.scheduled_at,
-        status=PostStatus.DRAFT,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(post)
-    session.flush()
-    _set_channels(session, post.id, data.channel_ids)
-    audit.record(
-        session=session,
-        workspace_id=acc.workspace.id,
-        actor_id=acc.user.id,
-        post_id=post.id,
-        action="created",
-        detail={
-            "category": post.category,
-            "channels": list(data.channel_ids),
-            "scheduled_at": iso_utc(post.scheduled_at),
-        },
-        now=now,
-    )
-    session.flush()
+    [post] = _insert_drafts(session, acc, [data], now=now)
     return post
 
 
@@ -227,6 +199,18 @@ def create_posts(
             faults[str(index)] = " ".join(exc.fields.values())
     if faults:
         raise ValidationError(f"{len(faults)} of the posts cannot be saved.", fields=faults)
+    return _insert_drafts(session, acc, cleaned, now=now, detail=detail)
+
+
+def _insert_drafts(
+    session: Session,
+    acc: Access,
+    cleaned: Sequence[PostInput],
+    *,
+    now: datetime,
+    detail: Mapping[str, Any] | None = None,
+) -> list[Post]:
+    """Insert already validated drafts with their channels and a "created" audit event each."""
     posts = [
         Post(
             workspace_id=acc.workspace.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
@@ -47,6 +48,11 @@ def connector_options() -> ConnectorOptions:
         outbox_dir=Path(current_app.instance_path) / "outbox",
         timeout=float(cfg.get("CONNECTOR_TIMEOUT_SECONDS", 15.0)),
     )
+
+
+def counting() -> dict[str, Any]:
+    """The keyword arguments services take to count a post the way each channel does."""
+    return {"box": secret_box(), "options": connector_options()}
 
 
 @bp.get("/")

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import flash
 from flask_wtf import FlaskForm
+from sqlmodel import Session
 
-from planner.services.errors import ServiceError
+from planner.db import get_session
+from planner.services.errors import ServiceError, ValidationError
+
+T = TypeVar("T")
 
 
 def apply_field_errors(form: FlaskForm, exc: ServiceError, aliases: dict[str, str]) -> None:
@@ -19,3 +26,19 @@ def apply_field_errors(form: FlaskForm, exc: ServiceError, aliases: dict[str, st
             unplaced.append(message)
     if unplaced or not exc.fields:
         flash(" ".join(unplaced) or exc.message, "error")
+
+
+def commit_or_show(
+    form: FlaskForm, run: Callable[[Session], T], aliases: dict[str, str] | None = None
+) -> tuple[bool, T | None]:
+    """Run a valid form's service call and commit; on a ValidationError roll back and put its
+    messages on the form's fields (so the page shows them beside what was typed)."""
+    db = get_session()
+    try:
+        result = run(db)
+    except ValidationError as exc:
+        db.rollback()
+        apply_field_errors(form, exc, aliases or {})
+        return False, None
+    db.commit()
+    return True, result

@@ -10,12 +10,11 @@ from planner.db import get_session
 from planner.forms import LinkTagsForm
 from planner.links import utm_settings
 from planner.services import link_tags
-from planner.services.errors import ValidationError
 from planner.services.posts import check_link
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, utcnow
 from planner.web.context import owner_only, with_access
-from planner.web.forms_support import apply_field_errors
+from planner.web.forms_support import commit_or_show
 
 bp = Blueprint("links", __name__)
 
@@ -29,9 +28,9 @@ def settings(acc: Access):  # noqa: ANN201
         form.domains.data = "\n".join(current["domains"])
     if form.validate_on_submit():
         owner_only(acc)
-        db = get_session()
-        try:
-            link_tags.save_settings(
+        ok, _saved = commit_or_show(
+            form,
+            lambda db: link_tags.save_settings(
                 session=db,
                 acc=acc,
                 enabled=form.enabled.data,
@@ -39,12 +38,9 @@ def settings(acc: Access):  # noqa: ANN201
                 campaign=form.campaign.data,
                 domains=form.domains.data or "",
                 now=utcnow(),
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, {})
-        else:
-            db.commit()
+            ),
+        )
+        if ok:
             flash("Link settings saved.", "success")
             return redirect(url_for("links.settings"))
     return render_template("links/settings.html", form=form, settings=current), (

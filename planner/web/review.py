@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlmodel import Session
 
 from planner import notifications
 from planner.connectors.errors import ConnectorError
@@ -23,9 +24,10 @@ from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import GuardrailBlocked, ValidationError
 from planner.services.notifications import Notice
+from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
-from planner.web.channels import connector_options, secret_box
+from planner.web.channels import connector_options, counting, secret_box
 from planner.web.context import current_access, with_access
 
 bp = Blueprint("review", __name__)
@@ -62,71 +64,60 @@ def _next_url(post_id: int | None = None) -> str:
 # that text, after the role and status checks, so every way in refuses in the same order.
 
 
-@bp.post("/posts/<int:post_id>/submit")
-@with_access
-def submit(acc: Access, post_id: int):  # noqa: ANN201
+def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):  # noqa: ANN202
+    """Run one review action, commit and tell who needs telling; a refusal is flashed."""
     db = get_session()
     try:
-        result = review.submit(
-            session=db,
-            acc=acc,
-            post_id=post_id,
-            now=utcnow(),
-            box=secret_box(),
-            options=connector_options(),
-        )
-    except ValidationError as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(_next_url(post_id))
-    db.commit()
-    _send(result.notices)
-    flash("Submitted for review. Editors have been told.", "success")
-    return redirect(_next_url(post_id))
-
-
-@bp.post("/posts/<int:post_id>/approve")
-@with_access
-def approve(acc: Access, post_id: int):  # noqa: ANN201
-    form = ApproveForm()
-    db = get_session()
-    try:
-        result = review.approve(
-            session=db,
-            acc=acc,
-            post_id=post_id,
-            now=utcnow(),
-            override_reason=form.override_reason.data,
-            box=secret_box(),
-            options=connector_options(),
-        )
+        result = run(db)
     except (ValidationError, GuardrailBlocked) as exc:
         db.rollback()
         flash(exc.message, "error")
         return redirect(_next_url(post_id))
     db.commit()
     _send(result.notices)
-    flash("Approved. It is queued for its time.", "success")
+    flash(success, "success")
     return redirect(_next_url(post_id))
+
+
+@bp.post("/posts/<int:post_id>/submit")
+@with_access
+def submit(acc: Access, post_id: int):  # noqa: ANN201
+    return _act(
+        post_id,
+        lambda db: review.submit(session=db, acc=acc, post_id=post_id, now=utcnow(), **counting()),
+        "Submitted for review. Editors have been told.",
+    )
+
+
+@bp.post("/posts/<int:post_id>/approve")
+@with_access
+def approve(acc: Access, post_id: int):  # noqa: ANN201
+    reason = ApproveForm().override_reason.data
+    return _act(
+        post_id,
+        lambda db: review.approve(
+            session=db,
+            acc=acc,
+            post_id=post_id,
+            now=utcnow(),
+            override_reason=reason,
+            **counting(),
+        ),
+        "Approved. It is queued for its time.",
+    )
 
 
 @bp.post("/posts/<int:post_id>/reject")
 @with_access
 def reject(acc: Access, post_id: int):  # noqa: ANN201
-    form = RejectForm()
-    db = get_session()
-    try:
-        result = review.reject(
-            session=db, acc=acc, post_id=post_id, comment=form.comment.data, now=utcnow()
-        )
-    except ValidationError as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(_next_url(post_id))
-    db.commit()
-    _send(result.notices)
-    flash("Rejected. The author can see your comment.", "success")
-    return redirect(_next_url(post_id))
+    comment = RejectForm().comment.data
+    return _act(
+        post_id,
+        lambda db: review.reject(
+            session=db, acc=acc, post_id=post_id, comment=comment, now=utcnow()
+        ),
+        "Rejected. The author can see your comment.",
+    )
 
 
 @bp.post("/posts/<int:post_id>/comments")
@@ -155,12 +146,7 @@ def approve_many(acc: Access):  # noqa: ANN201
         return redirect(_next_url())
     db = get_session()
     done, refused = review.approve_many(
-        session=db,
-        acc=acc,
-        post_ids=ids,
-        now=utcnow(),
-        box=secret_box(),
-        options=connector_options(),
+        session=db, acc=acc, post_ids=ids, now=utcnow(), **counting()
     )
     db.commit()
     _send([n for result in done for n in result.notices])

@@ -17,11 +17,11 @@ from planner.forms import (
 )
 from planner.models import Role
 from planner.services import accounts, audit, review, tokens, workspaces
-from planner.services.errors import Conflict, ValidationError
+from planner.services.errors import Conflict
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow, zone_names
 from planner.web.context import owner_only, switch_to, with_access
-from planner.web.forms_support import apply_field_errors
+from planner.web.forms_support import commit_or_show
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -35,21 +35,18 @@ def workspace(acc: Access):  # noqa: ANN201
         form.second_pair_of_eyes.data = review.second_pair_of_eyes(acc.workspace)
     if form.validate_on_submit():
         owner_only(acc)
-        db = get_session()
-        try:
-            workspaces.update_workspace(
+        ok, _ws = commit_or_show(
+            form,
+            lambda db: workspaces.update_workspace(
                 session=db,
                 acc=acc,
                 name=form.name.data,
                 timezone=form.timezone.data,
                 now=utcnow(),
                 second_pair_of_eyes=form.second_pair_of_eyes.data,
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, {})
-        else:
-            db.commit()
+            ),
+        )
+        if ok:
             flash("Workspace saved.", "success")
             return redirect(url_for("settings.workspace"))
     return render_template("settings/workspace.html", form=form, acc=acc)
@@ -181,20 +178,17 @@ def revoke_token(acc: Access, token_id: int):  # noqa: ANN201
 def password():  # noqa: ANN201
     form = PasswordForm()
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            accounts.change_password(
+        ok, _user = commit_or_show(
+            form,
+            lambda db: accounts.change_password(
                 session=db,
                 user=current_user,
                 current=form.current_password.data,
                 new=form.new_password.data,
                 password_method=current_app.config["PASSWORD_HASH_METHOD"],
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, {})
-        else:
-            db.commit()
+            ),
+        )
+        if ok:
             flash("Password changed.", "success")
             return redirect(url_for("calendar.month"))
     return render_template("settings/password.html", form=form), (422 if form.errors else 200)
@@ -207,20 +201,17 @@ def new_workspace():  # noqa: ANN201
     if request.method == "GET":
         form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
-        db = get_session()
-        try:
-            ws = workspaces.create_workspace(
+        ok, ws = commit_or_show(
+            form,
+            lambda db: workspaces.create_workspace(
                 session=db,
                 owner=current_user,
                 name=form.name.data,
                 timezone=form.timezone.data,
                 now=utcnow(),
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, {})
-        else:
-            db.commit()
+            ),
+        )
+        if ok:
             switch_to(ws.id)
             flash(f"{ws.name} created.", "success")
             return redirect(url_for("calendar.month"))

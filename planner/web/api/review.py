@@ -16,7 +16,7 @@ from planner.services.workspaces import Access
 from planner.timeutils import iso_utc, utcnow
 from planner.web.api.base import ApiError, _body, _post_access, bp
 from planner.web.api.core import _posts_json
-from planner.web.channels import connector_options, secret_box
+from planner.web.channels import counting
 
 
 def _optional_body() -> dict[str, Any]:
@@ -46,12 +46,7 @@ def _finish(acc: Access, result: ReviewResult):  # noqa: ANN202
 def submit_post(pid: int):  # noqa: ANN201
     acc, post = _post_access(pid)
     result = review.submit(
-        session=get_session(),
-        acc=acc,
-        post_id=post.id,
-        now=utcnow(),
-        box=secret_box(),
-        options=connector_options(),
+        session=get_session(), acc=acc, post_id=post.id, now=utcnow(), **counting()
     )
     return _finish(acc, result)
 
@@ -68,8 +63,7 @@ def approve_post(pid: int):  # noqa: ANN201
             post_id=post.id,
             now=utcnow(),
             override_reason=reason,
-            box=secret_box(),
-            options=connector_options(),
+            **counting(),
         )
     except GuardrailBlocked as exc:
         db.rollback()
