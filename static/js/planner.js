@@ -33,11 +33,22 @@
   const URL_RE = /https?:\/\/[^\s<>"]+/g;
   const MENTION_RE = /(@[A-Za-z0-9_]+)@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
-  function composed(body, link) {
-    body = body.trim();
-    if (link && !body.includes(link)) return body ? body + "\n\n" + link : link;
-    return body;
+  // The text a channel receives, as the server builds it (planner.links.outgoing and the
+  // connector's compose): the stored body is trimmed; a tagged link replaces the clean one
+  // where the body quotes it; a link not in the body goes on its own line.
+  const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  function composed(raw, link, tagged) {
+    let text = raw.replace(/\r\n/g, "\n").trim();
+    if (link && tagged && tagged !== link) {
+      const whole = new RegExp(escapeRe(link) + "(?![\\w/?#&=%~+.-]*[\\w/#=%~+-])", "g");
+      text = text.replace(whole, () => tagged);
+      link = tagged;
+    }
+    if (!link || text.includes(link)) return text;
+    return text ? text + "\n" + link : link;
   }
+  // Tagged links per channel id, filled by the link preview below, for the link they were made for.
+  const tagged = { link: "", byChannel: {} };
 
   function countFor(platform, text) {
     if (platform === "mastodon") {
@@ -55,12 +66,14 @@
     const body = form.querySelector("textarea[name=body]");
     const link = form.querySelector("input[name=link]");
     const update = () => {
-      const text = composed(body.value, link ? link.value.trim() : "");
+      const clean = link ? link.value.trim() : "";
+      const text = composed(body.value, clean);
       const checked = new Set(Array.from(form.querySelectorAll("input[name=channels]:checked")).map((i) => i.value));
       document.querySelectorAll("[data-counter-for]").forEach((li) => {
         li.hidden = !checked.has(li.dataset.counterFor);
         const limit = parseInt(li.dataset.limit, 10);
-        const used = countFor(li.dataset.platform, text);
+        const mine = tagged.link === clean ? tagged.byChannel[li.dataset.counterFor] : null;
+        const used = countFor(li.dataset.platform, mine ? composed(body.value, clean, mine) : text);
         const out = li.querySelector(".counter-value");
         if (Number.isFinite(limit)) {
           const left = limit - used;
@@ -75,6 +88,7 @@
     };
     form.addEventListener("input", update);
     form.addEventListener("change", update);
+    form.addEventListener("planner:links", update);
     update();
   }
 
@@ -102,6 +116,9 @@
       }).catch(() => null);
       if (mine !== linkSeq || !resp || !resp.ok) return;
       const data = await resp.json();
+      tagged.link = payload.link;
+      tagged.byChannel = Object.fromEntries(data.links.map((l) => [String(l.channel_id), l.url]));
+      form.dispatchEvent(new Event("planner:links"));
       list.replaceChildren(...data.links.map((l) => {
         const li = document.createElement("li");
         li.textContent = `${l.channel}: ${l.url}`;

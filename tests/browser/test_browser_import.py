@@ -70,6 +70,13 @@ def test_import_a_file_with_progress_then_tag_links(page, live_server) -> None:
     page.wait_for_function(
         "() => document.querySelector('#link-preview li').textContent.endsWith('campaign=spring')"
     )
+    # The counter counts what the channel will get: the tagged link, in place of the quoted one.
+    tagged = "https://www.shop.example/oils?utm_source=outbox&utm_medium=social&utm_campaign=spring"
+    page.get_by_label("Text").fill("  Spring oils: https://www.shop.example/oils  ")
+    counter = page.locator("[data-counter-for]:not([hidden]) .counter-value")
+    assert counter.inner_text() == f"{len('Spring oils: ' + tagged)} characters"
+    page.get_by_label("Text").fill("Spring oils are here")
+    assert counter.inner_text() == f"{len('Spring oils are here') + 1 + len(tagged)} characters"
 
     page.goto(f"{base}/print?month=2026-03")
     assert page.get_by_role("button", name="Print").is_visible()
