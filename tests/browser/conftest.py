@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.fakes.fixtures import fake_mastodon  # noqa: F401  (the publishing page's platform)
+
 CHROMIUM = os.environ.get("PLANNER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
