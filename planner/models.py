@@ -336,6 +336,7 @@ class RecurringSeries(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     category: str = Field(max_length=20)
     link: str | None = Field(default=None, max_length=2000)
+    utm_campaign: str | None = Field(default=None, max_length=100)
     channel_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     materialised_until: datetime = _utc_field()
     ends_before: datetime | None = _utc_field(nullable=True, default=None)

@@ -123,6 +123,7 @@ def _materialise(
                 scheduled_at=at,
                 channel_ids=tuple(channels),
                 link=series.link,
+                utm_campaign=series.utm_campaign,
             ),
         )
         session.add(SeriesOccurrence(post_id=post.id, series_id=series.id, occurrence_at=at))
@@ -162,6 +163,7 @@ def start_series(
         body=post.body,
         category=post.category,
         link=post.link,
+        utm_campaign=post.utm_campaign,
         channel_ids=list(channels),
         materialised_until=post.scheduled_at,
         created_at=now,

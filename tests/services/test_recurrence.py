@@ -315,3 +315,26 @@ def test_occurrences_skip_a_deleted_channel(session, owner, feed) -> None:  # no
     assert post_service.channel_ids_for(session=session, post_ids=[newest.id])[newest.id] == [
         feed.id
     ]
+
+
+def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:  # noqa: ANN001
+    acc = _acc(owner)
+    post = post_service.create_post(
+        session=session,
+        acc=acc,
+        now=MARCH_1,
+        data=PostInput(
+            body="Tip",
+            category="educational",
+            scheduled_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+            link="https://shop.example/tips",
+            utm_campaign="tuesday tips",
+        ),
+    )
+    series = recurrence.start_series(
+        session=session, acc=acc, post=post, rrule="FREQ=WEEKLY;COUNT=3", now=MARCH_1
+    )
+    session.commit()
+    found = _posts(session, series.id)
+    assert [p.utm_campaign for p in found] == ["tuesday tips"] * 3
+    assert [p.link for p in found] == ["https://shop.example/tips"] * 3
