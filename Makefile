@@ -52,7 +52,7 @@ test: install-test lint
 # The same suite against PostgreSQL (127.0.0.1:5432, trust auth, database test), started if down.
 test-pg: install-test
 	sh .ci/start-postgres
-	PLANNER_TEST_DATABASE_URL=$${PLANNER_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	PLANNER_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-test

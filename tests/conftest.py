@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh database per test (SQLite or PostgreSQL), the app, clients and users.
 
-Set PLANNER_TEST_DATABASE_URL=postgresql://... to run the whole suite against PostgreSQL.
+Set PLANNER_DATABASE_URL=postgresql://... (or PLANNER_TEST_DATABASE_URL, which wins) to run the
+whole suite against PostgreSQL; each run gets a database of its own on that server.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 
 def _pg_url() -> str | None:
-    return os.environ.get("PLANNER_TEST_DATABASE_URL") or None
+    url = os.environ.get("PLANNER_TEST_DATABASE_URL") or os.environ.get("PLANNER_DATABASE_URL")
+    return url if url and url.startswith("postgresql") else None
 
 
 def _psycopg(url: str) -> str:
