@@ -59,6 +59,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/calendar.py
 	$(BIN)/python bench/guardrails.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/import_csv.py
+	$(BIN)/python bench/fill_month.py
 
 # Refresh the README's screenshots from the browser tests.
 screenshots: install-test
