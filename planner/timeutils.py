@@ -39,7 +39,10 @@ def as_utc(value: datetime) -> datetime:
 
     Databases such as SQLite hand back naive datetimes for what we stored as UTC.
     """
-    if value.tzinfo is None:
+    tz = value.tzinfo
+    if tz is UTC:
+        return value  # the common case, and this runs for every row a query reads
+    if tz is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 

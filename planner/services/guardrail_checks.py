@@ -98,10 +98,15 @@ def evaluate_range(
     now: datetime,
     policy: Policy | None = None,
     with_mix: bool = False,
+    load: tuple[datetime, datetime] | None = None,
 ) -> Evaluation:
-    """Every warning for [start, end) under the workspace's policy (or *policy*, for a preview)."""
+    """Every warning for [start, end) under the workspace's policy (or *policy*, for a preview).
+
+    *load* narrows the posts read (default: whole windows, ``load_span``) for a caller that
+    keeps only the warnings of windows wholly inside it.
+    """
     tz = get_zone(workspace.timezone)
-    lo, hi = load_span(tz, start, end)
+    lo, hi = load or load_span(tz, start, end)
     posts = snapshots(session, workspace.id, lo, hi)
     names = _channels(session, workspace.id)
     warnings = evaluate(
@@ -130,8 +135,10 @@ def warnings_by_post(
         return {}
     tz = get_zone(workspace.timezone)
     start, end = affected_span(tz, min(times), max(times))
+    # Every week and month holding one of the posts lies wholly inside [start, end), so only
+    # those posts are read; windows cut at its edges hold none of the posts and are dropped.
     found = evaluate_range(
-        session=session, workspace=workspace, start=start, end=end, now=now
+        session=session, workspace=workspace, start=start, end=end, now=now, load=(start, end)
     ).warnings
     result: dict[int, list[dict[str, Any]]] = defaultdict(list)
     wanted = {p.id for p in posts}

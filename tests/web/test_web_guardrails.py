@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
 from planner.models import AuditEvent, Channel, Post, PostChannel, Role, Workspace
+from planner.services import guardrail_checks
 from tests.conftest import NOW
 
 
@@ -224,7 +226,6 @@ def test_ui_preview_endpoint_for_the_composer(client, auth, shop, session) -> No
 
 def test_blocking_rules_refuse_approval_but_a_quiet_gap_never_does(shop, session) -> None:
     from planner.guardrails import Policy
-    from planner.services import guardrail_checks
 
     owner, ch = shop
     ws = session.get(Workspace, owner.workspace.id)
@@ -247,3 +248,58 @@ def test_blocking_rules_refuse_approval_but_a_quiet_gap_never_does(shop, session
     )
     assert any(w["rule"] == "quiet_gap" for w in gap_bound)
     assert guardrail_checks.blocking_for(session=session, workspace=ws, post=third, now=now) == []
+
+
+def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop, session) -> None:
+    """The posts API reads only the weeks and months around the listed posts; for every share
+    rule its answer must match an evaluation of the whole quarter."""
+
+    from planner.services import guardrail_checks
+
+    owner, ch = shop
+    rng = random.Random(5)
+    weights = {"promotional": 3, "educational": 2, "conversational": 1, "curated": 1}
+    for month in (2, 3, 4):
+        for _ in range(14):
+            p = Post(
+                workspace_id=owner.workspace.id,
+                author_id=owner.user.id,
+                body="x",
+                category=rng.choices(list(weights), list(weights.values()))[0],
+                scheduled_at=datetime(
+                    2027, month, rng.randrange(1, 29), rng.randrange(24), tzinfo=UTC
+                ),
+                status="draft",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            session.add(p)
+            session.flush()
+            session.add(PostChannel(post_id=p.id, channel_id=ch.id))
+    session.commit()
+    wid = owner.workspace.id
+    listed = api(owner).get(
+        f"/api/v1/workspaces/{wid}/posts?start=2027-03-01T00:00Z&end=2027-04-01T00:00Z"
+    )
+    posts = listed.get_json()["posts"]
+    assert len(posts) == 14
+
+    wide = guardrail_checks.evaluate_range(
+        session=session,
+        workspace=session.get(Workspace, wid),
+        start=datetime(2027, 1, 1, tzinfo=UTC),
+        end=datetime(2027, 6, 1, tzinfo=UTC),
+        now=NOW,
+    ).warnings
+    shares = {"max_share", "min_share"}
+    for post in posts:
+        expected = sorted(
+            (w.rule, w.to_dict()["window_start"])
+            for w in wide
+            if w.rule in shares and post["id"] in w.post_ids
+        )
+        got = sorted(
+            (w["rule"], w["window_start"]) for w in post["warnings"] if w["rule"] in shares
+        )
+        assert got == expected, post["scheduled_at"]
+    assert any(p["warnings"] for p in posts)  # the mix above does trip the 20% limit
