@@ -73,6 +73,9 @@ def test_dragging_a_post_previews_its_guardrail_effect_before_the_drop(page, dem
     target_day = today + timedelta(days=5)
     # The month grid shows the first days of the next month too, so the target is always on screen.
     target = page.locator(f"#day-{target_day.isoformat()}")
+    # Centre the target (at most a row from the source): a drag near the window's edge makes
+    # Chromium scroll the page under the pointer.
+    target.evaluate("el => el.scrollIntoView({block: 'center'})")
     source.hover()
     page.mouse.down()
     box = target.bounding_box()
