@@ -9,13 +9,23 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from planner.guardrails import GuardrailWarning
-from planner.models import Category, Channel, Post
+from planner.guardrails import GuardrailWarning, load_span
+from planner.models import Category, Channel, Post, Workspace
 from planner.services import channels as channel_service
+from planner.services import guardrail_checks
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
-from planner.timeutils import day_window, month_grid, month_window, next_month, to_local, week_start
+from planner.timeutils import (
+    day_window,
+    get_zone,
+    month_grid,
+    month_window,
+    next_month,
+    to_local,
+    week_start,
+)
 
 CATEGORY_ORDER = [c.value for c in Category]
+GRID_LIMIT = 5000  # posts one grid shows at most
 
 
 @dataclass
@@ -26,6 +36,19 @@ class CalendarPost:
     local: datetime
     channel_ids: list[int]
     channel_names: list[str]
+
+    # Joined here, not in the template: the month view renders hundreds of these.
+    @property
+    def hm(self) -> str:
+        return f"{self.local:%H:%M}"
+
+    @property
+    def channel_ids_json(self) -> str:
+        return "[" + ",".join(str(i) for i in self.channel_ids) + "]"
+
+    @property
+    def channel_list(self) -> str:
+        return ", ".join(self.channel_names)
 
 
 @dataclass
@@ -55,6 +78,7 @@ class CalendarRange:
     weeks: list[WeekRow]
     posts: list[CalendarPost]
     channels: list[Channel]
+    unfiltered: bool = False  # every post of [start, end) is in ``posts``
 
     @property
     def mix(self) -> Counter:
@@ -81,7 +105,7 @@ def load_range(
         category=base.category,
         channel_id=base.channel_id,
         text=base.text,
-        limit=5000,
+        limit=GRID_LIMIT,
     )
     posts = list_posts(session=session, workspace_id=workspace_id, filters=filters)
     chans = channel_service.list_channels(session=session, workspace_id=workspace_id)
@@ -107,7 +131,13 @@ def load_range(
             row.mix.update(cp.post.category for cp in by_day.get(d, []))
         weeks.append(row)
     return CalendarRange(
-        first=first, start=start, end=end, weeks=weeks, posts=items, channels=chans
+        first=first,
+        start=start,
+        end=end,
+        weeks=weeks,
+        posts=items,
+        channels=chans,
+        unfiltered=extra is None and len(posts) < GRID_LIMIT,
     )
 
 
@@ -201,3 +231,22 @@ def warning_marks(view: CalendarRange, warnings: list[GuardrailWarning]) -> Warn
         for pid in w.post_ids:
             posts[pid].append(w.message)
     return WarningMarks(days=dict(days), weeks=dict(weeks), posts=dict(posts), post_labels=labels)
+
+
+def month_warnings(
+    *, session: Session, workspace: Workspace, view: CalendarRange, now: datetime
+) -> list[GuardrailWarning]:
+    """The month's warnings, from the posts the grid already loaded when they cover the span."""
+    tz = get_zone(workspace.timezone)
+    start, end = month_bounds(view.first, tz)
+    lo, hi = load_span(tz, start, end)
+    have = view.unfiltered and view.start <= lo and hi <= view.end
+    return guardrail_checks.evaluate_range(
+        session=session,
+        workspace=workspace,
+        start=start,
+        end=end,
+        now=now,
+        loaded=[cp.post for cp in view.posts] if have else None,
+        targets={cp.post.id: cp.channel_ids for cp in view.posts} if have else None,
+    ).warnings

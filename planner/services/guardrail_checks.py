@@ -8,7 +8,7 @@ findings back to posts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,15 +99,31 @@ def evaluate_range(
     policy: Policy | None = None,
     with_mix: bool = False,
     load: tuple[datetime, datetime] | None = None,
+    loaded: Sequence[Post] | None = None,
+    targets: Mapping[int, Sequence[int]] | None = None,
 ) -> Evaluation:
     """Every warning for [start, end) under the workspace's policy (or *policy*, for a preview).
 
     *load* narrows the posts read (default: whole windows, ``load_span``) for a caller that
-    keeps only the warnings of windows wholly inside it.
+    keeps only the warnings of windows wholly inside it. A caller that already holds every post
+    of that span (the month view) passes them as *loaded*, with their channel ids in *targets*.
     """
     tz = get_zone(workspace.timezone)
     lo, hi = load or load_span(tz, start, end)
-    posts = snapshots(session, workspace.id, lo, hi)
+    if loaded is None:
+        posts = snapshots(session, workspace.id, lo, hi)
+    else:
+        posts = [
+            PostSnapshot(
+                id=p.id,
+                category=p.category,
+                scheduled_at=p.scheduled_at,
+                status=p.status,
+                channel_ids=tuple((targets or {}).get(p.id, ())),
+            )
+            for p in loaded
+            if p.status in COUNTED_STATUSES and p.scheduled_at and lo <= p.scheduled_at < hi
+        ]
     names = _channels(session, workspace.id)
     warnings = evaluate(
         posts,

@@ -11,7 +11,6 @@ from planner.forms import EmptyForm
 from planner.models import Category, PostStatus
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
-from planner.services import guardrail_checks
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, local_midnight, next_month, prev_month, to_local, utcnow
@@ -47,10 +46,7 @@ def month(acc: Access):  # noqa: ANN201
     first = _parse_month(request.args.get("month"), today)
     db = get_session()
     view = cal.month(session=db, workspace_id=acc.workspace.id, tz=tz, first=first)
-    start, end = cal.month_bounds(first, tz)
-    found = guardrail_checks.evaluate_range(
-        session=db, workspace=acc.workspace, start=start, end=end, now=utcnow()
-    ).warnings
+    found = cal.month_warnings(session=db, workspace=acc.workspace, view=view, now=utcnow())
     return render_template(
         "calendar/month.html",
         view=view,

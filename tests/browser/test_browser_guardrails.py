@@ -83,8 +83,10 @@ def test_dragging_a_post_previews_its_guardrail_effect_before_the_drop(page, dem
     page.mouse.move(box["x"] + 20, box["y"] + 20, steps=5)
     whatif = page.locator("#drag-whatif")
     whatif.wait_for(state="visible")
+    # Previews for cells crossed on the way may show first; wait for the target's.
     page.wait_for_function(
-        "() => document.querySelector('#drag-whatif').innerText.includes('Moving it to')"
+        "day => document.querySelector('#drag-whatif').innerText.includes('Moving it to ' + day)",
+        arg=target_day.isoformat(),
     )
     text = whatif.inner_text()
     assert f"Moving it to {target_day.isoformat()}" in text and "warning" in text

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
 from planner.models import AuditEvent, Channel, Post, PostChannel, Role, Workspace
-from planner.services import guardrail_checks
+from planner.services import calendar, guardrail_checks
 from tests.conftest import NOW
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @pytest.fixture()
@@ -303,3 +306,15 @@ def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop
         )
         assert got == expected, post["scheduled_at"]
     assert any(p["warnings"] for p in posts)  # the mix above does trip the 20% limit
+
+    # The month view evaluates from the posts its grid loaded: the same warnings as a fresh read.
+    workspace = session.get(Workspace, wid)
+    view = calendar.month(session=session, workspace_id=wid, tz=UTC_ZONE, first=date(2027, 3, 1))
+    assert view.unfiltered
+    start, end = calendar.month_bounds(date(2027, 3, 1), UTC_ZONE)
+    from_grid = calendar.month_warnings(session=session, workspace=workspace, view=view, now=NOW)
+    fresh = guardrail_checks.evaluate_range(
+        session=session, workspace=workspace, start=start, end=end, now=NOW
+    ).warnings
+    assert [w.to_dict() for w in from_grid] == [w.to_dict() for w in fresh]
+    assert len(fresh) > 3
