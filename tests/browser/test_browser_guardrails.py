@@ -41,9 +41,12 @@ def test_demo_month_marks_warnings_and_composer_previews_them(page, demo_server)
     # Today holds the flash sale that starts three promotions in a row.
     assert "Flash sale" in page.locator(f"#day-{today.isoformat()}").inner_text()
     if shots := screenshot_dir():
+        # The README shows the month holding most of the demo's four weeks (a week back, three on).
+        middle = today + timedelta(days=7)
+        page.goto(f"{demo_server}/?month={middle:%Y-%m}")
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "month-view.png"), full_page=True)
-        panel.screenshot(path=str(shots / "guardrails-panel.png"))
+        page.locator(".guardrail-panel").screenshot(path=str(shots / "guardrails-panel.png"))
 
     # A fourth promotion right after the run: the composer warns before anything is saved.
     day = today + timedelta(days=3)
