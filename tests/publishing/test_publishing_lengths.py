@@ -15,6 +15,19 @@ from tests.fakes import FakeBluesky, FakeMastodon
 from tests.publishing.conftest import Desk
 
 
+def problems(desk: Desk, post: Post) -> dict[int, str]:
+    """What review checks: each channel's own count of the text as it will be sent."""
+    with desk.app.app_context():
+        return deliveries.length_problems(
+            session=desk.session,
+            post=post,
+            workspace=desk.member.workspace,
+            box=secret_box(),
+            options=connector_options(),
+            now=NOW,
+        )
+
+
 def test_length_problems_name_each_channel_over_its_limit(
     desk: Desk, fake_mastodon: FakeMastodon, fake_bluesky: FakeBluesky
 ) -> None:
@@ -33,15 +46,7 @@ def test_length_problems_name_each_channel_over_its_limit(
     # 320 graphemes: too long for Bluesky (300), fine for Mastodon (500) and the outbox.
     post = desk.approved_post([toots, sky, outbox], body="👍🏽" * 320)
 
-    with desk.app.app_context():
-        found = deliveries.length_problems(
-            session=desk.session,
-            post=post,
-            workspace=desk.member.workspace,
-            box=secret_box(),
-            options=connector_options(),
-            now=NOW,
-        )
+    found = problems(desk, post)
 
     assert found == {sky.id: "320 of 300 characters on Bluesky"}
 
@@ -54,15 +59,7 @@ def test_a_long_post_is_over_on_every_short_channel(
     )
     post = desk.approved_post([toots], body="x" * 501)
 
-    with desk.app.app_context():
-        found = deliveries.length_problems(
-            session=desk.session,
-            post=post,
-            workspace=desk.member.workspace,
-            box=secret_box(),
-            options=connector_options(),
-            now=NOW,
-        )
+    found = problems(desk, post)
 
     assert found == {toots.id: "501 of 500 characters on Mastodon"}
 
@@ -135,14 +132,10 @@ def test_the_tagged_link_counts_towards_the_limit(
     link = "https://shop.example/bread"
     # Body, newline and the clean link make exactly 300 graphemes: it fits untagged.
     post = _draft(desk, sky.id, "b" * (300 - 1 - len(link)), link=link)
-    with desk.app.app_context():
-        args = dict(box=secret_box(), options=connector_options(), now=NOW)
-        ws = desk.member.workspace
-        assert (
-            deliveries.length_problems(session=desk.session, post=post, workspace=ws, **args) == {}
-        )
-        _tag_links(desk)
-        found = deliveries.length_problems(session=desk.session, post=post, workspace=ws, **args)
+    ws = desk.member.workspace
+    assert problems(desk, post) == {}
+    _tag_links(desk)
+    found = problems(desk, post)
     month = f"{post.scheduled_at.astimezone(get_zone(ws.timezone)):%Y-%m}"
     tags = "?utm_source=bluesky&utm_medium=social&utm_campaign=" + month
     assert found == {sky.id: f"{300 + len(tags)} of 300 characters on Bluesky"}

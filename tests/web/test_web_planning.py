@@ -183,12 +183,8 @@ def test_composer_asks_for_a_count_or_date_when_the_repeat_ends(client, auth, sh
     assert resp.status_code == 422 and "Choose the last day." in resp.get_data(as_text=True)
 
 
-def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -> None:  # noqa: ANN001
-    owner, feed, _ideas = shop
-    auth.login(client, owner)
+def _weekly_tips(client, owner, feed, headers):  # noqa: ANN001, ANN202
     start = datetime.combine(FIRST, time(10), tzinfo=UTC)
-    api_resp = auth.token(owner)
-    headers = {"Authorization": f"Bearer {api_resp}"}
     created = client.post(
         f"/api/v1/workspaces/{owner.workspace.id}/posts",
         json={
@@ -201,6 +197,24 @@ def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -
         headers=headers,
     )
     assert created.status_code == 201
+    assert created.get_json()["rrule"] == "FREQ=WEEKLY;COUNT=4"
+
+
+def _tips(session) -> list[tuple[str, str, str | None]]:  # noqa: ANN001
+    session.expire_all()
+    posts = session.exec(select(Post).order_by(Post.scheduled_at)).all()
+    rules = recurrence.rrules_for(session=session, post_ids=[p.id for p in posts])
+    return [
+        (p.body, p.scheduled_at.strftime("%d %H:%M"), rules.get(p.id))
+        for p in posts
+        if "tip" in p.body.lower()
+    ]
+
+
+def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -> None:  # noqa: ANN001
+    owner, feed, _ideas = shop
+    auth.login(client, owner)
+    _weekly_tips(client, owner, feed, {"Authorization": f"Bearer {auth.token(owner)}"})
     posts = sorted(
         session.exec(select(Post).where(Post.body == "Weekly tip")).all(),
         key=lambda p: p.scheduled_at,
@@ -232,34 +246,6 @@ def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -
         ("Weekly tip", "10:00"),
         ("Better tip", "11:00"),
         ("Better tip", "11:00"),
-    ]
-
-
-def _weekly_tips(client, owner, feed, headers):  # noqa: ANN001, ANN202
-    start = datetime.combine(FIRST, time(10), tzinfo=UTC)
-    created = client.post(
-        f"/api/v1/workspaces/{owner.workspace.id}/posts",
-        json={
-            "body": "Weekly tip",
-            "category": "educational",
-            "scheduled_at": start.isoformat(),
-            "channel_ids": [feed.id],
-            "rrule": "FREQ=WEEKLY;COUNT=4",
-        },
-        headers=headers,
-    )
-    assert created.status_code == 201
-    assert created.get_json()["rrule"] == "FREQ=WEEKLY;COUNT=4"
-
-
-def _tips(session) -> list[tuple[str, str, str | None]]:  # noqa: ANN001
-    session.expire_all()
-    posts = session.exec(select(Post).order_by(Post.scheduled_at)).all()
-    rules = recurrence.rrules_for(session=session, post_ids=[p.id for p in posts])
-    return [
-        (p.body, p.scheduled_at.strftime("%d %H:%M"), rules.get(p.id))
-        for p in posts
-        if "tip" in p.body.lower()
     ]
 
 
