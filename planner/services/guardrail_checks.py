@@ -11,8 +11,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import takewhile
 from typing import Any
 
+from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
 from planner.guardrails import (
@@ -80,6 +82,100 @@ def snapshots(
     ]
 
 
+RUN_PAGE = 20  # posts read at a time while following a streak past the loaded span
+
+
+def streak_context(
+    session: Session,
+    workspace_id: int,
+    policy: Policy,
+    span: tuple[datetime, datetime],
+    load: tuple[datetime, datetime],
+    *post_sets: Sequence[PostSnapshot],
+) -> list[PostSnapshot]:
+    """The counted posts just outside the *load* span that continue a streak across its edges.
+
+    Share and gap rules ignore posts outside their windows, so adding these changes only what
+    the streak rule sees: each run whole, with its true length (people count a run's posts).
+    A channel's edge is followed only when the run at that edge reaches into the evaluated
+    *span* and its category has a streak limit, so this is usually no query at all.
+    """
+    if not policy.streak:
+        return []
+    start, end = span
+    edges: set[tuple[int | None, str, bool]] = set()
+    for posts in post_sets:
+        lines: defaultdict[int | None, list[tuple[datetime, int, str]]] = defaultdict(list)
+        for p in posts:
+            if p.counts and p.scheduled_at is not None:
+                for channel_id in p.channel_ids or (None,):
+                    lines[channel_id].append((p.scheduled_at, p.id, p.category))
+        for channel_id, line in lines.items():
+            line.sort()
+            for backwards, ordered in ((True, line), (False, line[::-1])):
+                category = ordered[0][2]
+                if category not in policy.streak:
+                    continue
+                run = list(takewhile(lambda item, c=category: item[2] == c, ordered))
+                times = [item[0] for item in run]
+                if min(times) < end and max(times) >= start:
+                    edges.add((channel_id, category, backwards))
+    extra: list[PostSnapshot] = []
+    lo, hi = load
+    for channel_id, category, backwards in sorted(edges, key=repr):
+        edge = lo if backwards else hi
+        extra += _run_beyond(session, workspace_id, channel_id, category, edge, backwards)
+    return extra
+
+
+def _run_beyond(
+    session: Session,
+    workspace_id: int,
+    channel_id: int | None,
+    category: str,
+    edge: datetime,
+    backwards: bool,
+) -> list[PostSnapshot]:
+    """Posts of *category* in a row on one channel, going back from (or on from) *edge*."""
+    found: list[PostSnapshot] = []
+    cursor: tuple[datetime, int] | None = None
+    while True:
+        stmt = select(Post.id, Post.category, Post.scheduled_at, Post.status).where(
+            Post.workspace_id == workspace_id, col(Post.status).in_(sorted(COUNTED_STATUSES))
+        )
+        if channel_id is None:
+            stmt = stmt.where(~exists().where(PostChannel.post_id == Post.id))
+        else:
+            stmt = stmt.join(PostChannel, col(PostChannel.post_id) == Post.id).where(
+                PostChannel.channel_id == channel_id
+            )
+        at, pid = col(Post.scheduled_at), col(Post.id)
+        if backwards:
+            stmt = stmt.where(at < edge).order_by(at.desc(), pid.desc())
+            if cursor:
+                stmt = stmt.where(or_(at < cursor[0], and_(at == cursor[0], pid < cursor[1])))
+        else:
+            stmt = stmt.where(at >= edge).order_by(at, pid)
+            if cursor:
+                stmt = stmt.where(or_(at > cursor[0], and_(at == cursor[0], pid > cursor[1])))
+        rows = session.exec(stmt.limit(RUN_PAGE)).all()
+        for row_id, row_category, row_at, row_status in rows:
+            if row_category != category:
+                return found
+            found.append(
+                PostSnapshot(
+                    id=row_id,
+                    category=row_category,
+                    scheduled_at=row_at,
+                    status=row_status,
+                    channel_ids=() if channel_id is None else (channel_id,),
+                )
+            )
+            cursor = (row_at, row_id)
+        if len(rows) < RUN_PAGE:
+            return found
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Warnings and the category mix of a range, with the channel names used in messages."""
@@ -125,9 +221,11 @@ def evaluate_range(
             if p.status in COUNTED_STATUSES and p.scheduled_at and lo <= p.scheduled_at < hi
         ]
     names = _channels(session, workspace.id)
+    policy = policy or workspace_policy(workspace)
+    context = streak_context(session, workspace.id, policy, (start, end), (lo, hi), posts)
     warnings = evaluate(
-        posts,
-        policy or workspace_policy(workspace),
+        posts + context,
+        policy,
         tz,
         now=now,
         start=start,
@@ -222,10 +320,12 @@ def preview_change(
     )
     after = [s for s in before if old is None or s.id != old.id] + [new]
     names = _channels(session, workspace.id)
+    policy = workspace_policy(workspace)
+    context = streak_context(session, workspace.id, policy, (start, end), (lo, hi), before, after)
     return preview(
-        before,
-        after,
-        workspace_policy(workspace),
+        before + context,
+        after + context,
+        policy,
         tz,
         now=now,
         start=start,
@@ -256,9 +356,11 @@ def _involving(
     )
     posts = [p for p in posts if p.id != post.id] + [mine]
     names = _channels(session, workspace.id)
+    policy = workspace_policy(workspace)
+    posts += streak_context(session, workspace.id, policy, (start, end), (lo, hi), posts)
     found = evaluate(
         posts,
-        workspace_policy(workspace),
+        policy,
         tz,
         now=now,
         start=start,

@@ -242,10 +242,15 @@ def import_warnings(
     start, end = affected_span(tz, min(times), max(times))
     lo, hi = load_span(tz, start, end)
     before = guardrail_checks.snapshots(session, acc.workspace.id, lo, hi)
+    policy = guardrail_checks.workspace_policy(acc.workspace)
+    after = [*before, *new]
+    context = guardrail_checks.streak_context(
+        session, acc.workspace.id, policy, (start, end), (lo, hi), before, after
+    )
     added, _removed = preview(
-        before,
-        [*before, *new],
-        guardrail_checks.workspace_policy(acc.workspace),
+        before + context,
+        after + context,
+        policy,
         tz,
         now=now,
         start=start,

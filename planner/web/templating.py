@@ -12,6 +12,7 @@ from planner.db import get_session
 from planner.models import Category
 from planner.services import workspaces
 from planner.timeutils import to_local
+from planner.web import calendar_items
 from planner.web.context import current_access, workspace_zone
 
 CATEGORY_LABELS = {
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = lambda s: str(s).replace("_", " ")
     app.jinja_env.filters["category_label"] = lambda c: CATEGORY_LABELS.get(str(c), str(c))
     app.jinja_env.filters["day_label"] = lambda d: f"{d:%A} {d.day} {d:%B %Y}"
+    app.jinja_env.globals["post_item"] = calendar_items.post_item
     app.context_processor(_nav_context)
 
 

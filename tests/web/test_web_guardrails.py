@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -318,3 +318,85 @@ def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop
     ).warnings
     assert [w.to_dict() for w in from_grid] == [w.to_dict() for w in fresh]
     assert len(fresh) > 3
+
+
+def _promo(session, owner, ch, when: datetime, category: str = "promotional") -> Post:
+    p = Post(
+        workspace_id=owner.workspace.id,
+        author_id=owner.user.id,
+        body=f"{category} {when:%d %b}",
+        category=category,
+        scheduled_at=when,
+        status="draft",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(p)
+    session.flush()
+    session.add(PostChannel(post_id=p.id, channel_id=ch.id))
+    session.commit()
+    return p
+
+
+def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(api, shop, session) -> None:
+    owner, ch = shop
+    client = api(owner)
+    wid = owner.workspace.id
+    _promo(session, owner, ch, datetime(2027, 2, 20, 9, tzinfo=UTC), "educational")
+    run = [_promo(session, owner, ch, datetime(2027, 2, d, 9, tzinfo=UTC)) for d in (26, 27)] + [
+        _promo(session, owner, ch, datetime(2027, 3, 2, 9, tzinfo=UTC))
+    ]
+    ids = [p.id for p in run]
+
+    march = client.get(
+        f"/api/v1/workspaces/{wid}/guardrails?start=2027-03-01T00:00Z&end=2027-04-01T00:00Z"
+    ).get_json()["warnings"]
+    [streak] = [w for w in march if w["rule"] == "streak"]
+    assert streak["post_ids"] == ids and streak["actual"] == 3
+    assert (
+        "3 promotional posts in a row on Mastodon (limit 2), from 26 Feb to 2 Mar."
+        in (streak["message"])
+    )
+    # Every post of the run carries it, whichever month it is in.
+    for post in run:
+        got = client.get(f"/api/v1/posts/{post.id}").get_json()["warnings"]
+        assert [w["post_ids"] for w in got if w["rule"] == "streak"] == [ids]
+
+    # A fourth promotion on 3 March turns the run of 3 into a run of 4.
+    preview = client.post(
+        f"/api/v1/workspaces/{wid}/guardrails/preview",
+        json={
+            "category": "promotional",
+            "scheduled_at": "2027-03-03T09:00Z",
+            "channel_ids": [ch.id],
+        },
+    ).get_json()
+    assert [w["actual"] for w in preview["added"] if w["rule"] == "streak"] == [4]
+    assert [w["actual"] for w in preview["removed"] if w["rule"] == "streak"] == [3]
+
+    # Set to block, the run refuses approval of its March post.
+    workspace = session.get(Workspace, wid)
+    workspace.policy = {**(workspace.policy or {}), "severity": {"streak": "block"}}
+    session.add(workspace)
+    session.commit()
+    blocking = guardrail_checks.blocking_for(
+        session=session, workspace=workspace, post=run[-1], now=NOW
+    )
+    assert [w["rule"] for w in blocking] == ["streak"]
+
+
+def test_a_long_run_is_followed_page_by_page(api, shop, session) -> None:
+    owner, ch = shop
+    start = datetime(2027, 1, 20, 9, tzinfo=UTC)
+    _promo(session, owner, ch, start - timedelta(days=1), "curated")
+    for day in range(41):  # 20 Jan to 1 Mar: longer than one page of RUN_PAGE posts
+        _promo(session, owner, ch, start + timedelta(days=day))
+    march = guardrail_checks.evaluate_range(
+        session=session,
+        workspace=session.get(Workspace, owner.workspace.id),
+        start=datetime(2027, 3, 1, tzinfo=UTC),
+        end=datetime(2027, 4, 1, tzinfo=UTC),
+        now=NOW,
+    ).warnings
+    [streak] = [w for w in march if w.rule == "streak"]
+    assert streak.actual == 41 > guardrail_checks.RUN_PAGE

@@ -1,0 +1,50 @@
+"""Calendar items rendered in Python: everything from the database is escaped, text is cut short."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from planner.models import Post
+from planner.services.calendar import CalendarPost
+from planner.web.calendar_items import post_item, short_text
+
+
+def _item(body: str, names: list[str]) -> CalendarPost:
+    at = datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
+    post = Post(
+        id=7,
+        workspace_id=1,
+        body=body,
+        category="promotional",
+        status="in_review",
+        scheduled_at=at,
+        created_at=at,
+        updated_at=at,
+    )
+    return CalendarPost(post, at.astimezone(ZoneInfo("America/New_York")), [3, 4], names)
+
+
+def test_item_escapes_text_names_and_warnings() -> None:
+    html = post_item(
+        _item("<script>alert(1)</script>", ['Feed "A" <b>']),
+        ['Week of 1 Mar is 50% "promotional" <i>'],
+        "/posts/",
+    )
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>" not in html and "Feed &#34;A&#34; &lt;b&gt;" in html
+    assert 'title="Week of 1 Mar is 50% &#34;promotional&#34; &lt;i&gt;"' in html
+    assert 'data-date="2027-03-02" data-time="04:30"' in html  # the workspace's local day
+    assert 'data-channels="[3,4]"' in html and 'href="/posts/7"' in html
+    assert "cal-post cat-promotional st-in_review warned" in html
+    assert ">in review<" in html
+
+
+def test_item_without_warnings_has_no_mark() -> None:
+    html = post_item(_item("Fresh bread", []), None, "/posts/")
+    assert "warned" not in html and "⚠" not in html and "title=" not in html
+
+
+def test_short_text_leaves_a_little_over_alone_and_cuts_the_rest() -> None:
+    assert short_text("x" * 65) == "x" * 65
+    assert short_text("x" * 66) == "x" * 59 + "…"
