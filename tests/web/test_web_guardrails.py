@@ -253,6 +253,24 @@ def test_blocking_rules_refuse_approval_but_a_quiet_gap_never_does(shop, session
     assert guardrail_checks.blocking_for(session=session, workspace=ws, post=third, now=now) == []
 
 
+def _promo(session, owner, ch, when: datetime, category: str = "promotional") -> Post:
+    p = Post(
+        workspace_id=owner.workspace.id,
+        author_id=owner.user.id,
+        body=f"{category} {when:%d %b}",
+        category=category,
+        scheduled_at=when,
+        status="draft",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(p)
+    session.flush()
+    session.add(PostChannel(post_id=p.id, channel_id=ch.id))
+    session.commit()
+    return p
+
+
 def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop, session) -> None:
     """The posts API reads only the weeks and months around the listed posts; for every share
     rule its answer must match an evaluation of the whole quarter."""
@@ -264,21 +282,9 @@ def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop
     weights = {"promotional": 3, "educational": 2, "conversational": 1, "curated": 1}
     for month in (2, 3, 4):
         for _ in range(14):
-            p = Post(
-                workspace_id=owner.workspace.id,
-                author_id=owner.user.id,
-                body="x",
-                category=rng.choices(list(weights), list(weights.values()))[0],
-                scheduled_at=datetime(
-                    2027, month, rng.randrange(1, 29), rng.randrange(24), tzinfo=UTC
-                ),
-                status="draft",
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            session.add(p)
-            session.flush()
-            session.add(PostChannel(post_id=p.id, channel_id=ch.id))
+            when = datetime(2027, month, rng.randrange(1, 29), rng.randrange(24), tzinfo=UTC)
+            category = rng.choices(list(weights), list(weights.values()))[0]
+            _promo(session, owner, ch, when, category)
     session.commit()
     wid = owner.workspace.id
     listed = api(owner).get(
@@ -318,24 +324,6 @@ def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop
     ).warnings
     assert [w.to_dict() for w in from_grid] == [w.to_dict() for w in fresh]
     assert len(fresh) > 3
-
-
-def _promo(session, owner, ch, when: datetime, category: str = "promotional") -> Post:
-    p = Post(
-        workspace_id=owner.workspace.id,
-        author_id=owner.user.id,
-        body=f"{category} {when:%d %b}",
-        category=category,
-        scheduled_at=when,
-        status="draft",
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    session.add(p)
-    session.flush()
-    session.add(PostChannel(post_id=p.id, channel_id=ch.id))
-    session.commit()
-    return p
 
 
 def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(api, shop, session) -> None:
