@@ -127,6 +127,14 @@ class WorkspaceForm(FlaskForm):
     name = StringField("Business name", validators=[DataRequired(), Length(max=120)])
     timezone = SelectField("Time zone", validators=[DataRequired()])
     second_pair_of_eyes = BooleanField("Second pair of eyes: nobody approves their own post")
+    allowed_lateness_minutes = IntegerField(
+        "Publish late by at most (minutes)",
+        validators=[Optional(), NumberRange(0, 1440)],
+    )
+    recurrence_horizon_days = IntegerField(
+        "Create repeating posts this many days ahead",
+        validators=[Optional(), NumberRange(1, 366)],
+    )
 
 
 class RejectForm(FlaskForm):

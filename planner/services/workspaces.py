@@ -304,17 +304,34 @@ def update_workspace(
     timezone: str,
     now: datetime,
     second_pair_of_eyes: bool | None = None,
+    allowed_lateness_minutes: int | None = None,
+    recurrence_horizon_days: int | None = None,
 ) -> Workspace:
-    """Rename the workspace, change its zone and (when given) its review setting."""
+    """Rename the workspace, change its zone and (when given) its review and timing settings."""
     require_owner(acc)
     ws = acc.workspace
+    fields: dict[str, str] = {}
+    limits = {
+        "allowed_lateness_minutes": (allowed_lateness_minutes, 0, 1440),
+        "recurrence_horizon_days": (recurrence_horizon_days, 1, 366),
+    }
+    for key, (value, low, high) in limits.items():
+        if value is not None and not low <= value <= high:
+            fields[key] = f"Use a whole number from {low} to {high}."
+    if fields:
+        raise ValidationError("Check the highlighted fields.", fields=fields)
     ws.name = check_name(name)
     ws.timezone = check_timezone(timezone)
     detail: dict[str, object] = {"name": ws.name, "timezone": ws.timezone}
-    if second_pair_of_eyes is not None:
-        # A new dict, not an in-place change: the JSON column only notices reassignment.
-        ws.settings = {**(ws.settings or {}), "second_pair_of_eyes": bool(second_pair_of_eyes)}
-        detail["second_pair_of_eyes"] = bool(second_pair_of_eyes)
+    changes = {
+        "second_pair_of_eyes": None if second_pair_of_eyes is None else bool(second_pair_of_eyes),
+        "allowed_lateness_minutes": allowed_lateness_minutes,
+        "recurrence_horizon_days": recurrence_horizon_days,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    # A new dict, not an in-place change: the JSON column only notices reassignment.
+    ws.settings = {**(ws.settings or {}), **changes}
+    detail.update(changes)
     session.add(ws)
     audit.record(
         session=session,

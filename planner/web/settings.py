@@ -16,7 +16,8 @@ from planner.forms import (
     choices,
 )
 from planner.models import Role
-from planner.services import accounts, audit, review, tokens, workspaces
+from planner.publishing import policy
+from planner.services import accounts, audit, recurrence, review, tokens, workspaces
 from planner.services.errors import Conflict
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow, zone_names
@@ -32,7 +33,12 @@ def workspace(acc: Access):  # noqa: ANN201
     form = WorkspaceForm(obj=acc.workspace if request.method == "GET" else None)
     form.timezone.choices = choices((z, z) for z in zone_names())
     if request.method == "GET":
+        settings = acc.workspace.settings or {}
         form.second_pair_of_eyes.data = review.second_pair_of_eyes(acc.workspace)
+        form.allowed_lateness_minutes.data = int(
+            policy.allowed_lateness(settings).total_seconds() // 60
+        )
+        form.recurrence_horizon_days.data = recurrence.horizon(acc.workspace).days
     if form.validate_on_submit():
         owner_only(acc)
         ok, _ws = commit_or_show(
@@ -44,6 +50,8 @@ def workspace(acc: Access):  # noqa: ANN201
                 timezone=form.timezone.data,
                 now=utcnow(),
                 second_pair_of_eyes=form.second_pair_of_eyes.data,
+                allowed_lateness_minutes=form.allowed_lateness_minutes.data,
+                recurrence_horizon_days=form.recurrence_horizon_days.data,
             ),
         )
         if ok:

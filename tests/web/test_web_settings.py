@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlmodel import select
 
-from planner.models import Channel, Membership, Role
+from planner.models import Channel, Membership, Role, Workspace
+from planner.publishing import policy
+from planner.services import recurrence
 
 
 def test_contributor_and_editor_cannot_manage_members_or_channels(client, auth, session) -> None:
@@ -141,3 +144,37 @@ def test_add_outbox_channel_and_failed_channel_form_keeps_input(client, auth, se
     ok = client.post("/channels/new", data={"name": "Shop outbox", "platform": "outbox"})
     assert ok.status_code == 302
     assert session.exec(select(Channel.name)).all() == ["Shop outbox"]
+
+
+def test_owner_sets_allowed_lateness_and_repeat_horizon(client, auth, session) -> None:
+    owner = auth.user()
+    auth.login(client, owner)
+    page = client.get("/settings/").get_data(as_text=True)
+    assert 'name="allowed_lateness_minutes"' in page and 'value="60"' in page
+    form = {"name": "Shop", "timezone": "UTC"}
+
+    bad = client.post(
+        "/settings/",
+        data={**form, "allowed_lateness_minutes": "5000", "recurrence_horizon_days": "0"},
+    )
+    assert bad.status_code == 200
+    text = bad.get_data(as_text=True)
+    assert "Number must be between 0 and 1440." in text and 'value="5000"' in text
+    session.expire_all()
+    assert "allowed_lateness_minutes" not in (
+        session.get(Workspace, owner.workspace.id).settings or {}
+    )
+
+    ok = client.post(
+        "/settings/",
+        data={**form, "allowed_lateness_minutes": "15", "recurrence_horizon_days": "90"},
+    )
+    assert ok.status_code == 302
+    session.expire_all()
+    ws = session.get(Workspace, owner.workspace.id)
+    assert policy.allowed_lateness(ws.settings) == timedelta(minutes=15)
+    assert recurrence.horizon(ws) == timedelta(days=90)
+    # A form without the fields (an older script) keeps them as they are.
+    assert client.post("/settings/", data=form).status_code == 302
+    session.expire_all()
+    assert session.get(Workspace, owner.workspace.id).settings["recurrence_horizon_days"] == 90
