@@ -149,6 +149,23 @@ def _public_config(channel):  # noqa: ANN001, ANN202
     return {k: v for k, v in channel.config.items() if isinstance(v, str)}
 
 
+@bp.post("/<int:channel_id>/test")
+@with_access
+def test(acc: Access, channel_id: int):  # noqa: ANN201
+    """Ask the platform whether the channel works (and refresh its limits), then say so."""
+    if EmptyForm().validate_on_submit():
+        db = get_session()
+        result = channel_service.check_channel(
+            session=db, acc=acc, channel_id=channel_id, now=utcnow(), **counting()
+        )
+        db.commit()
+        if result.ok:
+            flash(f"Connected: {result.detail}", "success")
+        else:
+            flash(f"The test failed: {result.error['message']}", "error")
+    return redirect(url_for("channels.index"))
+
+
 @bp.post("/<int:channel_id>/delete")
 @with_access
 def delete(acc: Access, channel_id: int):  # noqa: ANN201

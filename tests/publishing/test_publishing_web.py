@@ -186,3 +186,39 @@ def test_reconnect_refuses_bad_input_and_non_owners(
     client.post("/logout")
     auth.login(client, editor)
     assert client.get(f"/channels/{channel.id}/reconnect").status_code == 403
+
+
+def test_test_connection_button_reads_the_servers_limit_or_says_what_failed(
+    client: FlaskClient, auth: Auth, desk: Desk, fake_mastodon: FakeMastodon
+) -> None:
+    fake_mastodon.max_characters = 5000
+    toots = desk.channel(
+        "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}, "Toots"
+    )
+    web = owner_client(client, auth, desk)
+    page = web.get("/channels/").get_data(as_text=True)
+    assert 'Test connection<span class="visually-hidden"> of Toots' in page
+    # Before the test, the composer counts against Mastodon's usual 500.
+    assert 'data-limit="500"' in web.get("/posts/new").get_data(as_text=True)
+
+    done = web.post(f"/channels/{toots.id}/test", follow_redirects=True).get_data(as_text=True)
+
+    assert "Connected: @shop@127.0.0.1" in done
+    assert 'data-limit="5000"' in web.get("/posts/new").get_data(as_text=True)
+
+    fake_mastodon.token = "another-token"  # the token was revoked on the server
+    failed = web.post(f"/channels/{toots.id}/test", follow_redirects=True).get_data(as_text=True)
+    assert "The test failed:" in failed
+    assert desk.reload(toots).status == ChannelStatus.NEEDS_REAUTH
+
+
+def test_contributors_see_no_test_button(
+    client: FlaskClient, auth: Auth, desk: Desk, fake_mastodon: FakeMastodon
+) -> None:
+    toots = desk.channel(
+        "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}
+    )
+    helper = auth.user("helper@example.com", workspace=desk.member.workspace, role=Role.CONTRIBUTOR)
+    web = auth.login(client, helper)
+    assert "Test connection" not in web.get("/channels/").get_data(as_text=True)
+    assert web.post(f"/channels/{toots.id}/test").status_code == 403
