@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 from flask import Flask, current_app
@@ -159,6 +160,10 @@ def worker() -> None:
     run_worker(current_app._get_current_object())
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -172,8 +177,12 @@ def run(host: str, port: int) -> None:
     )
     app = current_app._get_current_object()
     handle = start_background_worker(app)
+    # SIGTERM (a service manager, `kill`) ends like Ctrl-C: the server returns and the
+    # worker finishes the publishes under way before the process exits.
+    signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"Planner is at http://{host}:{port}/  (publishing worker running)")
     try:
         _serve(app, host, port)
     finally:
         handle.stop()
+        logging.getLogger("planner.publishing.runner").info("publishing worker stopped")

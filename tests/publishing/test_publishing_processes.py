@@ -174,3 +174,35 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
     with Session(get_engine(app)) as session:
         published = set(session.exec(select(Delivery.id).where(Delivery.status == "published")))
     assert published <= set(sent)
+
+
+def test_planner_run_publishes_on_its_own_and_stops_cleanly_on_sigterm(
+    app: Flask, desk: Desk, tmp_path: Path
+) -> None:
+    """`planner run` (web and worker in one process): a post due in two seconds goes out."""
+    outbox = desk.channel("outbox", {})
+    desk.approved_post([outbox], at=utcnow() + timedelta(seconds=2), body="Doors open at nine")
+    env = {**Workers(app, tmp_path).env, "PLANNER_WORKER_TICK_SECONDS": "1"}
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "planner"), "run", "--port", "0"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        sent = Path(app.instance_path) / "outbox" / f"channel-{outbox.id}.jsonl"
+        deadline = time.monotonic() + 20
+        while not sent.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert sent.exists(), log_path.read_text(errors="replace")[-3000:]
+        assert '"Doors open at nine"' in sent.read_text()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0, log_path.read_text(errors="replace")[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = log_path.read_text(errors="replace")
+    assert "publishing worker running" in text and "publishing worker stopped" in text
