@@ -72,6 +72,11 @@ def create_user(
                 click.echo(f"User {user.email} exists; keeping their password.")
             if workspace_name:
                 ws = workspaces.find_workspace_by_name(session=session, name=workspace_name)
+                if ws is None and role != Role.OWNER:
+                    raise click.ClickException(
+                        f"There is no workspace {workspace_name!r}; a new one needs an owner, "
+                        "so create it with --role owner first."
+                    )
                 if ws is None:
                     ws = workspaces.create_workspace(
                         session=session,
@@ -81,10 +86,6 @@ def create_user(
                         now=now,
                     )
                     click.echo(f"Created workspace {ws.name!r}.")
-                    if role != Role.OWNER:
-                        workspaces.add_member(
-                            session=session, workspace=ws, user=user, role=Role(role), now=now
-                        )
                 else:
                     workspaces.add_member(
                         session=session, workspace=ws, user=user, role=Role(role), now=now

@@ -44,6 +44,26 @@ def test_create_user_with_workspace_and_role(app, session) -> None:
     bad = runner.invoke(args=["create-user", "x@example.com", "--password", "short"])
     assert bad.exit_code != 0 and "at least 8" in bad.output
 
+    # A new workspace needs an owner, and the only owner cannot be demoted from here either.
+    pw = ["--password", "long-enough-pw"]
+    ownerless = runner.invoke(
+        args=["create-user", "e@example.com", *pw, "--workspace", "New Shop", "--role", "editor"]
+    )
+    assert ownerless.exit_code != 0 and "a new one needs an owner" in ownerless.output
+    assert session.exec(select(Workspace).where(Workspace.name == "New Shop")).first() is None
+    demote = runner.invoke(
+        args=[
+            "create-user",
+            "boss@example.com",
+            *pw,
+            "--workspace",
+            "Corner Shop",
+            "--role",
+            "editor",
+        ]
+    )
+    assert demote.exit_code != 0 and "the only owner of Corner Shop" in demote.output
+
 
 def test_create_token_prints_a_working_token(app, client) -> None:
     runner = app.test_cli_runner()

@@ -114,6 +114,14 @@ def add_member(
         )
     ).first()
     if existing:
+        if (
+            existing.role == Role.OWNER
+            and role != Role.OWNER
+            and _owner_count(session, workspace.id) <= 1
+        ):
+            raise Conflict(
+                f"{user.email} is the only owner of {workspace.name}; add another first."
+            )
         existing.role = role
         session.add(existing)
         return existing
