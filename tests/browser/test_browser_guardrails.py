@@ -98,3 +98,26 @@ def test_dragging_a_post_previews_its_guardrail_effect_before_the_drop(page, dem
     page.mouse.move(back["x"] + 10, back["y"] + 10, steps=5)
     page.mouse.up()
     assert page.locator(f"#day-{today.isoformat()} .cal-post").count() >= 1
+
+
+def test_dragging_in_the_week_view_previews_too(page, demo_server) -> None:
+    login(page, demo_server)
+    today = to_local(utcnow(), get_zone("Europe/London")).date()
+    # Another day of the same Monday-to-Sunday week.
+    target_day = today + timedelta(days=1) if today.weekday() < 6 else today - timedelta(days=1)
+    page.goto(f"{demo_server}/week?date={today.isoformat()}")
+    source = page.locator(f'.day[data-date="{today.isoformat()}"] .cal-post').first
+    target = page.locator(f'.day[data-date="{target_day.isoformat()}"]')
+    target.evaluate("el => el.scrollIntoView({block: 'center'})")
+    source.hover()
+    page.mouse.down()
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + 10, steps=5)
+    page.mouse.move(box["x"] + 20, box["y"] + 20, steps=5)
+    page.wait_for_function(
+        "day => document.querySelector('#drag-whatif').innerText.includes('Moving it to ' + day)",
+        arg=target_day.isoformat(),
+    )
+    source_box = source.bounding_box()
+    page.mouse.move(source_box["x"] + 5, source_box["y"] + 5, steps=5)
+    page.mouse.up()
