@@ -57,7 +57,7 @@ def test_register_draft_next_tuesday_drag_to_wednesday_and_filter(page, live_ser
         page.locator("[data-counter-for] .counter-value").first.inner_text()
         == f"{len(text)} characters"
     )
-    page.get_by_label("Time").fill("18:30")
+    page.get_by_label("Time").fill("21:30")  # already Wednesday in UTC: the day shown must be local
     page.get_by_role("button", name="Save draft").click()
     assert "Draft saved." in page.content()
 
@@ -65,7 +65,7 @@ def test_register_draft_next_tuesday_drag_to_wednesday_and_filter(page, live_ser
     tuesday_cell = page.locator(f"#day-{tuesday.isoformat()}")
     post = tuesday_cell.locator(".cal-post")
     assert post.count() == 1
-    assert "18:30" in post.inner_text() and "Tasting night" in post.inner_text()
+    assert "21:30" in post.inner_text() and "Tasting night" in post.inner_text()
     if shots := screenshot_dir():
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "first-post.png"), full_page=True)
@@ -76,7 +76,7 @@ def test_register_draft_next_tuesday_drag_to_wednesday_and_filter(page, live_ser
         arg=f"day-{wednesday.isoformat()}",
     )
     moved = page.locator(f"#day-{wednesday.isoformat()} .cal-post")
-    assert "18:30" in moved.inner_text()
+    assert "21:30" in moved.inner_text()
     assert page.locator(f"#day-{tuesday.isoformat()} .cal-post").count() == 0
 
     # A second post of another category, then filter the list view by category.

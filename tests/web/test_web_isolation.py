@@ -84,6 +84,19 @@ def test_api_returns_404_for_every_object_of_another_workspace(api, two_shops) -
         ("POST", f"/api/v1/workspaces/{wid}/posts"),
         ("GET", f"/api/v1/workspaces/{wid}/channels"),
         ("POST", f"/api/v1/workspaces/{wid}/channels"),
+        ("POST", f"/api/v1/workspaces/{wid}/channels/{ch.id}/test"),
+        ("GET", f"/api/v1/workspaces/{wid}/guardrails"),
+        ("POST", f"/api/v1/workspaces/{wid}/guardrails/preview"),
+        ("GET", f"/api/v1/workspaces/{wid}/guardrails/policy"),
+        ("PUT", f"/api/v1/workspaces/{wid}/guardrails/policy"),
+        ("GET", f"/api/v1/workspaces/{wid}/export.csv"),
+        ("POST", f"/api/v1/workspaces/{wid}/plan"),
+        ("GET", f"/api/v1/workspaces/{wid}/slots"),
+        ("POST", f"/api/v1/workspaces/{wid}/imports"),
+        ("GET", f"/api/v1/posts/{post.id}/deliveries"),
+        ("GET", f"/api/v1/posts/{post.id}/comments"),
+        ("GET", f"/api/v1/posts/{post.id}/history"),
+        ("POST", f"/api/v1/posts/{post.id}/submit"),
     ]:
         resp = as_a.call(
             method,
@@ -94,6 +107,12 @@ def test_api_returns_404_for_every_object_of_another_workspace(api, two_shops) -
         assert resp.get_json()["error"]["code"] == "not_found"
     listed = as_a.get("/api/v1/workspaces").get_json()["workspaces"]
     assert [w["name"] for w in listed] == ["Shop A"]
+    # A what-if in A's own workspace about B's post does not reveal it either.
+    resp = as_a.post(
+        f"/api/v1/workspaces/{a.workspace.id}/guardrails/preview",
+        json={"category": "curated", "scheduled_at": "2026-03-11T10:00", "post_id": post.id},
+    )
+    assert resp.status_code == 404
 
 
 def test_channels_of_another_workspace_cannot_be_targeted(api, two_shops) -> None:

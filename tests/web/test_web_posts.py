@@ -167,9 +167,11 @@ def test_script_in_post_body_is_shown_as_text_everywhere(client, auth, session, 
     evil = "<script>alert(1)</script>"
     post = _post(session, owner, body=evil, link="https://x.example/?q=<b>")
     idea = _post(session, owner, body=evil + " idea", scheduled_at=None)
+    post.status = "in_review"  # so the review queue shows it too
+    session.add(post)
+    session.commit()
     auth.login(client, owner)
-    pages = [
-        "/",
+    shown = [
         "/?month=2026-03",
         "/week?date=2026-03-10",
         "/list",
@@ -177,15 +179,15 @@ def test_script_in_post_body_is_shown_as_text_everywhere(client, auth, session, 
         f"/posts/{post.id}",
         f"/posts/{post.id}/edit",
         f"/posts/{idea.id}",
-        "/settings/activity",
+        "/review",
+        "/print?month=2026-03",
     ]
-    for path in pages:
-        html = client.get(path).get_data(as_text=True)
+    for path in ["/", *shown, "/settings/activity", "/publishing/", "/notifications/", "/plan"]:
+        html = client.get(path, follow_redirects=True).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html, path
-    for path in pages[1:]:
+    for path in shown:
         html = client.get(path).get_data(as_text=True)
-        if path != "/settings/activity":
-            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
     data = api(owner).get(f"/api/v1/posts/{post.id}").get_json()
     assert data["body"] == evil  # JSON carries it verbatim; the content type is JSON, not HTML
     csp = client.get("/").headers["Content-Security-Policy"]
