@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from planner.models import Channel, Post, PostStatus, RecurringSeries, Role, SeriesOccurrence
+from planner.models import (
+    Channel,
+    Delivery,
+    Post,
+    PostStatus,
+    RecurringSeries,
+    Role,
+    SeriesOccurrence,
+)
 from planner.publishing.worker import SERIES_KEY, tick
 from planner.services import posts as post_service
-from planner.services import recurrence, workspaces
+from planner.services import recurrence, review, workspaces
 from planner.services.errors import Forbidden, ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
@@ -338,3 +347,24 @@ def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:
     found = _posts(session, series.id)
     assert [p.utm_campaign for p in found] == ["tuesday tips"] * 3
     assert [p.link for p in found] == ["https://shop.example/tips"] * 3
+
+
+def test_approved_occurrences_missed_while_the_worker_was_down_are_never_sent(
+    app, session, owner, feed
+) -> None:  # noqa: ANN001
+    _post, series = _start(
+        session, owner, datetime(2026, 3, 3, 9, tzinfo=UTC), "FREQ=WEEKLY;COUNT=4", (feed.id,)
+    )
+    acc = _acc(owner)
+    for post in _posts(session, series.id):
+        review.approve(session=session, acc=acc, post_id=post.id, now=MARCH_1)
+    session.commit()
+
+    # The worker comes back on 1 April: all four Tuesdays are long past their allowed lateness.
+    tick(app, now=datetime(2026, 4, 1, 9, tzinfo=UTC))
+
+    session.expire_all()
+    statuses = [d.status for d in session.exec(select(Delivery).order_by(Delivery.due_at))]
+    assert statuses == ["missed"] * 4
+    assert [p.status for p in _posts(session, series.id)] == ["missed"] * 4
+    assert not (Path(app.instance_path) / "outbox" / f"channel-{feed.id}.jsonl").exists()
