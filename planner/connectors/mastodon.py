@@ -59,10 +59,14 @@ class MastodonConnector(Connector):
         """Return the server's own limit once known (some allow 5,000), else 500."""
         return int(self.state.get("max_characters", DEFAULT_MAX_CHARACTERS))
 
+    @property
+    def url_length(self) -> int:
+        """How many characters the server counts for any link (23 unless it says otherwise)."""
+        return int(self.state.get("characters_reserved_per_url", DEFAULT_URL_LENGTH))
+
     def count(self, text: str, link: str | None = None) -> int:
         """Count graphemes with each URL as the server's fixed width and @user@domain as @user."""
-        url_length = int(self.state.get("characters_reserved_per_url", DEFAULT_URL_LENGTH))
-        return textlib.mastodon_length(self.compose(text, link), url_length)
+        return textlib.mastodon_length(self.compose(text, link), self.url_length)
 
     def check(self) -> str:
         """Verify the token, refresh the server's limits, and return the account's address."""

@@ -305,17 +305,27 @@ def connector_for(channel: Channel, *, box: SecretBox, options: ConnectorOptions
     return cls(config, state=box.open(channel.state), options=options)
 
 
-def character_limits(
+@dataclass(frozen=True)
+class Counting:
+    """What the composer's counter needs for one channel: its limit and a link's width."""
+
+    limit: int | None
+    url_length: int | None = None  # Mastodon counts every link as this many characters
+
+
+def counting_rules(
     channels: list[Channel], *, box: SecretBox, options: ConnectorOptions
-) -> dict[int, int | None]:
+) -> dict[int, Counting]:
     """Each channel's exact post length limit (a Mastodon server's own, once it is known)."""
-    limits: dict[int, int | None] = {}
+    rules: dict[int, Counting] = {}
     for channel in channels:
         try:
-            limits[channel.id] = connector_for(channel, box=box, options=options).limit()
+            connector = connector_for(channel, box=box, options=options)
         except (ConfigError, UnknownPlatform, SecretBoxError):
-            limits[channel.id] = None
-    return limits
+            rules[channel.id] = Counting(None)
+            continue
+        rules[channel.id] = Counting(connector.limit(), getattr(connector, "url_length", None))
+    return rules
 
 
 def counter_platform(channel: Channel) -> str:

@@ -37,7 +37,7 @@ def _composer(  # noqa: ANN202
     db = get_session()
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     form.channels.choices = choices((c.id, c.name) for c in channels)
-    limits = channel_service.character_limits(
+    counting = channel_service.counting_rules(
         channels, box=secret_box(), options=connector_options()
     )
     return render_template(
@@ -45,7 +45,7 @@ def _composer(  # noqa: ANN202
         form=form,
         post=post,
         channels=channels,
-        limits=limits,
+        counting=counting,
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         tz_name=acc.workspace.timezone,
         repeat=repeat,

@@ -30,8 +30,30 @@
   // ---- Character counters in the composer ----------------------------------------------
   const segmenter = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
   const graphemes = (text) => (segmenter ? Array.from(segmenter.segment(text)).length : Array.from(text).length);
-  const URL_RE = /https?:\/\/[^\s<>"]+/g;
-  const MENTION_RE = /(@[A-Za-z0-9_]+)@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+  // The server's rules (planner/connectors/text.py), so both sides agree on every count.
+  const URL_RE = /(?<![\p{L}\p{N}_\/])https?:\/\/(?:[\p{L}\p{N}_-]+\.)+[\p{L}\p{N}-]{2,}(?::\d{1,5})?(?:[\/?#]\S*)?/giu;
+  const URL_END_OK = /[\p{L}\p{N}=_#\/+\-)]/u;
+  const MENTION_RE = /(^|[^\/\p{L}\p{N}_])@(([a-z0-9_]+)@[a-z0-9.\-]+[a-z0-9]+)/giu;
+  const BLUESKY_MAX_BYTES = 3000;
+  const utf8 = new TextEncoder();
+  const count = (s, ch) => s.split(ch).length - 1;
+
+  function trimUrl(url) {
+    while (url && (!URL_END_OK.test(url.slice(-1)) || (url.endsWith(")") && count(url, "(") < count(url, ")")))) {
+      url = url.slice(0, -1);
+    }
+    return url;
+  }
+
+  function mastodonCountable(text, urlLength) {
+    const width = "x".repeat(urlLength);
+    const withUrls = text.replace(URL_RE, (match) => {
+      const url = trimUrl(match);
+      if (!url.includes("://") || url.endsWith("://")) return match;
+      return width + match.slice(url.length);
+    });
+    return withUrls.replace(MENTION_RE, "$1@$3");
+  }
 
   // The text a channel receives, as the server builds it (planner.links.outgoing and the
   // connector's compose): the stored body is trimmed; a tagged link replaces the clean one
@@ -50,12 +72,9 @@
   // Tagged links per channel id, filled by the link preview below, for the link they were made for.
   const tagged = { link: "", byChannel: {} };
 
-  function countFor(platform, text) {
-    if (platform === "mastodon") {
-      const reserved = "x".repeat(23);
-      return graphemes(text.replace(MENTION_RE, "$1").replace(URL_RE, reserved));
-    }
-    if (platform === "webhook-discord") return text.length;
+  function countFor(platform, text, urlLength) {
+    if (platform === "mastodon") return graphemes(mastodonCountable(text, urlLength || 23));
+    if (platform === "webhook-discord") return Array.from(text).length; // code points
     return graphemes(text);
   }
 
@@ -73,9 +92,14 @@
         li.hidden = !checked.has(li.dataset.counterFor);
         const limit = parseInt(li.dataset.limit, 10);
         const mine = tagged.link === clean ? tagged.byChannel[li.dataset.counterFor] : null;
-        const used = countFor(li.dataset.platform, mine ? composed(body.value, clean, mine) : text);
+        const sent = mine ? composed(body.value, clean, mine) : text;
+        const used = countFor(li.dataset.platform, sent, parseInt(li.dataset.urlLength, 10));
         const out = li.querySelector(".counter-value");
-        if (Number.isFinite(limit)) {
+        const bytes = li.dataset.platform === "bluesky" ? utf8.encode(sent).length : 0;
+        if (bytes > BLUESKY_MAX_BYTES) {
+          out.textContent = `${bytes - BLUESKY_MAX_BYTES} bytes over Bluesky's ${BLUESKY_MAX_BYTES}-byte limit`;
+          li.classList.add("over");
+        } else if (Number.isFinite(limit)) {
           const left = limit - used;
           out.textContent = left >= 0 ? `${left} left of ${limit}` : `${-left} over the ${limit} limit`;
           li.classList.toggle("over", left < 0);

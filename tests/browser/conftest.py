@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.fakes.fixtures import fake_mastodon  # noqa: F401  (the publishing page's platform)
+from tests.fakes.fixtures import fake_bluesky, fake_mastodon  # noqa: F401  (platforms for pages)
 
 CHROMIUM = os.environ.get("PLANNER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
