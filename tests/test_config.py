@@ -45,6 +45,25 @@ def test_instance_config_file_is_read(tmp_path, monkeypatch) -> None:
     assert app.config["MAX_ATTEMPTS"] == 9
 
 
+def test_environment_beats_the_instance_file_which_beats_the_defaults(
+    tmp_path, monkeypatch
+) -> None:
+    (tmp_path / "config.py").write_text("MAX_ATTEMPTS = 9\nRETRY_BASE_SECONDS = 30\n")
+    monkeypatch.setenv("PLANNER_SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("PLANNER_MAX_ATTEMPTS", "3")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["MAX_ATTEMPTS"] == 3  # environment
+    assert app.config["RETRY_BASE_SECONDS"] == 30  # instance/config.py
+    assert app.config["WORKER_TICK_SECONDS"] == 1  # default
+
+
+def test_development_secret_is_allowed_when_debugging(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("PLANNER_SECRET_KEY", raising=False)
+    monkeypatch.setenv("PLANNER_DEBUG", "1")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": DEV_SECRET_KEY})
+    assert app.config["SECRET_KEY"] == DEV_SECRET_KEY
+
+
 def test_create_app_opens_no_connection_and_starts_nothing(tmp_path) -> None:
     import threading
 

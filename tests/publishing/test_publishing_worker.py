@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -325,6 +326,37 @@ def test_bluesky_session_is_kept_between_posts(desk: Desk, fake_bluesky: FakeBlu
     assert fake_bluesky.sessions_created == 1
     delivery = desk.delivery(second)
     assert delivery.external_url.endswith(f"/post/{delivery.idempotency_key}")
+    # The session is kept encrypted: the stored state shows neither token nor the password.
+    stored = desk.reload(channel)
+    tokens = [*fake_bluesky._access, *fake_bluesky._refresh]
+    assert tokens and not any(t in stored.state for t in tokens)
+    assert fake_bluesky.password not in stored.secrets
+    with desk.app.app_context():
+        assert secret_box().open(stored.state)["accessJwt"] in tokens
+
+
+def test_credentials_never_reach_the_logs(
+    desk: Desk, fake_mastodon: FakeMastodon, fake_bluesky: FakeBluesky, caplog
+) -> None:  # noqa: ANN001
+    caplog.set_level(logging.DEBUG)
+    toots = desk.channel(
+        "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}
+    )
+    sky = desk.channel(
+        "bluesky",
+        {
+            "service_url": fake_bluesky.url,
+            "handle": fake_bluesky.handle,
+            "app_password": fake_bluesky.password,
+        },
+    )
+    fake_mastodon.token = "revoked"  # the worker's request is refused with 401
+    fake_bluesky.fail_next(500, {"error": "InternalServerError", "message": "Try again"})
+    desk.approved_post([toots, sky], body="Logged but not leaked")
+    desk.tick()
+    assert "401" in caplog.text or "access token" in caplog.text.lower()
+    for secret in ("test-token", fake_bluesky.password, *fake_bluesky._access):
+        assert secret not in caplog.text
 
 
 def test_one_channel_failing_fails_the_post_and_keeps_the_other(
