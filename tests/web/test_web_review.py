@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -397,3 +398,25 @@ def test_api_blocking_guardrail_lists_the_warnings_and_owner_overrides(app, auth
     override = [h for h in history if h["action"] == "guardrail_override"]
     assert override[0]["actor_id"] == team.owner.user.id
     assert override[0]["detail"]["reason"] == "Launch day"
+
+
+def test_workspace_activity_lists_every_step_newest_first(app, auth, session) -> None:
+    team = Team(auth, session)
+    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    author = auth.login(app.test_client(), team.author)
+    editor = auth.login(app.test_client(), team.editor)
+    assert author.post(f"/posts/{post.id}/submit").status_code == 302
+    assert (
+        editor.post(f"/posts/{post.id}/reject", data={"comment": "Add prices"}).status_code == 302
+    )
+
+    owner = auth.login(app.test_client(), team.owner)
+    page = owner.get("/settings/activity").get_data(as_text=True)
+
+    steps = re.findall(r" · ([^·<]+?) · <strong>([^<]+)</strong>", page)
+    assert steps[:3] == [
+        ("editor@example.com", "rejected"),
+        ("author@example.com", "submitted"),
+        ("author@example.com", "created"),
+    ]
+    assert f'href="/posts/{post.id}"' in page and "Add prices" in page
