@@ -11,8 +11,8 @@ from planner.db import get_session
 from planner.forms import EmptyForm, EvergreenForm, SlotForm, choices
 from planner.models import Post, PostStatus, Role
 from planner.planning.rrules import WEEKDAY_NAMES
+from planner.services import calendar, evergreen, planning, recurrence, slots
 from planner.services import channels as channel_service
-from planner.services import evergreen, planning, recurrence, slots
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, ValidationError
 from planner.services.workspaces import Access
@@ -170,9 +170,20 @@ def plan(acc: Access):  # noqa: ANN201
         return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=int(raw_id))
     result = planning.review(session=db, acc=acc, proposal=proposal, now=now)
+    grid = calendar.month(
+        session=db,
+        workspace_id=acc.workspace.id,
+        tz=get_zone(acc.workspace.timezone),
+        first=result.first,
+    )
+    proposed: dict[date, list[planning.PlacementView]] = {}
+    for placement in result.placements:
+        proposed.setdefault(placement.local.date(), []).append(placement)
     return render_template(
         "planning/plan.html",
         result=result,
+        grid=grid,
+        proposed=proposed,
         first=result.first,
         prev=prev_month(result.first),
         next=next_month(result.first),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -115,6 +116,13 @@ def test_fill_a_month_propose_adjust_and_accept(client, auth, shop, session) -> 
     assert "Schedule 3 posts" in page and "Take out" in page
     assert "An idea that is curated" in page
     assert "without warnings" in page  # the month has more free slots than ideas
+    # The proposal is drawn on the month: three dashed items on Monday/Wednesday/Friday slots.
+    assert f"{FIRST:%B} on the calendar" in page
+    proposed_days = re.findall(
+        r'id="plan-day-([0-9-]+)"(?:(?!id="plan-day-).)*?cal-post proposed', page, re.S
+    )
+    assert len(proposed_days) == 3
+    assert all(date.fromisoformat(d).weekday() in (0, 2, 4) for d in proposed_days)
     proposal_id = int(resp.headers["Location"].rsplit("id=", 1)[1])
     assert client.post(f"/plan/{proposal_id}/remove", data={"index": "0"}).status_code == 302
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
