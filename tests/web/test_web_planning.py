@@ -375,6 +375,49 @@ def test_mark_a_published_post_evergreen(client, auth, shop, session) -> None:  
     assert session.get(EvergreenMark, post.id) is None
 
 
+def test_api_queue_and_evergreen(client, auth, shop, session) -> None:  # noqa: ANN001
+    owner, feed, ideas = shop
+    headers = {"Authorization": f"Bearer {auth.token(owner)}"}
+    idea = ideas[0]
+    session.add(PostChannel(post_id=idea.id, channel_id=feed.id))
+    session.commit()
+
+    queued = client.post(f"/api/v1/posts/{idea.id}/queue", headers=headers)
+    assert queued.status_code == 200, queued.get_json()
+    body = queued.get_json()
+    assert body["status"] == "draft" and body["scheduled_at"] is not None
+    at = datetime.fromisoformat(body["scheduled_at"].replace("Z", "+00:00"))
+    assert at.weekday() in (0, 2, 4) and at.hour == 10  # the feed's Mon/Wed/Fri 10:00 slots
+    no_channel = client.post(f"/api/v1/posts/{ideas[1].id}/queue", headers=headers)
+    assert no_channel.status_code == 422
+    assert "channel_ids" in no_channel.get_json()["error"]["fields"]
+
+    # Only a published post can be evergreen; the numbers are checked.
+    draft = client.put(f"/api/v1/posts/{idea.id}/evergreen", json={}, headers=headers)
+    assert draft.status_code == 409
+    idea.status = "published"
+    session.add(idea)
+    session.commit()
+    bad = client.put(
+        f"/api/v1/posts/{idea.id}/evergreen", json={"min_gap_days": "soon"}, headers=headers
+    )
+    assert bad.status_code == 422 and "min_gap_days" in bad.get_json()["error"]["fields"]
+    marked = client.put(
+        f"/api/v1/posts/{idea.id}/evergreen", json={"min_gap_days": 45}, headers=headers
+    )
+    assert marked.status_code == 200
+    assert marked.get_json() | {"next_use_at": None} == {
+        "post_id": idea.id,
+        "min_gap_days": 45,
+        "max_uses": 3,
+        "uses": 0,
+        "next_use_at": None,
+    }
+    assert client.delete(f"/api/v1/posts/{idea.id}/evergreen", headers=headers).status_code == 204
+    session.expire_all()
+    assert session.get(EvergreenMark, idea.id) is None
+
+
 def test_other_workspaces_planning_objects_are_404(client, auth, api, shop, session) -> None:  # noqa: ANN001
     owner, feed, ideas = shop
     stranger = auth.user("stranger@example.com", workspace_name="Elsewhere")

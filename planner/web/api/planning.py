@@ -8,11 +8,12 @@ from typing import Any
 from flask import jsonify, request
 
 from planner.db import get_session
-from planner.models import PostingSlot
-from planner.services import planning, slots
+from planner.models import EvergreenMark, PostingSlot
+from planner.services import evergreen, planning, slots
 from planner.services.errors import ServiceError, ValidationError
-from planner.timeutils import utcnow
-from planner.web.api.base import ApiError, _access, _body, bp
+from planner.timeutils import iso_utc, utcnow
+from planner.web.api.base import ApiError, _access, _body, _post_access, bp
+from planner.web.api.core import _posts_json
 
 
 @bp.get("/workspaces/<int:wid>/slots")
@@ -109,3 +110,58 @@ def accept_plan(wid: int, proposal_id: int):  # noqa: ANN201
     posts = planning.accept(session=db, acc=acc, proposal_id=proposal_id, keep=keep, now=utcnow())
     db.commit()
     return jsonify(scheduled=len(posts), post_ids=[p.id for p in posts])
+
+
+@bp.post("/posts/<int:pid>/queue")
+def queue_post(pid: int):  # noqa: ANN201
+    """Schedule a draft in the next free posting time of its channels (it stays a draft)."""
+    acc, post = _post_access(pid)
+    db = get_session()
+    queued = slots.add_to_queue(session=db, acc=acc, post_id=post.id, now=utcnow())
+    db.commit()
+    return jsonify(_posts_json(acc, [queued])[0])
+
+
+def _whole(data: dict[str, Any], name: str, default: int, fields: dict[str, str]) -> int:
+    value = data.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        fields[name] = f"{name} must be a whole number."
+        return default
+    return value
+
+
+def _mark_json(mark: EvergreenMark) -> dict[str, Any]:
+    return {
+        "post_id": mark.post_id,
+        "min_gap_days": mark.min_gap_days,
+        "max_uses": mark.max_uses,
+        "uses": mark.uses,
+        "next_use_at": iso_utc(evergreen.next_use(mark)),
+    }
+
+
+@bp.put("/posts/<int:pid>/evergreen")
+def mark_evergreen(pid: int):  # noqa: ANN201
+    """Offer a published post for reuse: ``{min_gap_days?, max_uses?}`` (owners and editors)."""
+    acc, post = _post_access(pid)
+    data = _body() if request.get_data() else {}
+    fields: dict[str, str] = {}
+    gap = _whole(data, "min_gap_days", evergreen.DEFAULT_GAP_DAYS, fields)
+    uses = _whole(data, "max_uses", evergreen.DEFAULT_MAX_USES, fields)
+    if fields:
+        raise ValidationError("Check the fields listed.", fields=fields)
+    db = get_session()
+    mark = evergreen.mark_evergreen(
+        session=db, acc=acc, post_id=post.id, now=utcnow(), min_gap_days=gap, max_uses=uses
+    )
+    db.commit()
+    return jsonify(_mark_json(mark))
+
+
+@bp.delete("/posts/<int:pid>/evergreen")
+def unmark_evergreen(pid: int):  # noqa: ANN201
+    acc, post = _post_access(pid)
+    db = get_session()
+    evergreen.unmark_evergreen(session=db, acc=acc, post_id=post.id, now=utcnow())
+    db.commit()
+    return "", 204
