@@ -97,6 +97,9 @@ def test_api_returns_404_for_every_object_of_another_workspace(api, two_shops) -
         ("GET", f"/api/v1/posts/{post.id}/comments"),
         ("GET", f"/api/v1/posts/{post.id}/history"),
         ("POST", f"/api/v1/posts/{post.id}/submit"),
+        ("POST", f"/api/v1/posts/{post.id}/queue"),
+        ("PUT", f"/api/v1/posts/{post.id}/evergreen"),
+        ("DELETE", f"/api/v1/posts/{post.id}/evergreen"),
     ]:
         resp = as_a.call(
             method,
