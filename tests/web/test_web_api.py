@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from planner.models import Channel, Post
+from planner.web.api import core
 from tests.conftest import NOW
 
 
@@ -234,3 +235,25 @@ def test_revoked_token_stops_working(auth, client, session) -> None:
     tokens.revoke_token(session=session, user=owner.user, token_id=token.id, now=datetime.now(UTC))
     session.commit()
     assert client.get("/api/v1/workspaces", headers=headers).status_code == 401
+
+
+def test_a_list_too_long_is_cut_and_says_so(auth, api, monkeypatch) -> None:
+    owner = auth.user()
+    client = api(owner)
+    wid = owner.workspace.id
+    for hour in (9, 10, 11):
+        created = client.post(
+            f"/api/v1/workspaces/{wid}/posts",
+            json={
+                "body": f"At {hour}",
+                "category": "curated",
+                "scheduled_at": f"2026-03-10T{hour:02d}:00",
+            },
+        )
+        assert created.status_code == 201
+    monkeypatch.setattr(core, "LIST_LIMIT", 2)
+    cut = client.get(f"/api/v1/workspaces/{wid}/posts").get_json()
+    assert cut["truncated"] is True and [p["body"] for p in cut["posts"]] == ["At 9", "At 10"]
+    monkeypatch.setattr(core, "LIST_LIMIT", 3)
+    whole = client.get(f"/api/v1/workspaces/{wid}/posts").get_json()
+    assert whole["truncated"] is False and len(whole["posts"]) == 3

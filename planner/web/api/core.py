@@ -71,6 +71,9 @@ def create_channel(wid: int):  # noqa: ANN201
     return jsonify(channel_service.channel_json(channel)), 201
 
 
+LIST_LIMIT = 5000  # posts one list answer holds at most
+
+
 def _parse_post_fields(data: dict[str, Any], tz, partial: Any = None) -> PostInput:  # noqa: ANN001
     """Turn JSON into PostInput, collecting every field fault; *partial* supplies unsent fields."""
     fields: dict[str, str] = {}
@@ -175,10 +178,12 @@ def list_posts(wid: int):  # noqa: ANN201
             status=status,
             category=category,
             channel_id=channel_id,
-            limit=5000,
+            limit=LIST_LIMIT + 1,
         ),
     )
-    return jsonify(posts=_posts_json(acc, posts))
+    # A range holding more than LIST_LIMIT posts is cut, and says so: ask for a narrower one.
+    truncated = len(posts) > LIST_LIMIT
+    return jsonify(posts=_posts_json(acc, posts[:LIST_LIMIT]), truncated=truncated)
 
 
 @bp.post("/workspaces/<int:wid>/posts")
