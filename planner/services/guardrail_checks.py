@@ -98,18 +98,23 @@ def streak_context(
     Share and gap rules ignore posts outside their windows, so adding these changes only what
     the streak rule sees: each run whole, with its true length (people count a run's posts).
     A channel's edge is followed only when the run at that edge reaches into the evaluated
-    *span* and its category has a streak limit, so this is usually no query at all.
+    *span* and its category has a streak limit. Given several sets (a what-if's before and
+    after), only edges whose run differs between them are followed: an identical run gives
+    identical warnings on both sides, which a comparison drops anyway.
     """
     if not policy.streak:
         return []
     start, end = span
-    edges: set[tuple[int | None, str, bool]] = set()
+    runs: defaultdict[tuple[int | None, bool], set[tuple[str, tuple[int, ...]] | None]]
+    runs = defaultdict(set)
+    seen_in: list[set[tuple[int | None, bool]]] = []
     for posts in post_sets:
         lines: defaultdict[int | None, list[tuple[datetime, int, str]]] = defaultdict(list)
         for p in posts:
             if p.counts and p.scheduled_at is not None:
                 for channel_id in p.channel_ids or (None,):
                     lines[channel_id].append((p.scheduled_at, p.id, p.category))
+        seen: set[tuple[int | None, bool]] = set()
         for channel_id, line in lines.items():
             line.sort()
             for backwards, ordered in ((True, line), (False, line[::-1])):
@@ -119,12 +124,20 @@ def streak_context(
                 run = list(takewhile(lambda item, c=category: item[2] == c, ordered))
                 times = [item[0] for item in run]
                 if min(times) < end and max(times) >= start:
-                    edges.add((channel_id, category, backwards))
+                    runs[(channel_id, backwards)].add((category, tuple(i[1] for i in run)))
+                    seen.add((channel_id, backwards))
+        seen_in.append(seen)
+    for seen in seen_in:
+        for key in runs.keys() - seen:
+            runs[key].add(None)  # a set without this run: the sets differ at this edge
     extra: list[PostSnapshot] = []
     lo, hi = load
-    for channel_id, category, backwards in sorted(edges, key=repr):
-        edge = lo if backwards else hi
-        extra += _run_beyond(session, workspace_id, channel_id, category, edge, backwards)
+    for (channel_id, backwards), found in sorted(runs.items(), key=repr):
+        if len(post_sets) > 1 and len(found) == 1:
+            continue
+        for category in sorted({f[0] for f in found if f is not None}):
+            edge = lo if backwards else hi
+            extra += _run_beyond(session, workspace_id, channel_id, category, edge, backwards)
     return extra
 
 
