@@ -48,15 +48,7 @@ def test_bluesky_counter_shows_the_byte_limit_too(
 ) -> None:  # noqa: ANN001
     owner = auth.user("owner@example.com")
     desk = Desk(app, session, owner)
-    sky = desk.channel(
-        "bluesky",
-        {
-            "service_url": fake_bluesky.url,
-            "handle": fake_bluesky.handle,
-            "app_password": fake_bluesky.password,
-        },
-        "Sky",
-    )
+    sky = desk.bluesky(fake_bluesky, "Sky")
     page = log_in(browser, live_server, owner)
     page.goto(f"{live_server}/posts/new")
     page.get_by_label("Sky").check()

@@ -32,6 +32,24 @@ def login(page, base: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+def drag_over(page, source, target, target_day) -> None:  # noqa: ANN001
+    """Pick *source* up and hold it over *target* until the what-if for that day shows."""
+    # Centre the target (at most a row from the source): a drag near the window's edge makes
+    # Chromium scroll the page under the pointer.
+    target.evaluate("el => el.scrollIntoView({block: 'center'})")
+    source.hover()
+    page.mouse.down()
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + 10, steps=5)
+    page.mouse.move(box["x"] + 20, box["y"] + 20, steps=5)
+    page.locator("#drag-whatif").wait_for(state="visible")
+    # Previews for cells crossed on the way may show first; wait for the target's.
+    page.wait_for_function(
+        "day => document.querySelector('#drag-whatif').innerText.includes('Moving it to ' + day)",
+        arg=target_day.isoformat(),
+    )
+
+
 def test_demo_month_marks_warnings_and_composer_previews_them(page, demo_server) -> None:
     login(page, demo_server)
     today = to_local(utcnow(), get_zone("Europe/London")).date()
@@ -76,21 +94,8 @@ def test_dragging_a_post_previews_its_guardrail_effect_before_the_drop(page, dem
     target_day = today + timedelta(days=5)
     # The month grid shows the first days of the next month too, so the target is always on screen.
     target = page.locator(f"#day-{target_day.isoformat()}")
-    # Centre the target (at most a row from the source): a drag near the window's edge makes
-    # Chromium scroll the page under the pointer.
-    target.evaluate("el => el.scrollIntoView({block: 'center'})")
-    source.hover()
-    page.mouse.down()
-    box = target.bounding_box()
-    page.mouse.move(box["x"] + 10, box["y"] + 10, steps=5)
-    page.mouse.move(box["x"] + 20, box["y"] + 20, steps=5)
+    drag_over(page, source, target, target_day)
     whatif = page.locator("#drag-whatif")
-    whatif.wait_for(state="visible")
-    # Previews for cells crossed on the way may show first; wait for the target's.
-    page.wait_for_function(
-        "day => document.querySelector('#drag-whatif').innerText.includes('Moving it to ' + day)",
-        arg=target_day.isoformat(),
-    )
     text = whatif.inner_text()
     assert f"Moving it to {target_day.isoformat()}" in text and "warning" in text
     # Dropping back where it was changes nothing.
@@ -108,16 +113,7 @@ def test_dragging_in_the_week_view_previews_too(page, demo_server) -> None:
     page.goto(f"{demo_server}/week?date={today.isoformat()}")
     source = page.locator(f'.day[data-date="{today.isoformat()}"] .cal-post').first
     target = page.locator(f'.day[data-date="{target_day.isoformat()}"]')
-    target.evaluate("el => el.scrollIntoView({block: 'center'})")
-    source.hover()
-    page.mouse.down()
-    box = target.bounding_box()
-    page.mouse.move(box["x"] + 10, box["y"] + 10, steps=5)
-    page.mouse.move(box["x"] + 20, box["y"] + 20, steps=5)
-    page.wait_for_function(
-        "day => document.querySelector('#drag-whatif').innerText.includes('Moving it to ' + day)",
-        arg=target_day.isoformat(),
-    )
+    drag_over(page, source, target, target_day)
     source_box = source.bounding_box()
     page.mouse.move(source_box["x"] + 5, source_box["y"] + 5, steps=5)
     page.mouse.up()

@@ -47,6 +47,11 @@ class Desk:
         self.session.commit()
         return channel
 
+    def bluesky(self, fake: Any, name: str = "") -> Channel:
+        """A Bluesky channel logged in to the fake PDS *fake*."""
+        config = {"service_url": fake.url, "handle": fake.handle, "app_password": fake.password}
+        return self.channel("bluesky", config, name)
+
     def approved_post(
         self, channels: Iterable[Channel], *, at: datetime = NOW, body: str = "Fresh bread"
     ) -> Post:

@@ -34,14 +34,7 @@ def test_length_problems_name_each_channel_over_its_limit(
     toots = desk.channel(
         "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}
     )
-    sky = desk.channel(
-        "bluesky",
-        {
-            "service_url": fake_bluesky.url,
-            "handle": fake_bluesky.handle,
-            "app_password": fake_bluesky.password,
-        },
-    )
+    sky = desk.bluesky(fake_bluesky)
     outbox = desk.channel("outbox", {})
     # 320 graphemes: too long for Bluesky (300), fine for Mastodon (500) and the outbox.
     post = desk.approved_post([toots, sky, outbox], body="👍🏽" * 320)
@@ -62,17 +55,6 @@ def test_a_long_post_is_over_on_every_short_channel(
     found = problems(desk, post)
 
     assert found == {toots.id: "501 of 500 characters on Mastodon"}
-
-
-def _bluesky(desk: Desk, fake_bluesky: FakeBluesky):  # noqa: ANN202
-    return desk.channel(
-        "bluesky",
-        {
-            "service_url": fake_bluesky.url,
-            "handle": fake_bluesky.handle,
-            "app_password": fake_bluesky.password,
-        },
-    )
 
 
 def _draft(desk: Desk, channel_id: int, body: str, link: str | None = None) -> Post:
@@ -103,7 +85,7 @@ def _tag_links(desk: Desk) -> None:
 def test_too_long_for_bluesky_cannot_be_submitted_or_approved_through_the_api(
     api, auth: Auth, desk: Desk, fake_bluesky: FakeBluesky
 ) -> None:  # noqa: ANN001
-    sky = _bluesky(desk, fake_bluesky)
+    sky = desk.bluesky(fake_bluesky)
     post = _draft(desk, sky.id, "a" * 301)
     client = api(desk.member)
 
@@ -128,7 +110,7 @@ def test_too_long_for_bluesky_cannot_be_submitted_or_approved_through_the_api(
 def test_the_tagged_link_counts_towards_the_limit(
     api, desk: Desk, fake_bluesky: FakeBluesky
 ) -> None:  # noqa: ANN001
-    sky = _bluesky(desk, fake_bluesky)
+    sky = desk.bluesky(fake_bluesky)
     link = "https://shop.example/bread"
     # Body, newline and the clean link make exactly 300 graphemes: it fits untagged.
     post = _draft(desk, sky.id, "b" * (300 - 1 - len(link)), link=link)
@@ -146,7 +128,7 @@ def test_the_tagged_link_counts_towards_the_limit(
 def test_the_web_approve_button_refuses_a_post_too_long_and_says_why(
     auth: Auth, desk: Desk, fake_bluesky: FakeBluesky
 ) -> None:
-    sky = _bluesky(desk, fake_bluesky)
+    sky = desk.bluesky(fake_bluesky)
     post = _draft(desk, sky.id, "🥐" * 305)
     client = auth.login(desk.app.test_client(), desk.member)
 

@@ -308,14 +308,7 @@ def test_slow_mastodon_is_retried(desk: Desk, fake_mastodon: FakeMastodon) -> No
 
 
 def test_bluesky_session_is_kept_between_posts(desk: Desk, fake_bluesky: FakeBluesky) -> None:
-    channel = desk.channel(
-        "bluesky",
-        {
-            "service_url": fake_bluesky.url,
-            "handle": fake_bluesky.handle,
-            "app_password": fake_bluesky.password,
-        },
-    )
+    channel = desk.bluesky(fake_bluesky)
     first = desk.approved_post([channel], body="One")
     second = desk.approved_post([channel], at=NOW + timedelta(minutes=1), body="Two")
 
@@ -342,14 +335,7 @@ def test_credentials_never_reach_the_logs(
     toots = desk.channel(
         "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}
     )
-    sky = desk.channel(
-        "bluesky",
-        {
-            "service_url": fake_bluesky.url,
-            "handle": fake_bluesky.handle,
-            "app_password": fake_bluesky.password,
-        },
-    )
+    sky = desk.bluesky(fake_bluesky)
     fake_mastodon.token = "revoked"  # the worker's request is refused with 401
     fake_bluesky.fail_next(500, {"error": "InternalServerError", "message": "Try again"})
     desk.approved_post([toots, sky], body="Logged but not leaked")
