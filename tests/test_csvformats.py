@@ -106,3 +106,16 @@ def test_channels_split_on_semicolons_and_bars() -> None:
     text = "date,time,body,category,channels\n2026-03-01,09:00,a,curated, A ;b|| C \n"
     row = csvformats.read(text.encode(), format="template").rows[0]
     assert row.channels == ("A", "b", "C")
+
+
+@pytest.mark.parametrize("link_header", ["Link", "URL", "url"])
+def test_hootsuite_header_may_call_the_link_url(link_header: str) -> None:
+    data = (
+        f"Date and time,Message,{link_header}\r\n"
+        "27/03/2026 10:00,Fresh sourdough every Friday,https://shop.example/bread\r\n"
+    ).encode()
+    source = csvformats.read(data, format="hootsuite", date_format="dd/mm/yyyy hh:mm")
+    [row] = source.rows
+    assert row.line == 2 and row.body == "Fresh sourdough every Friday"
+    assert row.link == "https://shop.example/bread" and not row.problems
+    assert row.local == datetime(2026, 3, 27, 10, 0)

@@ -30,8 +30,21 @@ def test_import_a_file_with_progress_then_tag_links(page, live_server) -> None:
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Import & export").click()
     page.get_by_label("CSV file", exact=True).set_input_files(str(DATA / "template_windows.csv"))
+    # Record what the progress line says (in sessionStorage, which outlives the page change).
+    page.evaluate(
+        """() => {
+            const line = document.getElementById("upload-status");
+            new MutationObserver(() => {
+                const seen = JSON.parse(sessionStorage.getItem("seen") || "[]");
+                sessionStorage.setItem("seen", JSON.stringify([...seen, line.textContent]));
+            }).observe(line, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
     page.get_by_role("button", name="Check the file").click()
     page.wait_for_url(re.compile(r"/import/\d+$"))
+    seen = page.evaluate("() => JSON.parse(sessionStorage.getItem('seen') || '[]')")
+    assert seen[0] == "Sending the file…" and "Checking every row…" in seen
+    assert seen[-1] == "Done. Opening the preview…"
     assert page.get_by_role("heading", name="4 of 4 rows ready to import").is_visible()
     page.get_by_label("Import line 6").uncheck()
     page.get_by_role("button", name="Import the ticked rows as drafts").click()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -177,6 +178,13 @@ def test_month_view_marks_days_and_lists_warnings(client, auth, shop, session) -
     for p in promos:
         assert f'href="/posts/{p.id}"' in html
     assert "guardrail warnings this month" in html
+    # The week of 1 March carries the marks (promotional share and the streak); others none.
+    marked = re.findall(
+        r'aria-label="Week of (\d+ \w+)">(?:(?!</section>).)*?class="week-mix has-warning"',
+        html,
+        re.S,
+    )
+    assert marked == ["1 March"]
 
 
 def test_policy_page_previews_before_saving(client, auth, shop, session) -> None:
