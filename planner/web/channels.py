@@ -82,7 +82,7 @@ def new(acc: Access):  # noqa: ANN201
         }
         db = get_session()
         try:
-            channel_service.create_channel(
+            channel = channel_service.create_channel(
                 session=db,
                 acc=acc,
                 name=form.name.data,
@@ -98,7 +98,7 @@ def new(acc: Access):  # noqa: ANN201
             )
         else:
             db.commit()
-            flash("Channel added.", "success")
+            _check_and_tell(acc, channel, "Channel added.")
             return redirect(url_for("channels.index"))
     return render_template("channels/new.html", form=form, platform_fields=PLATFORM_FIELDS), (
         422 if form.errors else 200
@@ -134,7 +134,7 @@ def reconnect(acc: Access, channel_id: int):  # noqa: ANN201
             apply_field_errors(form, exc, {f"config.{n}": n for n in fields})
         else:
             db.commit()
-            flash(f"{channel.name} is reconnected; waiting posts will go out now.", "success")
+            _check_and_tell(acc, channel, f"{channel.name} is reconnected.")
             return redirect(url_for("channels.index"))
     return render_template(
         "channels/reconnect.html",
@@ -142,6 +142,26 @@ def reconnect(acc: Access, channel_id: int):  # noqa: ANN201
         channel=channel,
         fields=[getattr(form, name) for name in fields],
     ), (422 if form.errors else 200)
+
+
+def _check_and_tell(acc: Access, channel, done: str) -> None:  # noqa: ANN001
+    """Test a just-saved channel at once, so a typo shows now rather than at 9:00 on Tuesday.
+
+    The outbox needs no test. The test also reads a Mastodon server's own length limit.
+    """
+    if channel.platform == "outbox":
+        flash(done, "success")
+        return
+    db = get_session()
+    result = channel_service.check_channel(
+        session=db, acc=acc, channel_id=channel.id, now=utcnow(), **counting()
+    )
+    db.commit()
+    if result.ok:
+        flash(f"{done} Connected as {result.detail}; posts for it go out at their time.", "success")
+    else:
+        message = result.error["message"]
+        flash(f"{done} But the connection test failed: {message} Check its settings.", "error")
 
 
 def _public_config(channel):  # noqa: ANN001, ANN202

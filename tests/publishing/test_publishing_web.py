@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from planner.models import AuditEvent, ChannelStatus, Role
+from planner.models import AuditEvent, Channel, ChannelStatus, Role
 from planner.timeutils import utcnow
 from tests.conftest import NOW, Auth
 from tests.fakes import FakeMastodon, FakeWebhook
@@ -222,3 +222,25 @@ def test_contributors_see_no_test_button(
     web = auth.login(client, helper)
     assert "Test connection" not in web.get("/channels/").get_data(as_text=True)
     assert web.post(f"/channels/{toots.id}/test").status_code == 403
+
+
+def test_a_new_or_reconnected_channel_is_tested_at_once(
+    client: FlaskClient, auth: Auth, desk: Desk, fake_mastodon: FakeMastodon
+) -> None:
+    fake_mastodon.max_characters = 1000
+    web = owner_client(client, auth, desk)
+    form = {"name": "Toots", "platform": "mastodon", "instance_url": fake_mastodon.url}
+
+    added = web.post("/channels/new", data={**form, "access_token": "test-token"})
+    page = web.get(added.headers["Location"]).get_data(as_text=True)
+
+    assert "Channel added. Connected as @shop@127.0.0.1" in page
+    # The server's own limit is known before the first post.
+    assert 'data-limit="1000"' in web.get("/posts/new").get_data(as_text=True)
+
+    [toots] = [c for c in desk.session.exec(select(Channel)) if c.name == "Toots"]
+    fixed = {"instance_url": fake_mastodon.url, "access_token": "a-typo"}
+    done = web.post(f"/channels/{toots.id}/reconnect", data=fixed, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "Toots is reconnected. But the connection test failed:" in text
+    assert desk.reload(toots).status == ChannelStatus.NEEDS_REAUTH
