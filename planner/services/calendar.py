@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from planner.guardrails import GuardrailWarning, load_span
 from planner.models import Category, Channel, Post, Workspace
@@ -206,13 +207,23 @@ class WarningMarks:
     post_labels: dict[int, str]
 
 
-def warning_marks(view: CalendarRange, warnings: list[GuardrailWarning]) -> WarningMarks:
-    """Count warnings per local day and per week row of *view*, and list each post's messages."""
+def _label(local: datetime) -> str:
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def warning_marks(
+    view: CalendarRange,
+    warnings: list[GuardrailWarning],
+    outside: Mapping[int, datetime] | None = None,
+) -> WarningMarks:
+    """Count warnings per local day and per week row of *view*, and list each post's messages.
+
+    *outside* gives the local times of posts a warning names beyond the grid (the start of a
+    streak last month, say), so the panel can link them too.
+    """
     day_of = {cp.post.id: cp.local.date() for cp in view.posts}
-    labels = {
-        cp.post.id: f"{cp.local:%a} {cp.local.day} {cp.local:%b}, {cp.local:%H:%M}"
-        for cp in view.posts
-    }
+    labels = {pid: _label(local) for pid, local in (outside or {}).items()}
+    labels.update({cp.post.id: _label(cp.local) for cp in view.posts})
     week_of = {d: week.start for week in view.weeks for d in week.days}
     days: Counter = Counter()
     weeks: Counter = Counter()
@@ -231,6 +242,27 @@ def warning_marks(view: CalendarRange, warnings: list[GuardrailWarning]) -> Warn
         for pid in w.post_ids:
             posts[pid].append(w.message)
     return WarningMarks(days=dict(days), weeks=dict(weeks), posts=dict(posts), post_labels=labels)
+
+
+def posts_beyond(
+    *,
+    session: Session,
+    workspace_id: int,
+    view: CalendarRange,
+    warnings: list[GuardrailWarning],
+    tz: ZoneInfo,
+) -> dict[int, datetime]:
+    """Local times of the posts the warnings name that the grid does not show."""
+    shown = {cp.post.id for cp in view.posts}
+    wanted = {pid for w in warnings for pid in w.post_ids if pid > 0} - shown
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Post.id, Post.scheduled_at).where(
+            Post.workspace_id == workspace_id, col(Post.id).in_(sorted(wanted))
+        )
+    )
+    return {pid: to_local(at, tz) for pid, at in rows if at is not None}
 
 
 def month_warnings(

@@ -57,7 +57,13 @@ def month(acc: Access):  # noqa: ANN201
         tz=tz,
         form=EmptyForm(),
         warnings=found,
-        marks=cal.warning_marks(view, found),
+        marks=cal.warning_marks(
+            view,
+            found,
+            cal.posts_beyond(
+                session=db, workspace_id=acc.workspace.id, view=view, warnings=found, tz=tz
+            ),
+        ),
     )
 
 

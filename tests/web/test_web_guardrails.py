@@ -334,7 +334,9 @@ def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop
     assert len(fresh) > 3
 
 
-def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(api, shop, session) -> None:
+def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(
+    api, auth, shop, session
+) -> None:
     owner, ch = shop
     client = api(owner)
     wid = owner.workspace.id
@@ -357,6 +359,12 @@ def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(api, shop
     for post in run:
         got = client.get(f"/api/v1/posts/{post.id}").get_json()["warnings"]
         assert [w["post_ids"] for w in got if w["rule"] == "streak"] == [ids]
+
+    # The March page names the run and links its February posts too.
+    browser = auth.login(client.client, owner)
+    page = browser.get("/?month=2027-03").get_data(as_text=True)
+    assert "3 promotional posts in a row on Mastodon (limit 2), from 26 Feb to 2 Mar." in page
+    assert f'href="/posts/{run[0].id}">Fri 26 Feb, 09:00</a>' in page
 
     # A fourth promotion on 3 March turns the run of 3 into a run of 4.
     preview = client.post(
