@@ -40,9 +40,11 @@ def drag_over(page, source, target, target_day) -> None:  # noqa: ANN001
     source.hover()
     page.mouse.down()
     box = target.bounding_box()
-    page.mouse.move(box["x"] + 10, box["y"] + 10, steps=5)
-    page.mouse.move(box["x"] + 20, box["y"] + 20, steps=5)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.move(box["x"] + box["width"] / 2 + 5, box["y"] + box["height"] / 2 + 5, steps=5)
     page.locator("#drag-whatif").wait_for(state="visible")
+    # The what-if floats over the page, so showing it moved nothing under the pointer.
+    assert target.bounding_box() == box
     # Previews for cells crossed on the way may show first; wait for the target's.
     page.wait_for_function(
         "day => document.querySelector('#drag-whatif').innerText.includes('Moving it to ' + day)",
