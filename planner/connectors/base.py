@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,7 +69,7 @@ class PublishResult:
     external_url: str | None
 
 
-class Connector:
+class Connector(ABC):
     """Publishes to one channel of one platform; subclasses fill in the platform's rules."""
 
     platform: ClassVar[str]
@@ -124,13 +125,13 @@ class Connector:
         body = text.rstrip()
         return f"{body}\n{link}" if body else link
 
+    @abstractmethod
     def check(self) -> str:
         """Verify credentials and reachability and return a short description of the account."""
-        raise NotImplementedError
 
+    @abstractmethod
     def publish(self, request: PublishRequest) -> PublishResult:
         """Publish one delivery or raise the typed error that says what to do next."""
-        raise NotImplementedError
 
     def _refuse_if_too_long(self, text: str, link: str | None) -> str:
         """Return the composed text, raising ``PermanentError`` when it is over the limit."""

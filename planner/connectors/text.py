@@ -21,9 +21,7 @@ URL = regex.compile(
 URL_END_OK = regex.compile(r"[\p{L}\p{N}=_#/+\-)]")
 
 # Mastodon counts a remote mention @user@domain as just @user.
-MASTODON_MENTION = regex.compile(
-    r"(^|[^/\w])@(([a-z0-9_]+)@[a-z0-9.\-]+[a-z0-9]+)", regex.IGNORECASE
-)
+REMOTE_MENTION = regex.compile(r"(^|[^/\w])@(([a-z0-9_]+)@[a-z0-9.\-]+[a-z0-9]+)", regex.IGNORECASE)
 
 # Bluesky's client rule for hashtags: after a space or the start, not only digits.
 _INVISIBLE = r"\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2"
@@ -67,7 +65,7 @@ def mastodon_countable(text: str, url_length: int = 23) -> str:
         pieces.append("x" * url_length)
         position = end
     pieces.append(text[position:])
-    return MASTODON_MENTION.sub(r"\1@\3", "".join(pieces))
+    return REMOTE_MENTION.sub(r"\1@\3", "".join(pieces))
 
 
 def mastodon_length(text: str, url_length: int = 23) -> int:
