@@ -46,6 +46,10 @@ class Category(StrEnum):
     CURATED = "curated"
 
 
+# How each category is named on screen (the legend, chips, calendar items).
+CATEGORY_LABELS = {c.value: c.value.capitalize() for c in Category}
+
+
 class PostStatus(StrEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"

@@ -104,6 +104,11 @@ class Connector(ABC):
         """Return the length limit that applies to this channel, or ``None`` for none."""
         return self.max_length
 
+    @property
+    def url_length(self) -> int | None:
+        """How many characters any link counts as, where the platform fixes it (Mastodon)."""
+        return None
+
     def count(self, text: str, link: str | None = None) -> int:
         """Return the length of the composed post as this platform counts it."""
         return textlib.graphemes(self.compose(text, link))

@@ -324,7 +324,7 @@ def counting_rules(
         except (ConfigError, UnknownPlatform, SecretBoxError):
             rules[channel.id] = Counting(None)
             continue
-        rules[channel.id] = Counting(connector.limit(), getattr(connector, "url_length", None))
+        rules[channel.id] = Counting(connector.limit(), connector.url_length)
     return rules
 
 

@@ -11,14 +11,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from planner.models import CATEGORY_LABELS
 from planner.services.calendar import CalendarPost
 
-CATEGORY_LABELS = {
-    "promotional": "Promotional",
-    "educational": "Educational",
-    "conversational": "Conversational",
-    "curated": "Curated",
-}
 TEXT_LENGTH = 60
 TEXT_LEEWAY = 5  # as Jinja's truncate filter: a few characters over are not worth a "…"
 

@@ -9,18 +9,11 @@ from flask import Flask
 from flask_login import current_user
 
 from planner.db import get_session
-from planner.models import Category
+from planner.models import CATEGORY_LABELS
 from planner.services import workspaces
 from planner.timeutils import to_local
 from planner.web import calendar_items
 from planner.web.context import current_access, workspace_zone
-
-CATEGORY_LABELS = {
-    Category.PROMOTIONAL.value: "Promotional",
-    Category.EDUCATIONAL.value: "Educational",
-    Category.CONVERSATIONAL.value: "Conversational",
-    Category.CURATED.value: "Curated",
-}
 
 
 def init_app(app: Flask) -> None:
