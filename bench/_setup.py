@@ -10,20 +10,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlalchemy import insert
+from sqlmodel import Session
 
-from planner import create_app  # noqa: E402
-from planner.db import get_engine, upgrade_database  # noqa: E402
-from planner.models import Channel, Post, PostChannel  # noqa: E402
-from planner.services import accounts, tokens, workspaces  # noqa: E402
+from planner import create_app
+from planner.db import get_engine, upgrade_database
+from planner.models import Channel, Post, PostChannel
+from planner.services import accounts, tokens, workspaces
 
 CATEGORIES = ["promotional", "educational", "conversational", "curated"]
 PASSWORD = "bench-password"
 MONTH = datetime(2027, 3, 1, tzinfo=UTC)
 
 
-def make_app(database_url: str | None = None):  # noqa: ANN201
+def make_app(database_url: str | None = None):
     folder = tempfile.mkdtemp(prefix="planner-bench-")
     config = {
         "TESTING": True,
@@ -39,7 +39,7 @@ def make_app(database_url: str | None = None):  # noqa: ANN201
     return app
 
 
-def seed(app, total: int, in_month: int = 300, channels: int = 3, seed_value: int = 7):  # noqa: ANN001, ANN201
+def seed(app, total: int, in_month: int = 300, channels: int = 3, seed_value: int = 7):
     """Create an owner, a workspace, channels and *total* posts, *in_month* of them in March 2027."""
     rng = random.Random(seed_value)
     now = datetime(2027, 2, 1, tzinfo=UTC)
@@ -106,7 +106,7 @@ def seed(app, total: int, in_month: int = 300, channels: int = 3, seed_value: in
         return ws.id, token, [c.id for c in chans]
 
 
-def login(app):  # noqa: ANN001, ANN201
+def login(app):
     client = app.test_client()
     resp = client.post("/login", data={"email": "bench@example.com", "password": PASSWORD})
     assert resp.status_code == 302, resp.status_code

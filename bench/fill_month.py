@@ -39,7 +39,7 @@ MARCH = date(2027, 3, 1)
 WEEKLY = [(d, clock_time(10)) for d in range(5)] + [(1, clock_time(17)), (3, clock_time(17))]
 
 
-def prepare(app) -> None:  # noqa: ANN001
+def prepare(app) -> None:
     _wid, _token, channels = seed(app, 2000, in_month=90)
     with Session(get_engine(app)) as session:
         user = session.exec(select(User)).one()
@@ -70,7 +70,7 @@ def prepare(app) -> None:  # noqa: ANN001
         session.commit()
 
 
-def median_ms(fn) -> float:  # noqa: ANN001
+def median_ms(fn) -> float:
     fn()  # warm up
     times = []
     for _ in range(RUNS):

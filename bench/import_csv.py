@@ -15,21 +15,21 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-import io  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, date, datetime, timedelta  # noqa: E402
+import io
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import Session, select  # noqa: E402
+from sqlmodel import Session, select
 
-from bench._setup import CATEGORIES, machine, make_app, seed  # noqa: E402
-from planner.csvformats import TemplateRow, write_template  # noqa: E402
-from planner.db import get_engine  # noqa: E402
-from planner.models import User  # noqa: E402
-from planner.services import channels as channel_service  # noqa: E402
-from planner.services import workspaces  # noqa: E402
-from planner.web.channels import secret_box  # noqa: E402
+from bench._setup import CATEGORIES, machine, make_app, seed
+from planner.csvformats import TemplateRow, write_template
+from planner.db import get_engine
+from planner.models import User
+from planner.services import channels as channel_service
+from planner.services import workspaces
+from planner.web.channels import secret_box
 
 ROWS = 5_000
 RUNS = 3
@@ -57,7 +57,7 @@ def make_file(channel_names: list[str], rows: int = ROWS) -> bytes:
     return write_template(out).encode("utf-8")
 
 
-def add_bluesky(app, workspace_id: int) -> None:  # noqa: ANN001
+def add_bluesky(app, workspace_id: int) -> None:
     """A Bluesky channel, so every row is also counted in graphemes against its 300 limit."""
     with app.app_context(), Session(get_engine(app)) as session:
         owner = session.exec(select(User)).first()

@@ -18,28 +18,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
-import os  # noqa: E402
-import resource  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from datetime import datetime, timedelta  # noqa: E402
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta
 
-from cryptography.fernet import Fernet  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlmodel import Session, col, func, select  # noqa: E402
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlmodel import Session, col, func, select
 
-from planner import create_app  # noqa: E402
-from planner.db import get_engine, upgrade_database  # noqa: E402
-from planner.models import Delivery, Post, PostChannel, PostStatus  # noqa: E402
-from planner.services import accounts, deliveries, workspaces  # noqa: E402
-from planner.services import channels as channel_service  # noqa: E402
-from planner.timeutils import utcnow  # noqa: E402
-from planner.web.channels import secret_box  # noqa: E402
-from tests.fakes import FakeWebhook  # noqa: E402
+from planner import create_app
+from planner.db import get_engine, upgrade_database
+from planner.models import Delivery, Post, PostChannel, PostStatus
+from planner.services import accounts, deliveries, workspaces
+from planner.services import channels as channel_service
+from planner.timeutils import utcnow
+from planner.web.channels import secret_box
+from tests.fakes import FakeWebhook
 
 BURST = 1000
 SPREAD = 300
@@ -174,7 +174,7 @@ class Bench:
         )
 
 
-def wait_for(condition, timeout: float, log: Path) -> float:  # noqa: ANN001
+def wait_for(condition, timeout: float, log: Path) -> float:
     started = time.monotonic()
     while not condition():
         if time.monotonic() - started > timeout:

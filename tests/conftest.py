@@ -197,24 +197,24 @@ class ApiClient:
     def __init__(self, client: FlaskClient, token: str) -> None:
         self.client, self.token = client, token
 
-    def call(self, method: str, path: str, json: Any = None, **kw: Any):  # noqa: ANN201
+    def call(self, method: str, path: str, json: Any = None, **kw: Any):
         headers = {"Authorization": f"Bearer {self.token}"}
         return self.client.open(path, method=method, json=json, headers=headers, **kw)
 
-    def get(self, path: str, **kw: Any):  # noqa: ANN201
+    def get(self, path: str, **kw: Any):
         return self.call("GET", path, **kw)
 
-    def post(self, path: str, json: Any = None):  # noqa: ANN201
+    def post(self, path: str, json: Any = None):
         return self.call("POST", path, json)
 
-    def patch(self, path: str, json: Any = None):  # noqa: ANN201
+    def patch(self, path: str, json: Any = None):
         return self.call("PATCH", path, json)
 
-    def delete(self, path: str):  # noqa: ANN201
+    def delete(self, path: str):
         return self.call("DELETE", path)
 
 
 @pytest.fixture()
-def api(client: FlaskClient, auth: Auth):  # noqa: ANN201
+def api(client: FlaskClient, auth: Auth):
     """A factory: ``api(member)`` returns an ApiClient acting as that member."""
     return lambda member: ApiClient(client, auth.token(member))

@@ -43,7 +43,7 @@ def tick_clock(now: datetime) -> Callable[[], datetime]:
 
 def build(app: Flask, *, now: datetime) -> TickContext:
     """Read the worker's settings from *app* (the SecretBox is the web app's own)."""
-    from planner.notifications import send
+    from planner.mail import send
     from planner.web.channels import connector_options, secret_box
 
     with app.app_context():

@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select, update
 
 from planner.connectors.base import ConfigError, ConnectorOptions
 from planner.connectors.registry import UnknownPlatform, get_connector
-from planner.links import month_of, outgoing, utm_settings
 from planner.models import (
     Channel,
     ChannelStatus,
@@ -39,6 +38,7 @@ from planner.services.errors import Conflict, Forbidden, NotFound
 from planner.services.notifications import Notice
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, iso_utc
+from planner.utm import month_of, outgoing, utm_settings
 
 logger = logging.getLogger(__name__)
 

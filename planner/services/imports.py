@@ -19,7 +19,6 @@ from planner.connectors.base import ConfigError, Connector, ConnectorOptions
 from planner.connectors.registry import UnknownPlatform
 from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError, SourceRow
 from planner.guardrails import PostSnapshot, affected_span, load_span, preview
-from planner.links import month_of, outgoing, utm_settings
 from planner.models import Channel, ImportBatch, ImportStatus, Post
 from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit, guardrail_checks
@@ -29,6 +28,7 @@ from planner.services.errors import Conflict, NotFound, ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, iso_local, iso_utc, local_to_utc, to_local
+from planner.utm import month_of, outgoing, utm_settings
 
 BATCH_TTL = timedelta(hours=24)
 EXCERPT = 120

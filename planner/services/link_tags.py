@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from planner.links import TAG_VALUE, month_of, tag_link, utm_settings
 from planner.models import Channel, Workspace
 from planner.services import audit
 from planner.services.errors import ValidationError
 from planner.services.workspaces import Access, require_owner
 from planner.timeutils import get_zone
+from planner.utm import TAG_VALUE, month_of, tag_link, utm_settings
 
 MAX_DOMAINS = 20
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")

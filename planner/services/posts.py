@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
-from planner.links import TAG_VALUE
 from planner.models import Category, Channel, Post, PostChannel, PostStatus, Role
 from planner.services import audit, deliveries, lifecycle
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, iso_local, iso_utc, to_local
+from planner.utm import TAG_VALUE
 
 MAX_BODY = 10_000
 CATEGORIES = tuple(c.value for c in Category)

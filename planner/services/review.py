@@ -2,7 +2,7 @@
 
 Who may do what is decided here and nowhere else; the status moves themselves go through
 ``lifecycle.change_status``. Each action returns the notices to send, which the caller hands to
-``planner.notifications.send`` after it commits, so a mail server never holds up the database.
+``planner.mail.send`` after it commits, so a mail server never holds up the database.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     from planner.web import (
         api,
         auth,
+        bell,
         calendar,
         channels,
         exports,
@@ -34,8 +35,7 @@ def init_app(app: Flask) -> None:
         guardrails,
         health,
         imports,
-        links,
-        notifications,
+        link_tags,
         planning,
         posts,
         publishing,
@@ -55,8 +55,8 @@ def init_app(app: Flask) -> None:
     for bp in (auth.bp, calendar.bp, posts.bp, channels.bp, settings.bp, health.bp, guardrails.bp):
         app.register_blueprint(bp)
     app.register_blueprint(review.bp)
-    app.register_blueprint(notifications.bp)
-    for bp in (imports.bp, exports.bp, feeds.bp, links.bp):
+    app.register_blueprint(bell.bp)
+    for bp in (imports.bp, exports.bp, feeds.bp, link_tags.bp):
         app.register_blueprint(bp)
     app.register_blueprint(publishing.bp)
     app.register_blueprint(planning.bp)
@@ -73,7 +73,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
-def _require_login():  # noqa: ANN202
+def _require_login():
     if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == "api":
         return None
     if request.endpoint is None:  # unknown URL: let the 404 handler answer
@@ -83,7 +83,7 @@ def _require_login():  # noqa: ANN202
     return None
 
 
-def _csrf_error(exc: CSRFError):  # noqa: ANN202
+def _csrf_error(exc: CSRFError):
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(error={"code": "csrf", "message": exc.description, "fields": {}}), 400
     return render_template(
@@ -93,7 +93,7 @@ def _csrf_error(exc: CSRFError):  # noqa: ANN202
     ), 400
 
 
-def _not_found(_exc):  # noqa: ANN001, ANN202
+def _not_found(_exc):
     if request.blueprint == "api":
         return jsonify(error={"code": "not_found", "message": "Not found.", "fields": {}}), 404
     return render_template(
@@ -101,7 +101,7 @@ def _not_found(_exc):  # noqa: ANN001, ANN202
     ), 404
 
 
-def _forbidden(_exc):  # noqa: ANN001, ANN202
+def _forbidden(_exc):
     if request.blueprint == "api":
         return jsonify(
             error={"code": "forbidden", "message": "Your role may not do this.", "fields": {}}
@@ -113,14 +113,14 @@ def _forbidden(_exc):  # noqa: ANN001, ANN202
     ), 403
 
 
-def _service_error(exc: ServiceError):  # noqa: ANN202
+def _service_error(exc: ServiceError):
     """Domain errors that a view did not handle itself become a calm error page."""
     return render_template(
         "errors/error.html", title="That did not work", message=exc.message
     ), exc.status
 
 
-def _security_headers(response):  # noqa: ANN001, ANN202
+def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

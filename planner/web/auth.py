@@ -17,13 +17,13 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from planner.db import get_session
-from planner.forms import EmptyForm, InviteAcceptForm, LoginForm, RegisterForm, choices
 from planner.models import User, Workspace
 from planner.services import accounts, workspaces
 from planner.services.accounts import LoginPolicy, LoginThrottled
 from planner.services.errors import NotFound, ValidationError
 from planner.timeutils import utcnow, zone_names
 from planner.web.context import switch_to
+from planner.web.forms import EmptyForm, InviteAcceptForm, LoginForm, RegisterForm, choices
 from planner.web.forms_support import apply_field_errors
 
 bp = Blueprint("auth", __name__)
@@ -62,7 +62,7 @@ def _password_method() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     if current_user.is_authenticated:
         return redirect(url_for("calendar.month"))
     form = LoginForm()
@@ -92,7 +92,7 @@ def login():  # noqa: ANN201
 
 
 @bp.post("/logout")
-def logout():  # noqa: ANN201
+def logout():
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -100,7 +100,7 @@ def logout():  # noqa: ANN201
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register():  # noqa: ANN201
+def register():
     form = RegisterForm()
     form.timezone.choices = choices((z, z) for z in zone_names())
     if request.method == "GET" and not form.timezone.data:
@@ -130,7 +130,7 @@ def register():  # noqa: ANN201
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def invite(token: str):  # noqa: ANN201
+def invite(token: str):
     db = get_session()
     now = utcnow()
     try:

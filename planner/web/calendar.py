@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from flask import Blueprint, render_template, request
 
 from planner.db import get_session
-from planner.forms import EmptyForm
 from planner.models import Category, PostStatus
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
@@ -15,6 +14,7 @@ from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, local_midnight, next_month, prev_month, to_local, utcnow
 from planner.web.context import with_access
+from planner.web.forms import EmptyForm
 
 bp = Blueprint("calendar", __name__)
 
@@ -40,7 +40,7 @@ def _parse_day(raw: str | None, today: date) -> date:
 
 @bp.get("/")
 @with_access
-def month(acc: Access):  # noqa: ANN201
+def month(acc: Access):
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()
     first = _parse_month(request.args.get("month"), today)
@@ -69,7 +69,7 @@ def month(acc: Access):  # noqa: ANN201
 
 @bp.get("/week")
 @with_access
-def week(acc: Access):  # noqa: ANN201
+def week(acc: Access):
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()
     day = _parse_day(request.args.get("date"), today)
@@ -87,7 +87,7 @@ def week(acc: Access):  # noqa: ANN201
     )
 
 
-def _filters_from_args(tz) -> tuple[PostFilters, dict[str, str]]:  # noqa: ANN001
+def _filters_from_args(tz) -> tuple[PostFilters, dict[str, str]]:
     args = request.args
     chosen = {
         k: args.get(k, "").strip()
@@ -120,7 +120,7 @@ def _filters_from_args(tz) -> tuple[PostFilters, dict[str, str]]:  # noqa: ANN00
 
 @bp.get("/list")
 @with_access
-def list_view(acc: Access):  # noqa: ANN201
+def list_view(acc: Access):
     tz = get_zone(acc.workspace.timezone)
     db = get_session()
     filters, chosen = _filters_from_args(tz)
@@ -145,7 +145,7 @@ def list_view(acc: Access):  # noqa: ANN201
 
 @bp.get("/ideas")
 @with_access
-def ideas(acc: Access):  # noqa: ANN201
+def ideas(acc: Access):
     db = get_session()
     posts = list_posts(
         session=db, workspace_id=acc.workspace.id, filters=PostFilters(scheduled=False, limit=500)

@@ -9,13 +9,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from planner.connectors.base import ConnectorOptions
 from planner.db import get_session
-from planner.forms import ChannelForm, EmptyForm, ReconnectForm, choices
 from planner.secretbox import SecretBox, load_keys
 from planner.services import channels as channel_service
 from planner.services.errors import ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import owner_only, with_access
+from planner.web.forms import ChannelForm, EmptyForm, ReconnectForm, choices
 from planner.web.forms_support import apply_field_errors
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
@@ -57,7 +57,7 @@ def counting() -> dict[str, Any]:
 
 @bp.get("/")
 @with_access
-def index(acc: Access):  # noqa: ANN201
+def index(acc: Access):
     channels = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
     return render_template(
         "channels/index.html",
@@ -69,7 +69,7 @@ def index(acc: Access):  # noqa: ANN201
 
 @bp.route("/new", methods=["GET", "POST"])
 @with_access
-def new(acc: Access):  # noqa: ANN201
+def new(acc: Access):
     owner_only(acc)
     form = ChannelForm()
     form.platform.choices = choices(channel_service.platforms())
@@ -107,7 +107,7 @@ def new(acc: Access):  # noqa: ANN201
 
 @bp.route("/<int:channel_id>/reconnect", methods=["GET", "POST"])
 @with_access
-def reconnect(acc: Access, channel_id: int):  # noqa: ANN201
+def reconnect(acc: Access, channel_id: int):
     """Replace a channel's credentials; posts waiting for it go out on the next tick."""
     owner_only(acc)
     db = get_session()
@@ -144,7 +144,7 @@ def reconnect(acc: Access, channel_id: int):  # noqa: ANN201
     ), (422 if form.errors else 200)
 
 
-def _check_and_tell(acc: Access, channel, done: str) -> None:  # noqa: ANN001
+def _check_and_tell(acc: Access, channel, done: str) -> None:
     """Test a just-saved channel at once, so a typo shows now rather than at 9:00 on Tuesday.
 
     The outbox needs no test. The test also reads a Mastodon server's own length limit.
@@ -164,14 +164,14 @@ def _check_and_tell(acc: Access, channel, done: str) -> None:  # noqa: ANN001
         flash(f"{done} But the connection test failed: {message} Check its settings.", "error")
 
 
-def _public_config(channel):  # noqa: ANN001, ANN202
+def _public_config(channel):
     """Prefill what is not secret (a server address, a handle); secrets are typed again."""
     return {k: v for k, v in channel.config.items() if isinstance(v, str)}
 
 
 @bp.post("/<int:channel_id>/test")
 @with_access
-def test(acc: Access, channel_id: int):  # noqa: ANN201
+def test(acc: Access, channel_id: int):
     """Ask the platform whether the channel works (and refresh its limits), then say so."""
     if EmptyForm().validate_on_submit():
         db = get_session()
@@ -188,7 +188,7 @@ def test(acc: Access, channel_id: int):  # noqa: ANN201
 
 @bp.post("/<int:channel_id>/delete")
 @with_access
-def delete(acc: Access, channel_id: int):  # noqa: ANN201
+def delete(acc: Access, channel_id: int):
     owner_only(acc)
     db = get_session()
     channel_service.delete_channel(session=db, acc=acc, channel_id=channel_id, now=utcnow())

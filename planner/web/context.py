@@ -50,11 +50,11 @@ def workspace_zone() -> ZoneInfo:
     return get_zone(acc.workspace.timezone if acc else "UTC")
 
 
-def with_access(view):  # noqa: ANN001, ANN201
+def with_access(view):
     """Pass the current Access to the view as ``acc``; without a workspace, ask to create one."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):  # noqa: ANN202
+    def wrapped(*args: Any, **kwargs: Any):
         acc = current_access()
         if acc is None:
             flash("Create a workspace to start planning.", "info")

@@ -38,7 +38,7 @@ def csv_response(data: bytes, filename: str) -> Response:
 
 @bp.get("/export.csv")
 @with_access
-def export_csv(acc: Access):  # noqa: ANN201
+def export_csv(acc: Access):
     """Posts from ``start`` to ``end`` (local dates, both included; default: this month)."""
     tz = get_zone(acc.workspace.timezone)
     first = month_start(to_local(utcnow(), tz).date())
@@ -64,7 +64,7 @@ def export_csv(acc: Access):  # noqa: ANN201
 
 @bp.get("/print")
 @with_access
-def print_month(acc: Access):  # noqa: ANN201
+def print_month(acc: Access):
     """The month (``?month=YYYY-MM``) on one clean page for paper or PDF."""
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()

@@ -14,12 +14,12 @@ from flask import (
 )
 
 from planner.db import get_session
-from planner.forms import EmptyForm
 from planner.services import feeds
 from planner.services.errors import NotFound
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import with_access
+from planner.web.forms import EmptyForm
 
 bp = Blueprint("feeds", __name__)
 
@@ -31,7 +31,7 @@ def _post_url_pattern() -> str:
 
 
 @bp.get("/feed/<token>.ics")
-def ics(token: str):  # noqa: ANN201
+def ics(token: str):
     """The feed itself: no login, the token is the key (see PUBLIC_ENDPOINTS)."""
     db = get_session()
     now = utcnow()
@@ -57,7 +57,7 @@ def ics(token: str):  # noqa: ANN201
     )
 
 
-def _page(acc: Access, token: str | None = None):  # noqa: ANN202
+def _page(acc: Access, token: str | None = None):
     feed = feeds.feed_for(session=get_session(), acc=acc)
     url = url_for("feeds.ics", token=token, _external=True) if token else None
     return render_template(
@@ -71,13 +71,13 @@ def _page(acc: Access, token: str | None = None):  # noqa: ANN202
 
 @bp.get("/settings/calendar-feed")
 @with_access
-def manage(acc: Access):  # noqa: ANN201
+def manage(acc: Access):
     return _page(acc)
 
 
 @bp.post("/settings/calendar-feed")
 @with_access
-def create(acc: Access):  # noqa: ANN201
+def create(acc: Access):
     """Make a new address (the old one stops working) and show it once."""
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("feeds.manage"))
@@ -89,7 +89,7 @@ def create(acc: Access):  # noqa: ANN201
 
 @bp.post("/settings/calendar-feed/revoke")
 @with_access
-def revoke(acc: Access):  # noqa: ANN201
+def revoke(acc: Access):
     if EmptyForm().validate_on_submit():
         db = get_session()
         if feeds.revoke_feed(session=db, acc=acc, now=utcnow()):

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from planner.db import get_session
-from planner.forms import PolicyForm
 from planner.guardrails import PRESETS, Policy, PolicyError
 from planner.models import Category
 from planner.services import guardrail_checks
@@ -17,6 +16,7 @@ from planner.services.workspaces import Access
 from planner.timeutils import get_zone, month_window, to_local, utcnow
 from planner.web.api.guardrails import parse_change
 from planner.web.context import owner_only, with_access
+from planner.web.forms import PolicyForm
 from planner.web.forms_support import apply_field_errors
 
 bp = Blueprint("guardrails", __name__)
@@ -25,7 +25,7 @@ RULES = ("max_share", "min_share", "streak", "quiet_gap")
 
 @bp.post("/guardrails/preview")
 @with_access
-def preview(acc: Access):  # noqa: ANN201
+def preview(acc: Access):
     """What saving a draft, or dropping a post on another day, would change (JSON, CSRF-checked)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -100,7 +100,7 @@ def policy_from_form(form: PolicyForm) -> Policy:
 
 @bp.route("/settings/guardrails", methods=["GET", "POST"])
 @with_access
-def policy(acc: Access):  # noqa: ANN201
+def policy(acc: Access):
     db = get_session()
     current = guardrail_checks.workspace_policy(acc.workspace)
     form = PolicyForm()

@@ -17,7 +17,6 @@ from flask import (
 
 from planner.csvformats import FORMAT_LABELS, MAX_BYTES, MAX_ROWS, TemplateRow, write_template
 from planner.db import get_session
-from planner.forms import EmptyForm, ImportForm, choices
 from planner.services import channels as channel_service
 from planner.services import imports
 from planner.services.errors import Conflict, ValidationError
@@ -26,6 +25,7 @@ from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, to_local, utcnow
 from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
+from planner.web.forms import EmptyForm, ImportForm, choices
 from planner.web.forms_support import apply_field_errors
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
@@ -52,7 +52,7 @@ def _options(form: ImportForm) -> ImportOptions:
     )
 
 
-def _page(acc: Access, form: ImportForm, status: int = 200):  # noqa: ANN202
+def _page(acc: Access, form: ImportForm, status: int = 200):
     tz = get_zone(acc.workspace.timezone)
     first = to_local(utcnow(), tz).date().replace(day=1)
     return render_template(
@@ -69,7 +69,7 @@ def _page(acc: Access, form: ImportForm, status: int = 200):  # noqa: ANN202
 
 @bp.route("/", methods=["GET", "POST"])
 @with_access
-def upload(acc: Access):  # noqa: ANN201
+def upload(acc: Access):
     """The upload form; the page's script sends the file itself to show upload progress."""
     form = _form(acc)
     wants_json = request.accept_mimetypes.best == "application/json"
@@ -111,7 +111,7 @@ def upload(acc: Access):  # noqa: ANN201
 
 @bp.get("/<int:batch_id>")
 @with_access
-def preview(acc: Access, batch_id: int):  # noqa: ANN201
+def preview(acc: Access, batch_id: int):
     batch = imports.get_batch(session=get_session(), acc=acc, batch_id=batch_id)
     return render_template(
         "imports/preview.html",
@@ -127,7 +127,7 @@ def preview(acc: Access, batch_id: int):  # noqa: ANN201
 
 @bp.post("/<int:batch_id>/commit")
 @with_access
-def commit(acc: Access, batch_id: int):  # noqa: ANN201
+def commit(acc: Access, batch_id: int):
     back = url_for("imports.preview", batch_id=batch_id)
     if not EmptyForm().validate_on_submit():
         flash("The form expired. Reload the page and try again.", "error")
@@ -157,7 +157,7 @@ def commit(acc: Access, batch_id: int):  # noqa: ANN201
 
 @bp.get("/template.csv")
 @with_access
-def template(acc: Access):  # noqa: ANN201
+def template(acc: Access):
     """An example file in planner's own layout, naming the workspace's channels."""
     chans = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
     names = "; ".join(c.name for c in chans[:2])

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from planner.db import get_session
-from planner.forms import EmptyForm, EvergreenForm, SlotForm, choices
 from planner.models import Post, PostStatus, Role
 from planner.planning.rrules import WEEKDAY_NAMES
 from planner.services import calendar, evergreen, planning, recurrence, slots
@@ -18,6 +17,7 @@ from planner.services.errors import Conflict, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, prev_month, to_local, utcnow
 from planner.web.context import current_access, with_access
+from planner.web.forms import EmptyForm, EvergreenForm, SlotForm, choices
 from planner.web.forms_support import apply_field_errors
 
 bp = Blueprint("planning", __name__)
@@ -67,7 +67,7 @@ def post_planning(acc: Access, post: Post) -> dict[str, Any]:
 
 @bp.route("/slots", methods=["GET", "POST"])
 @with_access
-def slot_list(acc: Access):  # noqa: ANN201
+def slot_list(acc: Access):
     db = get_session()
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     form = SlotForm()
@@ -112,7 +112,7 @@ def slot_list(acc: Access):  # noqa: ANN201
 
 @bp.post("/slots/<int:slot_id>/delete")
 @with_access
-def delete_slot(acc: Access, slot_id: int):  # noqa: ANN201
+def delete_slot(acc: Access, slot_id: int):
     if EmptyForm().validate_on_submit():
         db = get_session()
         slots.delete_slot(session=db, acc=acc, slot_id=slot_id, now=utcnow())
@@ -123,7 +123,7 @@ def delete_slot(acc: Access, slot_id: int):  # noqa: ANN201
 
 @bp.post("/posts/<int:post_id>/queue")
 @with_access
-def queue(acc: Access, post_id: int):  # noqa: ANN201
+def queue(acc: Access, post_id: int):
     """Put a draft in the next free posting slot of its channels."""
     db = get_session()
     post_service.get_post(session=db, acc=acc, post_id=post_id)  # 404 before anything else
@@ -157,7 +157,7 @@ def _month_arg() -> date:
 
 @bp.get("/plan")
 @with_access
-def plan(acc: Access):  # noqa: ANN201
+def plan(acc: Access):
     """Show a "fill the month" proposal; without ``id``, make a fresh one and show that."""
     _managers_only(acc)
     first = _month_arg()
@@ -220,7 +220,7 @@ def _mix_table(result: planning.Review) -> list[dict[str, Any]]:
 
 @bp.post("/plan/<int:proposal_id>/remove")
 @with_access
-def remove(acc: Access, proposal_id: int):  # noqa: ANN201
+def remove(acc: Access, proposal_id: int):
     _managers_only(acc)
     db = get_session()
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
@@ -241,7 +241,7 @@ def remove(acc: Access, proposal_id: int):  # noqa: ANN201
 
 @bp.post("/plan/<int:proposal_id>/accept")
 @with_access
-def accept(acc: Access, proposal_id: int):  # noqa: ANN201
+def accept(acc: Access, proposal_id: int):
     _managers_only(acc)
     db = get_session()
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
@@ -264,7 +264,7 @@ def accept(acc: Access, proposal_id: int):  # noqa: ANN201
 
 @bp.post("/posts/<int:post_id>/evergreen")
 @with_access
-def mark_evergreen(acc: Access, post_id: int):  # noqa: ANN201
+def mark_evergreen(acc: Access, post_id: int):
     db = get_session()
     post_service.get_post(session=db, acc=acc, post_id=post_id)
     _managers_only(acc)
@@ -292,7 +292,7 @@ def mark_evergreen(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/posts/<int:post_id>/evergreen/stop")
 @with_access
-def stop_evergreen(acc: Access, post_id: int):  # noqa: ANN201
+def stop_evergreen(acc: Access, post_id: int):
     db = get_session()
     post_service.get_post(session=db, acc=acc, post_id=post_id)
     _managers_only(acc)

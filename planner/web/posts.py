@@ -7,7 +7,6 @@ from datetime import date, datetime
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from planner.db import get_session
-from planner.forms import EmptyForm, PostForm, choices
 from planner.services import audit
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
@@ -17,6 +16,7 @@ from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, to_local, utcnow
 from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
+from planner.web.forms import EmptyForm, PostForm, choices
 from planner.web.forms_support import apply_field_errors
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
@@ -27,10 +27,10 @@ bp = Blueprint("posts", __name__, url_prefix="/posts")
 FIELD_ALIASES = {"channel_ids": "channels", "scheduled_at": "date"}
 
 
-def _composer(  # noqa: ANN202
+def _composer(
     acc: Access,
     form: PostForm,
-    post=None,  # noqa: ANN001
+    post=None,
     status: int = 200,
     repeat: RepeatSection | None = None,
 ):
@@ -75,7 +75,7 @@ def _bind_channels(form: PostForm, acc: Access) -> None:
 
 @bp.route("/new", methods=["GET", "POST"])
 @with_access
-def new(acc: Access):  # noqa: ANN201
+def new(acc: Access):
     form = PostForm()
     _bind_channels(form, acc)
     repeat = repeat_section(get_session(), acc)
@@ -107,7 +107,7 @@ def new(acc: Access):  # noqa: ANN201
     return _composer(acc, form, status=status, repeat=repeat)
 
 
-def _back_to(post) -> str:  # noqa: ANN001
+def _back_to(post) -> str:
     if post.scheduled_at is None:
         return url_for("calendar.ideas")
     return url_for("posts.view", post_id=post.id)
@@ -115,7 +115,7 @@ def _back_to(post) -> str:  # noqa: ANN001
 
 @bp.get("/<int:post_id>")
 @with_access
-def view(acc: Access, post_id: int):  # noqa: ANN201
+def view(acc: Access, post_id: int):
     db = get_session()
     post = post_service.get_post(session=db, acc=acc, post_id=post_id)
     tz = get_zone(acc.workspace.timezone)
@@ -140,7 +140,7 @@ def view(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
 @with_access
-def edit(acc: Access, post_id: int):  # noqa: ANN201
+def edit(acc: Access, post_id: int):
     db = get_session()
     post = post_service.get_post(session=db, acc=acc, post_id=post_id)
     post_service.require_edit(acc, post)
@@ -176,7 +176,7 @@ def edit(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/<int:post_id>/duplicate")
 @with_access
-def duplicate(acc: Access, post_id: int):  # noqa: ANN201
+def duplicate(acc: Access, post_id: int):
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("posts.view", post_id=post_id))
     db = get_session()
@@ -188,7 +188,7 @@ def duplicate(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/<int:post_id>/delete")
 @with_access
-def delete(acc: Access, post_id: int):  # noqa: ANN201
+def delete(acc: Access, post_id: int):
     db = get_session()
     post_service.delete_post(session=db, acc=acc, post_id=post_id, now=utcnow())
     db.commit()
@@ -198,7 +198,7 @@ def delete(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/<int:post_id>/move")
 @with_access
-def move(acc: Access, post_id: int):  # noqa: ANN201
+def move(acc: Access, post_id: int):
     """Reschedule to another day at the same local time (the calendar's drag and drop)."""
     raw = request.form.get("date") or (request.get_json(silent=True) or {}).get("date", "")
     wants_json = request.is_json or request.accept_mimetypes.best == "application/json"

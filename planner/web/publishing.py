@@ -8,37 +8,37 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from planner.db import get_session
-from planner.forms import EmptyForm
 from planner.services import channels as channel_service
 from planner.services import deliveries, delivery_board
 from planner.services.errors import ServiceError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import current_access, with_access
+from planner.web.forms import EmptyForm
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 
 
 @bp.get("/")
 @with_access
-def index(acc: Access):  # noqa: ANN201
+def index(acc: Access):
     board = delivery_board.board(session=get_session(), workspace_id=acc.workspace.id)
     return render_template("publishing/index.html", board=board, form=EmptyForm())
 
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
 @with_access
-def retry(acc: Access, delivery_id: int):  # noqa: ANN201
+def retry(acc: Access, delivery_id: int):
     return _act(acc, delivery_id, deliveries.retry, "It will be published in a moment.")
 
 
 @bp.post("/deliveries/<int:delivery_id>/cancel")
 @with_access
-def cancel(acc: Access, delivery_id: int):  # noqa: ANN201
+def cancel(acc: Access, delivery_id: int):
     return _act(acc, delivery_id, deliveries.cancel, "Cancelled; it will not be published.")
 
 
-def _act(acc: Access, delivery_id: int, action: Any, done: str):  # noqa: ANN202
+def _act(acc: Access, delivery_id: int, action: Any, done: str):
     form = EmptyForm()
     db = get_session()
     if form.validate_on_submit():

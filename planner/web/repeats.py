@@ -9,7 +9,6 @@ from flask import request
 from sqlmodel import Session
 from wtforms.fields.choices import SelectChoice
 
-from planner.forms import RepeatForm
 from planner.models import Post, RecurringSeries
 from planner.planning import rrules
 from planner.services import posts as post_service
@@ -18,6 +17,7 @@ from planner.services.errors import ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone
+from planner.web.forms import RepeatForm
 
 
 def _series(db: Session, post: Post | None) -> RecurringSeries | None:

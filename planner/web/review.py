@@ -12,11 +12,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlmodel import Session
 
-from planner import notifications
+from planner import mail
 from planner.connectors.errors import ConnectorError
 from planner.connectors.registry import UnknownPlatform
 from planner.db import get_session
-from planner.forms import ApproveForm, NoteForm, RejectForm
 from planner.models import Channel, Post, PostStatus, Workspace
 from planner.secretbox import SecretBoxError
 from planner.services import accounts, comments, deliveries, guardrail_checks, review, workspaces
@@ -29,6 +28,7 @@ from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.channels import connector_options, counting, secret_box
 from planner.web.context import current_access, with_access
+from planner.web.forms import ApproveForm, NoteForm, RejectForm
 
 bp = Blueprint("review", __name__)
 
@@ -49,7 +49,7 @@ def _review_nav() -> dict[str, Any]:
 
 def _send(notices: Sequence[Notice]) -> None:
     """Email the notices of a committed action; failures are logged inside, never raised."""
-    notifications.send(current_app._get_current_object(), notices, now=utcnow())
+    mail.send(current_app._get_current_object(), notices, now=utcnow())
 
 
 def _next_url(post_id: int | None = None) -> str:
@@ -64,7 +64,7 @@ def _next_url(post_id: int | None = None) -> str:
 # that text, after the role and status checks, so every way in refuses in the same order.
 
 
-def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):  # noqa: ANN202
+def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):
     """Run one review action, commit and tell who needs telling; a refusal is flashed."""
     db = get_session()
     try:
@@ -81,7 +81,7 @@ def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):  #
 
 @bp.post("/posts/<int:post_id>/submit")
 @with_access
-def submit(acc: Access, post_id: int):  # noqa: ANN201
+def submit(acc: Access, post_id: int):
     return _act(
         post_id,
         lambda db: review.submit(session=db, acc=acc, post_id=post_id, now=utcnow(), **counting()),
@@ -91,7 +91,7 @@ def submit(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/posts/<int:post_id>/approve")
 @with_access
-def approve(acc: Access, post_id: int):  # noqa: ANN201
+def approve(acc: Access, post_id: int):
     reason = ApproveForm().override_reason.data
     return _act(
         post_id,
@@ -109,7 +109,7 @@ def approve(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/posts/<int:post_id>/reject")
 @with_access
-def reject(acc: Access, post_id: int):  # noqa: ANN201
+def reject(acc: Access, post_id: int):
     comment = RejectForm().comment.data
     return _act(
         post_id,
@@ -122,7 +122,7 @@ def reject(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/posts/<int:post_id>/comments")
 @with_access
-def comment(acc: Access, post_id: int):  # noqa: ANN201
+def comment(acc: Access, post_id: int):
     form = NoteForm()
     db = get_session()
     try:
@@ -138,7 +138,7 @@ def comment(acc: Access, post_id: int):  # noqa: ANN201
 
 @bp.post("/review/approve")
 @with_access
-def approve_many(acc: Access):  # noqa: ANN201
+def approve_many(acc: Access):
     """Approve the ticked posts; each is checked on its own, so one refusal stops no other."""
     ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit()]
     if not ids:
@@ -201,7 +201,7 @@ def _as_published(
 
 @bp.get("/review")
 @with_access
-def queue(acc: Access):  # noqa: ANN201
+def queue(acc: Access):
     db = get_session()
     channel_id = request.args.get("channel", type=int)
     author_id = request.args.get("author", type=int)

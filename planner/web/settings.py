@@ -6,7 +6,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from planner.db import get_session
-from planner.forms import (
+from planner.models import Role
+from planner.publishing import policy
+from planner.services import accounts, audit, recurrence, review, tokens, workspaces
+from planner.services.errors import Conflict
+from planner.services.workspaces import Access
+from planner.timeutils import utcnow, zone_names
+from planner.web.context import owner_only, switch_to, with_access
+from planner.web.forms import (
     EmptyForm,
     InviteForm,
     PasswordForm,
@@ -15,13 +22,6 @@ from planner.forms import (
     WorkspaceForm,
     choices,
 )
-from planner.models import Role
-from planner.publishing import policy
-from planner.services import accounts, audit, recurrence, review, tokens, workspaces
-from planner.services.errors import Conflict
-from planner.services.workspaces import Access
-from planner.timeutils import utcnow, zone_names
-from planner.web.context import owner_only, switch_to, with_access
 from planner.web.forms_support import commit_or_show
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -29,7 +29,7 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 @bp.route("/", methods=["GET", "POST"])
 @with_access
-def workspace(acc: Access):  # noqa: ANN201
+def workspace(acc: Access):
     form = WorkspaceForm(obj=acc.workspace if request.method == "GET" else None)
     form.timezone.choices = choices((z, z) for z in zone_names())
     if request.method == "GET":
@@ -62,7 +62,7 @@ def workspace(acc: Access):  # noqa: ANN201
 
 @bp.get("/members")
 @with_access
-def members(acc: Access):  # noqa: ANN201
+def members(acc: Access):
     db = get_session()
     now = utcnow()
     return render_template(
@@ -83,7 +83,7 @@ def members(acc: Access):  # noqa: ANN201
 
 @bp.post("/members/invite")
 @with_access
-def invite(acc: Access):  # noqa: ANN201
+def invite(acc: Access):
     owner_only(acc)
     form = InviteForm()
     if not form.validate_on_submit():
@@ -106,7 +106,7 @@ def invite(acc: Access):  # noqa: ANN201
 
 @bp.post("/members/<int:user_id>/role")
 @with_access
-def change_role(acc: Access, user_id: int):  # noqa: ANN201
+def change_role(acc: Access, user_id: int):
     owner_only(acc)
     form = RoleForm()
     db = get_session()
@@ -126,7 +126,7 @@ def change_role(acc: Access, user_id: int):  # noqa: ANN201
 
 @bp.post("/members/<int:user_id>/remove")
 @with_access
-def remove_member(acc: Access, user_id: int):  # noqa: ANN201
+def remove_member(acc: Access, user_id: int):
     owner_only(acc)
     db = get_session()
     try:
@@ -142,7 +142,7 @@ def remove_member(acc: Access, user_id: int):  # noqa: ANN201
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @with_access
-def revoke_invitation(acc: Access, invitation_id: int):  # noqa: ANN201
+def revoke_invitation(acc: Access, invitation_id: int):
     owner_only(acc)
     db = get_session()
     workspaces.revoke_invitation(session=db, acc=acc, invitation_id=invitation_id)
@@ -153,7 +153,7 @@ def revoke_invitation(acc: Access, invitation_id: int):  # noqa: ANN201
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @with_access
-def api_tokens(acc: Access):  # noqa: ANN201
+def api_tokens(acc: Access):
     db = get_session()
     form = TokenForm()
     created = None
@@ -174,7 +174,7 @@ def api_tokens(acc: Access):  # noqa: ANN201
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @with_access
-def revoke_token(acc: Access, token_id: int):  # noqa: ANN201
+def revoke_token(acc: Access, token_id: int):
     db = get_session()
     tokens.revoke_token(session=db, user=current_user, token_id=token_id, now=utcnow())
     db.commit()
@@ -183,7 +183,7 @@ def revoke_token(acc: Access, token_id: int):  # noqa: ANN201
 
 
 @bp.route("/password", methods=["GET", "POST"])
-def password():  # noqa: ANN201
+def password():
     form = PasswordForm()
     if form.validate_on_submit():
         ok, _user = commit_or_show(
@@ -203,7 +203,7 @@ def password():  # noqa: ANN201
 
 
 @bp.route("/workspaces/new", methods=["GET", "POST"])
-def new_workspace():  # noqa: ANN201
+def new_workspace():
     form = WorkspaceForm()
     form.timezone.choices = choices((z, z) for z in zone_names())
     if request.method == "GET":
@@ -227,7 +227,7 @@ def new_workspace():  # noqa: ANN201
 
 
 @bp.post("/workspaces/switch")
-def switch():  # noqa: ANN201
+def switch():
     raw = request.form.get("workspace_id", "")
     db = get_session()
     if raw.isdigit():
@@ -241,7 +241,7 @@ def switch():  # noqa: ANN201
 
 @bp.get("/activity")
 @with_access
-def activity(acc: Access):  # noqa: ANN201
+def activity(acc: Access):
     db = get_session()
     events = audit.workspace_history(session=db, workspace_id=acc.workspace.id)
     names = accounts.display_names(session=db, user_ids=(e.actor_id for e in events))

@@ -45,7 +45,7 @@ def test_browser_counts_match_the_servers(page, live_server) -> None:
 
 def test_bluesky_counter_shows_the_byte_limit_too(
     browser, live_server, app, auth, session, fake_bluesky
-) -> None:  # noqa: ANN001
+) -> None:
     owner = auth.user("owner@example.com")
     desk = Desk(app, session, owner)
     sky = desk.bluesky(fake_bluesky, "Sky")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 ZONE = "Europe/London"
 
 
-def _setup_shop(page, base: str) -> None:  # noqa: ANN001
+def _setup_shop(page, base: str) -> None:
     page.goto(f"{base}/register")
     page.get_by_label("Your name").fill("Rosa Baker")
     page.get_by_label("Email").fill("rosa@shop.example")
@@ -30,7 +30,7 @@ def _setup_shop(page, base: str) -> None:  # noqa: ANN001
     assert "Channel added." in page.content()
 
 
-def test_posting_times_then_fill_next_month_from_ideas(page, live_server) -> None:  # noqa: ANN001
+def test_posting_times_then_fill_next_month_from_ideas(page, live_server) -> None:
     base = live_server
     _setup_shop(page, base)
     for text, category in [
@@ -75,7 +75,7 @@ def _next_tuesday(today: date) -> date:
     return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
 
 
-def test_a_weekly_post_with_a_count(page, live_server) -> None:  # noqa: ANN001
+def test_a_weekly_post_with_a_count(page, live_server) -> None:
     base = live_server
     _setup_shop(page, base)
     tuesday = _next_tuesday(to_local(utcnow(), get_zone(ZONE)).date())

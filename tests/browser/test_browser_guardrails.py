@@ -32,7 +32,7 @@ def login(page, base: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def drag_over(page, source, target, target_day) -> None:  # noqa: ANN001
+def drag_over(page, source, target, target_day) -> None:
     """Pick *source* up and hold it over *target* until the what-if for that day shows."""
     # Centre the target (at most a row from the source): a drag near the window's edge makes
     # Chromium scroll the page under the pointer.

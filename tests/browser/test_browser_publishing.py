@@ -18,7 +18,7 @@ STATUSES = "/api/v1/statuses"
 
 def test_refused_post_is_retried_from_the_publishing_page(
     browser, live_server, app, auth, session, fake_mastodon: FakeMastodon
-) -> None:  # noqa: ANN001
+) -> None:
     base = live_server
     owner = auth.user("owner@example.com")
     desk = Desk(app, session, owner)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 ZONE = "America/New_York"
 
 
-def log_in(browser, base: str, member):  # noqa: ANN001, ANN201
+def log_in(browser, base: str, member):
     """A browser window of its own for one person, logged in."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
@@ -31,7 +31,7 @@ def log_in(browser, base: str, member):  # noqa: ANN001, ANN201
 
 def test_draft_submit_reject_rework_approve_with_the_trail_in_order(
     browser, live_server, auth, session
-) -> None:  # noqa: ANN001
+) -> None:
     base = live_server
     owner = auth.user("owner@example.com", timezone=ZONE)
     ws = owner.workspace

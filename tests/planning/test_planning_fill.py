@@ -47,11 +47,11 @@ def snapshots_of(placements: tuple[Placement, ...]) -> list[PostSnapshot]:
     ]
 
 
-def judge(posts, policy: Policy = DEFAULT_POLICY):  # noqa: ANN001, ANN201
+def judge(posts, policy: Policy = DEFAULT_POLICY):
     return evaluate(posts, policy, TZ, now=NOW, start=MARCH[0], end=MARCH[1], channels=[1, 2, 3])
 
 
-def assert_sound(plan, slots, given, calendar=(), policy: Policy = DEFAULT_POLICY) -> None:  # noqa: ANN001
+def assert_sound(plan, slots, given, calendar=(), policy: Policy = DEFAULT_POLICY) -> None:
     """One post per slot, each idea once, and no warning that leaving the slots empty avoids."""
     keys = [(p.slot.at, c) for p in plan.placements for c in p.channel_ids]
     assert len(keys) == len(set(keys))
@@ -116,7 +116,7 @@ def assert_sound(plan, slots, given, calendar=(), policy: Policy = DEFAULT_POLIC
         ),
     ],
 )
-def test_fill_tables(name, given, policy, placed, by_category, missing) -> None:  # noqa: ANN001
+def test_fill_tables(name, given, policy, placed, by_category, missing) -> None:
     slots = mwf(1, 2, 3)
     assert len(slots) == 42
     plan = fill(slots, given, [], policy, TZ, now=NOW)
@@ -247,10 +247,10 @@ def test_fresh_ideas_come_before_evergreen_copies() -> None:
         ("quiet_gap", None, 9, {-1}, True),
     ],
 )
-def test_acceptable_table(rule, before, after, new, ok) -> None:  # noqa: ANN001
+def test_acceptable_table(rule, before, after, new, ok) -> None:
     from planner.guardrails import GuardrailWarning
 
-    def warning(actual):  # noqa: ANN001, ANN202
+    def warning(actual):
         return GuardrailWarning(
             rule=rule,
             severity="warn",

@@ -14,7 +14,7 @@ STATUSES = "/api/v1/statuses"
 
 def test_post_deliveries_lists_each_channel(
     api, desk: Desk, fake_mastodon: FakeMastodon, fake_webhook: FakeWebhook
-) -> None:  # noqa: ANN001
+) -> None:
     toots = desk.channel(
         "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}
     )
@@ -45,7 +45,7 @@ def test_post_deliveries_lists_each_channel(
 
 def test_retry_from_failed_and_refusals(
     api, auth: Auth, desk: Desk, fake_webhook: FakeWebhook
-) -> None:  # noqa: ANN001
+) -> None:
     hook = desk.channel("webhook", {"url": fake_webhook.url_for("generic")})
     failed = desk.approved_post([hook], body="Refused")
     fine = desk.approved_post([hook], body="Accepted")
@@ -73,7 +73,7 @@ def test_retry_from_failed_and_refusals(
 
 def test_retry_of_a_missed_delivery_publishes_now(
     api, desk: Desk, fake_webhook: FakeWebhook
-) -> None:  # noqa: ANN001
+) -> None:
     hook = desk.channel("webhook", {"url": fake_webhook.url_for("generic")})
     post = desk.approved_post([hook], at=NOW - timedelta(hours=3))
     desk.tick()
@@ -90,7 +90,7 @@ def test_retry_of_a_missed_delivery_publishes_now(
     assert len(fake_webhook.posts) == 1
 
 
-def test_channel_test_reports_the_account(api, desk: Desk, fake_mastodon: FakeMastodon) -> None:  # noqa: ANN001
+def test_channel_test_reports_the_account(api, desk: Desk, fake_mastodon: FakeMastodon) -> None:
     channel = desk.channel(
         "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}
     )
@@ -104,7 +104,7 @@ def test_channel_test_reports_the_account(api, desk: Desk, fake_mastodon: FakeMa
 
 def test_channel_test_marks_refused_credentials(
     api, auth: Auth, desk: Desk, fake_mastodon: FakeMastodon
-) -> None:  # noqa: ANN001
+) -> None:
     channel = desk.channel(
         "mastodon", {"instance_url": fake_mastodon.url, "access_token": "wrong-token"}
     )
@@ -126,7 +126,7 @@ def test_channel_test_marks_refused_credentials(
     assert api(stranger).post(path).status_code == 404
 
 
-def test_channel_test_of_an_unreachable_webhook(api, desk: Desk) -> None:  # noqa: ANN001
+def test_channel_test_of_an_unreachable_webhook(api, desk: Desk) -> None:
     channel = desk.channel("webhook", {"url": closed_port_url() + "/hook"})
     wid = desk.member.workspace.id
 

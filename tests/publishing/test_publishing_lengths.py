@@ -84,7 +84,7 @@ def _tag_links(desk: Desk) -> None:
 
 def test_too_long_for_bluesky_cannot_be_submitted_or_approved_through_the_api(
     api, auth: Auth, desk: Desk, fake_bluesky: FakeBluesky
-) -> None:  # noqa: ANN001
+) -> None:
     sky = desk.bluesky(fake_bluesky)
     post = _draft(desk, sky.id, "a" * 301)
     client = api(desk.member)
@@ -109,7 +109,7 @@ def test_too_long_for_bluesky_cannot_be_submitted_or_approved_through_the_api(
 
 def test_the_tagged_link_counts_towards_the_limit(
     api, desk: Desk, fake_bluesky: FakeBluesky
-) -> None:  # noqa: ANN001
+) -> None:
     sky = desk.bluesky(fake_bluesky)
     link = "https://shop.example/bread"
     # Body, newline and the clean link make exactly 300 graphemes: it fits untagged.

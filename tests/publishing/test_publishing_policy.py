@@ -26,7 +26,7 @@ HOUR = timedelta(hours=1)
 POLICY = RetryPolicy(max_attempts=5, base_seconds=60)
 
 
-def run(error, *, platform="webhook", attempts=1, due_at=NOW, lateness=HOUR):  # noqa: ANN001, ANN201
+def run(error, *, platform="webhook", attempts=1, due_at=NOW, lateness=HOUR):
     return decide(
         error,
         platform=platform,
@@ -53,7 +53,7 @@ def run(error, *, platform="webhook", attempts=1, due_at=NOW, lateness=HOUR):  #
         (UnknownOutcomeError("reset", safe_to_retry=True), "webhook", "unconfirmed"),
     ],
 )
-def test_each_error_class_has_its_action(error, platform, status) -> None:  # noqa: ANN001
+def test_each_error_class_has_its_action(error, platform, status) -> None:
     assert run(error, platform=platform).status == status
 
 
@@ -117,7 +117,7 @@ def test_a_retry_beyond_the_allowed_lateness_is_missed() -> None:
     ("settings", "minutes"),
     [({}, 60), ({"allowed_lateness_minutes": 15}, 15), ({"allowed_lateness_minutes": "x"}, 60)],
 )
-def test_allowed_lateness_comes_from_the_workspace(settings, minutes) -> None:  # noqa: ANN001
+def test_allowed_lateness_comes_from_the_workspace(settings, minutes) -> None:
     assert allowed_lateness(settings) == timedelta(minutes=minutes)
 
 
@@ -135,7 +135,7 @@ def test_recovery_retries_only_where_duplicates_are_dropped(
     platform,
     attempts,
     expired_ago,
-    status,  # noqa: ANN001
+    status,
 ) -> None:
     decision = recover(
         platform=platform,

@@ -116,7 +116,7 @@ def status_counts(app: Flask) -> Counter[str]:
     return Counter({status: n for status, n in rows})
 
 
-def wait_until(condition, timeout: float, workers: Workers) -> None:  # noqa: ANN001
+def wait_until(condition, timeout: float, workers: Workers) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -28,11 +28,11 @@ from tests.publishing.conftest import Desk
 STATUSES = "/api/v1/statuses"
 
 
-def mastodon(desk: Desk, fake: FakeMastodon, token: str = "test-token"):  # noqa: ANN201
+def mastodon(desk: Desk, fake: FakeMastodon, token: str = "test-token"):
     return desk.channel("mastodon", {"instance_url": fake.url, "access_token": token})
 
 
-def webhook(desk: Desk, fake: FakeWebhook, format: str = "generic"):  # noqa: ANN201
+def webhook(desk: Desk, fake: FakeWebhook, format: str = "generic"):
     return desk.channel("webhook", {"url": fake.url_for(format), "format": format})
 
 
@@ -330,7 +330,7 @@ def test_bluesky_session_is_kept_between_posts(desk: Desk, fake_bluesky: FakeBlu
 
 def test_credentials_never_reach_the_logs(
     desk: Desk, fake_mastodon: FakeMastodon, fake_bluesky: FakeBluesky, caplog
-) -> None:  # noqa: ANN001
+) -> None:
     caplog.set_level(logging.DEBUG)
     toots = desk.channel(
         "mastodon", {"instance_url": fake_mastodon.url, "access_token": "test-token"}

@@ -34,14 +34,14 @@ MARCH = date(2027, 3, 1)
 LONDON = get_zone("Europe/London")
 
 
-def _acc(member) -> Access:  # noqa: ANN001
+def _acc(member) -> Access:
     return Access(user=member.user, workspace=member.workspace, role=member.role)
 
 
 class Shop:
     """A London workspace with two channels, Mon/Wed/Fri 10:00 slots on the feed, and ideas."""
 
-    def __init__(self, auth, session) -> None:  # noqa: ANN001
+    def __init__(self, auth, session) -> None:
         self.session = session
         self.owner = auth.user(timezone="Europe/London")
         self.acc = _acc(self.owner)
@@ -59,7 +59,7 @@ class Shop:
             )
         session.commit()
 
-    def idea(self, category: str, channels=(), body: str | None = None) -> Post:  # noqa: ANN001
+    def idea(self, category: str, channels=(), body: str | None = None) -> Post:
         post = post_service.create_post(
             session=self.session,
             acc=self.acc,
@@ -74,7 +74,7 @@ class Shop:
         self.session.commit()
         return post
 
-    def post(self, at: datetime, category: str, channels, status=PostStatus.APPROVED) -> Post:  # noqa: ANN001
+    def post(self, at: datetime, category: str, channels, status=PostStatus.APPROVED) -> Post:
         post = Post(
             workspace_id=self.owner.workspace.id,
             author_id=self.owner.user.id,
@@ -94,11 +94,11 @@ class Shop:
 
 
 @pytest.fixture()
-def shop(auth, session) -> Shop:  # noqa: ANN001
+def shop(auth, session) -> Shop:
     return Shop(auth, session)
 
 
-def _warnings(session, workspace, first: date, now: datetime) -> list[GuardrailWarning]:  # noqa: ANN001
+def _warnings(session, workspace, first: date, now: datetime) -> list[GuardrailWarning]:
     tz = get_zone(workspace.timezone)
     start, end = month_window(first, tz)
     return guardrail_checks.evaluate_range(
@@ -148,7 +148,7 @@ def unavoidable(
         datetime(2026, 10, 30, 21, 0, tzinfo=UTC),
     ],
 )
-def test_filling_the_demo_leaves_no_avoidable_warning(session, now) -> None:  # noqa: ANN001
+def test_filling_the_demo_leaves_no_avoidable_warning(session, now) -> None:
     assert load_demo(session=session, now=now, password_method=FAST_HASH)
     session.commit()
     user = session.exec(select(User).where(User.email == DEMO_EMAIL)).one()
@@ -185,7 +185,7 @@ def test_filling_the_demo_leaves_no_avoidable_warning(session, now) -> None:  # 
     assert scheduled_total > 0
 
 
-def test_a_proposal_changes_nothing_until_accepted(shop, session) -> None:  # noqa: ANN001
+def test_a_proposal_changes_nothing_until_accepted(shop, session) -> None:
     ideas = [shop.idea(c) for c in ("educational", "conversational", "curated")]
     proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
     session.commit()
@@ -211,7 +211,7 @@ def test_a_proposal_changes_nothing_until_accepted(shop, session) -> None:  # no
         planning.accept(session=session, acc=shop.acc, proposal_id=proposal.id, now=NOW)
 
 
-def test_placements_can_be_taken_out_or_picked(shop, session) -> None:  # noqa: ANN001
+def test_placements_can_be_taken_out_or_picked(shop, session) -> None:
     for c in ("educational", "conversational", "curated", "educational"):
         shop.idea(c)
     proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
@@ -235,7 +235,7 @@ def test_placements_can_be_taken_out_or_picked(shop, session) -> None:  # noqa: 
     assert len(accepted) == 1
 
 
-def test_a_stale_or_old_plan_is_refused_as_a_whole(shop, session) -> None:  # noqa: ANN001
+def test_a_stale_or_old_plan_is_refused_as_a_whole(shop, session) -> None:
     first, second = shop.idea("educational"), shop.idea("curated")
     proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
     session.commit()
@@ -256,7 +256,7 @@ def test_a_stale_or_old_plan_is_refused_as_a_whole(shop, session) -> None:  # no
         planning.accept(session=session, acc=shop.acc, proposal_id=fresh.id, now=late)
 
 
-def test_only_owners_and_editors_plan(auth, shop, session) -> None:  # noqa: ANN001
+def test_only_owners_and_editors_plan(auth, shop, session) -> None:
     helper = auth.user(workspace=shop.owner.workspace, role=Role.CONTRIBUTOR)
     with pytest.raises(Forbidden):
         planning.propose(session=session, acc=_acc(helper), first=MARCH, now=NOW)
@@ -267,7 +267,7 @@ def test_only_owners_and_editors_plan(auth, shop, session) -> None:  # noqa: ANN
 
 
 @pytest.mark.parametrize("text", ["2027-3", "March", "2027-13", "", None, "27-03"])
-def test_months_are_read_strictly(text) -> None:  # noqa: ANN001
+def test_months_are_read_strictly(text) -> None:
     if text == "2027-3":
         assert planning.parse_month(text) == MARCH
         return
@@ -291,11 +291,11 @@ def test_months_are_read_strictly(text) -> None:  # noqa: ANN001
         ),
     ],
 )
-def test_missing_ideas_in_words(missing, sentence) -> None:  # noqa: ANN001
+def test_missing_ideas_in_words(missing, sentence) -> None:
     assert planning.missing_sentence(missing, MARCH) == sentence
 
 
-def test_only_promotional_ideas_say_what_is_missing(shop, session) -> None:  # noqa: ANN001
+def test_only_promotional_ideas_say_what_is_missing(shop, session) -> None:
     for _ in range(5):
         shop.idea("promotional")
     proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
@@ -304,7 +304,7 @@ def test_only_promotional_ideas_say_what_is_missing(shop, session) -> None:  # n
     assert "promotional" not in proposal.missing
 
 
-def test_add_to_queue_takes_the_next_free_slot(shop, session) -> None:  # noqa: ANN001
+def test_add_to_queue_takes_the_next_free_slot(shop, session) -> None:
     shop.post(datetime(2027, 2, 22, 10, tzinfo=UTC), "curated", [shop.feed])  # Monday taken
     idea = shop.idea("educational", channels=[shop.feed.id])
     post = slots.add_to_queue(session=session, acc=shop.acc, post_id=idea.id, now=NOW)
@@ -320,7 +320,7 @@ def test_add_to_queue_takes_the_next_free_slot(shop, session) -> None:  # noqa: 
     ).scheduled_at == datetime(2027, 2, 24, 10, tzinfo=UTC)
 
 
-def test_queue_keeps_local_time_across_the_spring_change(shop, session) -> None:  # noqa: ANN001
+def test_queue_keeps_local_time_across_the_spring_change(shop, session) -> None:
     idea = shop.idea("educational", channels=[shop.feed.id])
     now = datetime(2027, 3, 26, 12, tzinfo=UTC)  # a Friday after 10:00; clocks change on Sunday
     post = slots.add_to_queue(session=session, acc=shop.acc, post_id=idea.id, now=now)
@@ -329,7 +329,7 @@ def test_queue_keeps_local_time_across_the_spring_change(shop, session) -> None:
     )
 
 
-def test_queue_needs_a_slot_that_is_free_on_every_channel_of_the_post(shop, session) -> None:  # noqa: ANN001
+def test_queue_needs_a_slot_that_is_free_on_every_channel_of_the_post(shop, session) -> None:
     slots.add_slot(
         session=session,
         acc=shop.acc,
@@ -342,7 +342,7 @@ def test_queue_needs_a_slot_that_is_free_on_every_channel_of_the_post(shop, sess
     assert post.scheduled_at == datetime(2027, 2, 24, 10, tzinfo=UTC)
 
 
-def test_queue_explains_what_is_missing(auth, shop, session) -> None:  # noqa: ANN001
+def test_queue_explains_what_is_missing(auth, shop, session) -> None:
     no_channel = shop.idea("educational")
     with pytest.raises(ValidationError, match="Choose a channel"):
         slots.add_to_queue(session=session, acc=shop.acc, post_id=no_channel.id, now=NOW)
@@ -359,7 +359,7 @@ def test_queue_explains_what_is_missing(auth, shop, session) -> None:  # noqa: A
         slots.add_to_queue(session=session, acc=shop.acc, post_id=approved.id, now=NOW)
 
 
-def test_slots_are_checked_and_scoped(auth, shop, session) -> None:  # noqa: ANN001
+def test_slots_are_checked_and_scoped(auth, shop, session) -> None:
     with pytest.raises(ValidationError, match="already posts"):
         slots.add_slot(
             session=session,
@@ -386,7 +386,7 @@ def test_slots_are_checked_and_scoped(auth, shop, session) -> None:  # noqa: ANN
     assert session.get(PostingSlot, slot.id) is None
 
 
-def test_evergreen_posts_come_back_as_copies_after_their_gap(shop, session) -> None:  # noqa: ANN001
+def test_evergreen_posts_come_back_as_copies_after_their_gap(shop, session) -> None:
     old = shop.post(
         datetime(2027, 2, 10, 10, tzinfo=UTC), "educational", [shop.feed], PostStatus.PUBLISHED
     )
@@ -407,7 +407,7 @@ def test_evergreen_posts_come_back_as_copies_after_their_gap(shop, session) -> N
     assert evergreen.offers(session=session, workspace_id=shop.owner.workspace.id) == []
 
 
-def test_only_published_posts_can_be_evergreen(auth, shop, session) -> None:  # noqa: ANN001
+def test_only_published_posts_can_be_evergreen(auth, shop, session) -> None:
     draft = shop.idea("educational")
     with pytest.raises(Conflict):
         evergreen.mark_evergreen(session=session, acc=shop.acc, post_id=draft.id, now=NOW)
@@ -426,7 +426,7 @@ def test_only_published_posts_can_be_evergreen(auth, shop, session) -> None:  # 
     assert evergreen.get_mark(session=session, post_id=sent.id) is None
 
 
-def test_the_review_says_when_taking_posts_out_brings_a_warning(shop, session) -> None:  # noqa: ANN001
+def test_the_review_says_when_taking_posts_out_brings_a_warning(shop, session) -> None:
     # The week of 1 March already has three educational posts; one promotion fits in five.
     for day in (2, 4, 6):
         shop.post(datetime(2027, 3, day, 9, tzinfo=UTC), "educational", [shop.feed])

@@ -28,17 +28,17 @@ from planner.timeutils import combine_local, get_zone, to_local
 MARCH_1 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
-def _acc(member) -> Access:  # noqa: ANN001
+def _acc(member) -> Access:
     return Access(user=member.user, workspace=member.workspace, role=member.role)
 
 
 @pytest.fixture()
-def owner(auth):  # noqa: ANN001, ANN201
+def owner(auth):
     return auth.user(timezone="Europe/London")
 
 
 @pytest.fixture()
-def feed(session, owner) -> Channel:  # noqa: ANN001
+def feed(session, owner) -> Channel:
     ch = Channel(
         workspace_id=owner.workspace.id, name="Feed", platform="outbox", created_at=MARCH_1
     )
@@ -47,7 +47,7 @@ def feed(session, owner) -> Channel:  # noqa: ANN001
     return ch
 
 
-def _start(session, member, when: datetime, rule: str, channels=(), now=MARCH_1, body="Tip"):  # noqa: ANN001, ANN202
+def _start(session, member, when: datetime, rule: str, channels=(), now=MARCH_1, body="Tip"):
     acc = _acc(member)
     post = post_service.create_post(
         session=session,
@@ -62,7 +62,7 @@ def _start(session, member, when: datetime, rule: str, channels=(), now=MARCH_1,
     return post, series
 
 
-def _posts(session, series_id: int) -> list[Post]:  # noqa: ANN001
+def _posts(session, series_id: int) -> list[Post]:
     return list(
         session.exec(
             select(Post)
@@ -82,7 +82,7 @@ def _posts(session, series_id: int) -> list[Post]:  # noqa: ANN001
 )
 def test_weekly_post_stays_at_ten_local_across_the_spring_change(
     auth, session, zone, first
-) -> None:  # noqa: ANN001
+) -> None:
     member = auth.user(timezone=zone)
     tz = get_zone(zone)
     when = combine_local(first.date(), datetime(2000, 1, 1, 10).time(), tz)
@@ -96,7 +96,7 @@ def test_weekly_post_stays_at_ten_local_across_the_spring_change(
     assert series.finished  # all eight exist: nothing left to extend
 
 
-def test_occurrences_are_materialised_only_a_horizon_ahead(session, owner, feed) -> None:  # noqa: ANN001
+def test_occurrences_are_materialised_only_a_horizon_ahead(session, owner, feed) -> None:
     when = datetime(2026, 3, 2, 9, tzinfo=UTC)
     _post, series = _start(session, owner, when, "FREQ=WEEKLY", channels=[feed.id])
     found = _posts(session, series.id)
@@ -111,7 +111,7 @@ def test_occurrences_are_materialised_only_a_horizon_ahead(session, owner, feed)
     assert not series.finished
 
 
-def test_workspace_setting_changes_the_horizon(session, owner) -> None:  # noqa: ANN001
+def test_workspace_setting_changes_the_horizon(session, owner) -> None:
     owner.workspace.settings = {"recurrence_horizon_days": 14}
     session.add(owner.workspace)
     session.commit()
@@ -119,7 +119,7 @@ def test_workspace_setting_changes_the_horizon(session, owner) -> None:  # noqa:
     assert len(_posts(session, series.id)) == 2  # Mondays 2 and 9 March; 16 is too far
 
 
-def test_extend_after_downtime_never_creates_occurrences_in_the_past(session, owner) -> None:  # noqa: ANN001
+def test_extend_after_downtime_never_creates_occurrences_in_the_past(session, owner) -> None:
     _post, series = _start(session, owner, datetime(2026, 3, 2, 9, tzinfo=UTC), "FREQ=DAILY")
     before = {p.id for p in _posts(session, series.id)}
     assert len(before) == 60  # 2 March to 30 April
@@ -135,7 +135,7 @@ def test_extend_after_downtime_never_creates_occurrences_in_the_past(session, ow
     assert later == 2
 
 
-def test_the_worker_tick_extends_series(app, session, owner) -> None:  # noqa: ANN001
+def test_the_worker_tick_extends_series(app, session, owner) -> None:
     _post, series = _start(session, owner, datetime(2026, 3, 2, 9, tzinfo=UTC), "FREQ=DAILY")
     assert len(_posts(session, series.id)) == 60
     day_later = MARCH_1 + timedelta(days=1, hours=1)
@@ -153,7 +153,7 @@ def test_the_worker_tick_extends_series(app, session, owner) -> None:  # noqa: A
     assert app.extensions[SERIES_KEY] == day_later + timedelta(days=1)
 
 
-def test_deleted_or_edited_occurrences_are_not_brought_back(session, owner) -> None:  # noqa: ANN001
+def test_deleted_or_edited_occurrences_are_not_brought_back(session, owner) -> None:
     acc = _acc(owner)
     _post, series = _start(session, owner, datetime(2026, 3, 2, 9, tzinfo=UTC), "FREQ=WEEKLY")
     found = _posts(session, series.id)
@@ -180,7 +180,7 @@ def test_deleted_or_edited_occurrences_are_not_brought_back(session, owner) -> N
     assert len(times) == len(set(times))
 
 
-def test_edit_from_an_occurrence_on_replaces_the_later_unsent_ones(session, owner) -> None:  # noqa: ANN001
+def test_edit_from_an_occurrence_on_replaces_the_later_unsent_ones(session, owner) -> None:
     acc = _acc(owner)
     _post, series = _start(
         session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY;COUNT=6"
@@ -220,7 +220,7 @@ def test_edit_from_an_occurrence_on_replaces_the_later_unsent_ones(session, owne
     assert series.finished and series.ends_before == third.scheduled_at - timedelta(hours=2)
 
 
-def test_stop_repeating_from_an_occurrence(session, owner) -> None:  # noqa: ANN001
+def test_stop_repeating_from_an_occurrence(session, owner) -> None:
     acc = _acc(owner)
     _post, series = _start(session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY")
     found = _posts(session, series.id)
@@ -240,7 +240,7 @@ def test_stop_repeating_from_an_occurrence(session, owner) -> None:  # noqa: ANN
     assert recurrence.extend_series(session=session, now=MARCH_1 + timedelta(days=90)) == 0
 
 
-def test_remaining_count_counts_from_the_occurrence(session, owner) -> None:  # noqa: ANN001
+def test_remaining_count_counts_from_the_occurrence(session, owner) -> None:
     _post, series = _start(
         session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY;COUNT=8"
     )
@@ -248,7 +248,7 @@ def test_remaining_count_counts_from_the_occurrence(session, owner) -> None:  # 
     assert recurrence.remaining_count(session=session, acc=_acc(owner), post=found[5]) == 3
 
 
-def test_bad_rules_and_missing_times_name_their_field(session, owner) -> None:  # noqa: ANN001
+def test_bad_rules_and_missing_times_name_their_field(session, owner) -> None:
     acc = _acc(owner)
     idea = post_service.create_post(
         session=session,
@@ -274,7 +274,7 @@ def test_bad_rules_and_missing_times_name_their_field(session, owner) -> None:  
     assert "never repeats" in info.value.fields["rrule"]
 
 
-def test_series_of_a_member_who_left_stops_growing(auth, session, owner) -> None:  # noqa: ANN001
+def test_series_of_a_member_who_left_stops_growing(auth, session, owner) -> None:
     editor = auth.user(workspace=owner.workspace, role=Role.EDITOR)
     _post, series = _start(session, editor, datetime(2026, 3, 2, 9, tzinfo=UTC), "FREQ=WEEKLY")
     count = len(_posts(session, series.id))
@@ -285,7 +285,7 @@ def test_series_of_a_member_who_left_stops_growing(auth, session, owner) -> None
     assert series.finished and len(_posts(session, series.id)) == count
 
 
-def test_contributors_change_only_their_own_series(auth, session, owner) -> None:  # noqa: ANN001
+def test_contributors_change_only_their_own_series(auth, session, owner) -> None:
     helper = auth.user(workspace=owner.workspace, role=Role.CONTRIBUTOR)
     _post, series = _start(session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY")
     later = _posts(session, series.id)[1]
@@ -302,7 +302,7 @@ def test_contributors_change_only_their_own_series(auth, session, owner) -> None
         )
 
 
-def test_occurrences_skip_a_deleted_channel(session, owner, feed) -> None:  # noqa: ANN001
+def test_occurrences_skip_a_deleted_channel(session, owner, feed) -> None:
     other = Channel(
         workspace_id=owner.workspace.id, name="Other", platform="outbox", created_at=MARCH_1
     )
@@ -326,7 +326,7 @@ def test_occurrences_skip_a_deleted_channel(session, owner, feed) -> None:  # no
     ]
 
 
-def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:  # noqa: ANN001
+def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:
     acc = _acc(owner)
     post = post_service.create_post(
         session=session,
@@ -351,7 +351,7 @@ def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:
 
 def test_approved_occurrences_missed_while_the_worker_was_down_are_never_sent(
     app, session, owner, feed
-) -> None:  # noqa: ANN001
+) -> None:
     _post, series = _start(
         session, owner, datetime(2026, 3, 3, 9, tzinfo=UTC), "FREQ=WEEKLY;COUNT=4", (feed.id,)
     )

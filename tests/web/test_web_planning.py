@@ -21,7 +21,7 @@ MONTH = f"{FIRST:%Y-%m}"
 
 
 @pytest.fixture()
-def shop(auth, session):  # noqa: ANN001, ANN201
+def shop(auth, session):
     """A UTC workspace: a feed channel with Mon/Wed/Fri 10:00 slots and three ideas.
 
     Series are materialised a year ahead, since the month used is two months away.
@@ -55,7 +55,7 @@ def shop(auth, session):  # noqa: ANN001, ANN201
     return owner, feed, ideas
 
 
-def test_owner_manages_posting_times(client, auth, shop, session) -> None:  # noqa: ANN001
+def test_owner_manages_posting_times(client, auth, shop, session) -> None:
     owner, feed, _ideas = shop
     auth.login(client, owner)
     page = client.get("/slots").get_data(as_text=True)
@@ -76,7 +76,7 @@ def test_owner_manages_posting_times(client, auth, shop, session) -> None:  # no
     assert session.get(PostingSlot, slot_id) is None
 
 
-def test_contributors_see_posting_times_but_cannot_change_them(client, auth, shop) -> None:  # noqa: ANN001
+def test_contributors_see_posting_times_but_cannot_change_them(client, auth, shop) -> None:
     owner, feed, _ideas = shop
     helper = auth.user(workspace=owner.workspace, role=Role.CONTRIBUTOR)
     auth.login(client, helper)
@@ -87,7 +87,7 @@ def test_contributors_see_posting_times_but_cannot_change_them(client, auth, sho
     assert client.get(f"/plan?month={MONTH}").status_code == 403
 
 
-def test_add_to_queue_from_the_ideas_list(client, auth, shop, session) -> None:  # noqa: ANN001
+def test_add_to_queue_from_the_ideas_list(client, auth, shop, session) -> None:
     owner, feed, ideas = shop
     auth.login(client, owner)
     page = client.get("/ideas").get_data(as_text=True)
@@ -106,7 +106,7 @@ def test_add_to_queue_from_the_ideas_list(client, auth, shop, session) -> None: 
     assert queued.scheduled_at.weekday() in (0, 2, 4) and queued.scheduled_at.hour == 10
 
 
-def test_fill_a_month_propose_adjust_and_accept(client, auth, shop, session) -> None:  # noqa: ANN001
+def test_fill_a_month_propose_adjust_and_accept(client, auth, shop, session) -> None:
     owner, _feed, ideas = shop
     auth.login(client, owner)
     resp = client.get(f"/plan?month={MONTH}")
@@ -137,7 +137,7 @@ def test_fill_a_month_propose_adjust_and_accept(client, auth, shop, session) -> 
     assert "This plan was accepted" in again and "Schedule" not in again
 
 
-def test_a_month_without_posting_times_says_so(client, auth) -> None:  # noqa: ANN001
+def test_a_month_without_posting_times_says_so(client, auth) -> None:
     owner = auth.user()
     auth.login(client, owner)
     page = client.get(f"/plan?month={MONTH}", follow_redirects=True).get_data(as_text=True)
@@ -146,7 +146,7 @@ def test_a_month_without_posting_times_says_so(client, auth) -> None:  # noqa: A
 
 def test_repeat_in_the_composer_and_the_summary_on_the_post_page(
     client, auth, shop, session
-) -> None:  # noqa: ANN001
+) -> None:
     owner, feed, _ideas = shop
     auth.login(client, owner)
     tuesday = FIRST + timedelta(days=(1 - FIRST.weekday()) % 7)
@@ -174,7 +174,7 @@ def test_repeat_in_the_composer_and_the_summary_on_the_post_page(
     assert "This post and the ones after it" in edit and 'value="8"' in edit
 
 
-def test_composer_asks_for_a_count_or_date_when_the_repeat_ends(client, auth, shop) -> None:  # noqa: ANN001
+def test_composer_asks_for_a_count_or_date_when_the_repeat_ends(client, auth, shop) -> None:
     owner, feed, _ideas = shop
     auth.login(client, owner)
     resp = client.post(
@@ -191,7 +191,7 @@ def test_composer_asks_for_a_count_or_date_when_the_repeat_ends(client, auth, sh
     assert resp.status_code == 422 and "Choose the last day." in resp.get_data(as_text=True)
 
 
-def _weekly_tips(client, owner, feed, headers):  # noqa: ANN001, ANN202
+def _weekly_tips(client, owner, feed, headers):
     start = datetime.combine(FIRST, time(10), tzinfo=UTC)
     created = client.post(
         f"/api/v1/workspaces/{owner.workspace.id}/posts",
@@ -208,7 +208,7 @@ def _weekly_tips(client, owner, feed, headers):  # noqa: ANN001, ANN202
     assert created.get_json()["rrule"] == "FREQ=WEEKLY;COUNT=4"
 
 
-def _tips(session) -> list[tuple[str, str, str | None]]:  # noqa: ANN001
+def _tips(session) -> list[tuple[str, str, str | None]]:
     session.expire_all()
     posts = session.exec(select(Post).order_by(Post.scheduled_at)).all()
     rules = recurrence.rrules_for(session=session, post_ids=[p.id for p in posts])
@@ -219,7 +219,7 @@ def _tips(session) -> list[tuple[str, str, str | None]]:  # noqa: ANN001
     ]
 
 
-def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -> None:  # noqa: ANN001
+def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -> None:
     owner, feed, _ideas = shop
     auth.login(client, owner)
     _weekly_tips(client, owner, feed, {"Authorization": f"Bearer {auth.token(owner)}"})
@@ -259,7 +259,7 @@ def test_edit_an_occurrence_and_the_ones_after_it(client, auth, shop, session) -
 
 def test_api_patch_edits_one_occurrence_or_the_series_from_it_on(
     client, auth, shop, session
-) -> None:  # noqa: ANN001
+) -> None:
     owner, feed, _ideas = shop
     headers = {"Authorization": f"Bearer {auth.token(owner)}"}
     _weekly_tips(client, owner, feed, headers)
@@ -319,7 +319,7 @@ def test_api_patch_edits_one_occurrence_or_the_series_from_it_on(
     assert "rrule" in bad.get_json()["error"]["fields"]
 
 
-def test_api_patch_with_an_rrule_makes_a_single_post_repeat(client, auth, shop, session) -> None:  # noqa: ANN001
+def test_api_patch_with_an_rrule_makes_a_single_post_repeat(client, auth, shop, session) -> None:
     owner, feed, _ideas = shop
     headers = {"Authorization": f"Bearer {auth.token(owner)}"}
     start = datetime.combine(FIRST, time(9), tzinfo=UTC)
@@ -346,7 +346,7 @@ def test_api_patch_with_an_rrule_makes_a_single_post_repeat(client, auth, shop, 
     ]
 
 
-def test_mark_a_published_post_evergreen(client, auth, shop, session) -> None:  # noqa: ANN001
+def test_mark_a_published_post_evergreen(client, auth, shop, session) -> None:
     owner, feed, _ideas = shop
     post = Post(
         workspace_id=owner.workspace.id,
@@ -375,7 +375,7 @@ def test_mark_a_published_post_evergreen(client, auth, shop, session) -> None:  
     assert session.get(EvergreenMark, post.id) is None
 
 
-def test_api_queue_and_evergreen(client, auth, shop, session) -> None:  # noqa: ANN001
+def test_api_queue_and_evergreen(client, auth, shop, session) -> None:
     owner, feed, ideas = shop
     headers = {"Authorization": f"Bearer {auth.token(owner)}"}
     idea = ideas[0]
@@ -418,7 +418,7 @@ def test_api_queue_and_evergreen(client, auth, shop, session) -> None:  # noqa: 
     assert session.get(EvergreenMark, idea.id) is None
 
 
-def test_other_workspaces_planning_objects_are_404(client, auth, api, shop, session) -> None:  # noqa: ANN001
+def test_other_workspaces_planning_objects_are_404(client, auth, api, shop, session) -> None:
     owner, feed, ideas = shop
     stranger = auth.user("stranger@example.com", workspace_name="Elsewhere")
     as_owner = api(owner)
@@ -451,7 +451,7 @@ def test_other_workspaces_planning_objects_are_404(client, auth, api, shop, sess
         assert resp.status_code == 404, (method, path, resp.status_code)
 
 
-def test_api_plan_and_accept(api, shop, session) -> None:  # noqa: ANN001
+def test_api_plan_and_accept(api, shop, session) -> None:
     owner, feed, ideas = shop
     client = api(owner)
     wid = owner.workspace.id
@@ -491,7 +491,7 @@ def test_api_plan_and_accept(api, shop, session) -> None:  # noqa: ANN001
     assert client.post(f"/api/v1/workspaces/{wid}/plan", json={"month": "soon"}).status_code == 422
 
 
-def test_api_slots(api, auth, shop, session) -> None:  # noqa: ANN001
+def test_api_slots(api, auth, shop, session) -> None:
     owner, feed, _ideas = shop
     client = api(owner)
     wid = owner.workspace.id
@@ -522,7 +522,7 @@ def test_api_slots(api, auth, shop, session) -> None:  # noqa: ANN001
     assert api(helper).delete(f"/api/v1/slots/{listed[0]['id']}").status_code == 403
 
 
-def test_api_posts_accept_and_return_an_rrule(api, shop, session) -> None:  # noqa: ANN001
+def test_api_posts_accept_and_return_an_rrule(api, shop, session) -> None:
     owner, feed, _ideas = shop
     client = api(owner)
     wid = owner.workspace.id
@@ -569,7 +569,7 @@ def test_api_posts_accept_and_return_an_rrule(api, shop, session) -> None:  # no
     assert recurrence.rrules_for(session=session, post_ids=[later.id])
 
 
-def test_editing_only_the_last_occurrence_keeps_the_rest(client, auth, api, shop, session) -> None:  # noqa: ANN001
+def test_editing_only_the_last_occurrence_keeps_the_rest(client, auth, api, shop, session) -> None:
     owner, feed, _ideas = shop
     start = datetime.combine(FIRST, time(10), tzinfo=UTC)
     api(owner).post(

@@ -15,7 +15,7 @@ from tests.review_cases import ACTORS, Team, expected, make_channel, make_post
 S = PostStatus
 
 
-def _ahead(days: int = 10):  # noqa: ANN202
+def _ahead(days: int = 10):
     """A time comfortably after the real clock, which the web layer reads."""
     return utcnow().replace(second=0, microsecond=0) + timedelta(days=days)
 
@@ -36,7 +36,7 @@ def _edit_form(session, post: Post, **changes) -> dict:
     return data
 
 
-def _ui_call(client, session, action: str, post: Post):  # noqa: ANN202
+def _ui_call(client, session, action: str, post: Post):
     pid = post.id
     if action == "reject":
         return client.post(f"/posts/{pid}/reject", data={"comment": "Add a photo"})
@@ -45,7 +45,7 @@ def _ui_call(client, session, action: str, post: Post):  # noqa: ANN202
     return client.post(f"/posts/{pid}/{action}")
 
 
-def _api_call(api_client: ApiClient, action: str, post: Post):  # noqa: ANN202
+def _api_call(api_client: ApiClient, action: str, post: Post):
     pid = post.id
     if action == "reject":
         return api_client.post(f"/api/v1/posts/{pid}/reject", json={"comment": "Add a photo"})

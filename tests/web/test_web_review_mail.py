@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from planner import create_app, notifications
+from planner import create_app
+from planner import mail as mailer
 from planner.db import get_engine
 from planner.models import Notification, Post, PostStatus
 from planner.publishing.worker import tick
@@ -34,7 +35,7 @@ def app_config(app_config: dict[str, Any], smtp: FakeSmtp) -> dict[str, Any]:
     return {**app_config, **smtp.config(), "BASE_URL": BASE_URL, "SMTP_FROM": "planner@shop.test"}
 
 
-def _ahead():  # noqa: ANN202
+def _ahead():
     return utcnow().replace(second=0, microsecond=0) + timedelta(days=10)
 
 
@@ -90,7 +91,7 @@ def test_expiry_in_review_mails_the_owners(app, auth, session, smtp) -> None:
     expired = review.expire_overdue(session=session, now=NOW)
     notices = review.expiry_notices(session=session, posts=expired)
     session.commit()
-    assert notifications.send(app, notices, now=NOW) == 1
+    assert mailer.send(app, notices, now=NOW) == 1
     (mail,) = smtp.received
     assert mail.rcpt_tos == ("owner@example.com",)
     assert mail.message["Subject"] == "[Shop] Expired in review: Spring hours start Monday"
@@ -123,7 +124,7 @@ def test_actions_succeed_when_the_mail_server_is_down(app_config, auth, session,
     team = Team(auth, session)
     post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
-    with caplog.at_level(logging.ERROR, logger="planner.notifications"):
+    with caplog.at_level(logging.ERROR, logger="planner.mail"):
         resp = author.post(f"/posts/{post.id}/submit")
     assert resp.status_code == 302
     session.expire_all()
@@ -133,7 +134,7 @@ def test_actions_succeed_when_the_mail_server_is_down(app_config, auth, session,
     (record,) = [r for r in caplog.records if "Could not send" in r.getMessage()]
     assert record.exc_info is not None
     editor = ApiClient(app.test_client(), auth.token(team.editor))
-    with caplog.at_level(logging.ERROR, logger="planner.notifications"):
+    with caplog.at_level(logging.ERROR, logger="planner.mail"):
         assert editor.post(f"/api/v1/posts/{post.id}/approve").status_code == 200
     get_engine(app).dispose()
 

@@ -25,22 +25,22 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):  # noqa: ANN201
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
     return jsonify(error={"code": code, "message": message, "fields": fields or {}}), status
 
 
 @bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):  # noqa: ANN202
+def _api_error(exc: ApiError):
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
 @bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):  # noqa: ANN202
+def _service_error(exc: ServiceError):
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):  # noqa: ANN202
+def _http_error(exc: HTTPException):
     code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(
         exc.code or 500, "error"
     )

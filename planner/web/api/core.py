@@ -20,7 +20,7 @@ from planner.web.guardrail_support import warnings_by_post
 
 
 @bp.get("/workspaces")
-def list_workspaces():  # noqa: ANN201
+def list_workspaces():
     mine = workspaces.memberships(session=get_session(), user=_user())
     return jsonify(
         workspaces=[
@@ -31,7 +31,7 @@ def list_workspaces():  # noqa: ANN201
 
 
 @bp.post("/workspaces")
-def create_workspace():  # noqa: ANN201
+def create_workspace():
     data = _body()
     db = get_session()
     ws = workspaces.create_workspace(
@@ -46,14 +46,14 @@ def create_workspace():  # noqa: ANN201
 
 
 @bp.get("/workspaces/<int:wid>/channels")
-def list_channels(wid: int):  # noqa: ANN201
+def list_channels(wid: int):
     acc = _access(wid)
     chans = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
     return jsonify(channels=[channel_service.channel_json(c) for c in chans])
 
 
 @bp.post("/workspaces/<int:wid>/channels")
-def create_channel(wid: int):  # noqa: ANN201
+def create_channel(wid: int):
     acc = _access(wid)
     data = _body()
     db = get_session()
@@ -74,7 +74,7 @@ def create_channel(wid: int):  # noqa: ANN201
 LIST_LIMIT = 5000  # posts one list answer holds at most
 
 
-def _parse_post_fields(data: dict[str, Any], tz, partial: Any = None) -> PostInput:  # noqa: ANN001
+def _parse_post_fields(data: dict[str, Any], tz, partial: Any = None) -> PostInput:
     """Turn JSON into PostInput, collecting every field fault; *partial* supplies unsent fields."""
     fields: dict[str, str] = {}
     base = partial
@@ -143,7 +143,7 @@ def _posts_json(acc: Access, posts: list[Any]) -> list[dict[str, Any]]:
 
 
 @bp.get("/workspaces/<int:wid>/posts")
-def list_posts(wid: int):  # noqa: ANN201
+def list_posts(wid: int):
     acc = _access(wid)
     tz = get_zone(acc.workspace.timezone)
     args = request.args
@@ -187,7 +187,7 @@ def list_posts(wid: int):  # noqa: ANN201
 
 
 @bp.post("/workspaces/<int:wid>/posts")
-def create_post(wid: int):  # noqa: ANN201
+def create_post(wid: int):
     acc = _access(wid)
     data = _body()
     tz = get_zone(acc.workspace.timezone)
@@ -202,13 +202,13 @@ def create_post(wid: int):  # noqa: ANN201
 
 
 @bp.get("/posts/<int:pid>")
-def get_post(pid: int):  # noqa: ANN201
+def get_post(pid: int):
     acc, post = _post_access(pid)
     return jsonify(_posts_json(acc, [post])[0])
 
 
 @bp.patch("/posts/<int:pid>")
-def patch_post(pid: int):  # noqa: ANN201
+def patch_post(pid: int):
     acc, post = _post_access(pid)
     data = _body()
     tz = get_zone(acc.workspace.timezone)
@@ -250,7 +250,7 @@ def patch_post(pid: int):  # noqa: ANN201
 
 
 @bp.delete("/posts/<int:pid>")
-def delete_post(pid: int):  # noqa: ANN201
+def delete_post(pid: int):
     acc, post = _post_access(pid)
     db = get_session()
     post_service.delete_post(session=db, acc=acc, post_id=post.id, now=utcnow())

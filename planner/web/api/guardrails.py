@@ -17,7 +17,7 @@ from planner.timeutils import get_zone, month_window, parse_iso_instant, to_loca
 from planner.web.api.base import ApiError, _access, _body, bp
 
 
-def _range(tz) -> tuple[Any, Any]:  # noqa: ANN001
+def _range(tz) -> tuple[Any, Any]:
     """start/end from the query (ISO 8601; local when no offset), defaulting to this month."""
     fields: dict[str, str] = {}
     values = {}
@@ -49,7 +49,7 @@ def _range(tz) -> tuple[Any, Any]:  # noqa: ANN001
 
 
 @bp.get("/workspaces/<int:wid>/guardrails")
-def guardrails(wid: int):  # noqa: ANN201
+def guardrails(wid: int):
     acc = _access(wid)
     tz = get_zone(acc.workspace.timezone)
     start, end = _range(tz)
@@ -64,7 +64,7 @@ def guardrails(wid: int):  # noqa: ANN201
     return jsonify(warnings=[w.to_dict() for w in result.warnings], mix=result.mix)
 
 
-def parse_change(data: dict[str, Any], tz) -> Change:  # noqa: ANN001
+def parse_change(data: dict[str, Any], tz) -> Change:
     """Read a what-if from JSON, naming every field at fault."""
     fields: dict[str, str] = {}
     category = data.get("category")
@@ -97,7 +97,7 @@ def parse_change(data: dict[str, Any], tz) -> Change:  # noqa: ANN001
 
 
 @bp.post("/workspaces/<int:wid>/guardrails/preview")
-def preview(wid: int):  # noqa: ANN201
+def preview(wid: int):
     acc = _access(wid)
     change = parse_change(_body(), get_zone(acc.workspace.timezone))
     try:
@@ -110,13 +110,13 @@ def preview(wid: int):  # noqa: ANN201
 
 
 @bp.get("/workspaces/<int:wid>/guardrails/policy")
-def get_policy(wid: int):  # noqa: ANN201
+def get_policy(wid: int):
     acc = _access(wid)
     return jsonify(guardrail_checks.workspace_policy(acc.workspace).to_dict())
 
 
 @bp.put("/workspaces/<int:wid>/guardrails/policy")
-def put_policy(wid: int):  # noqa: ANN201
+def put_policy(wid: int):
     acc = _access(wid)
     require_owner(acc)
     data = _body()

@@ -26,7 +26,7 @@ def _int_or_none(name: str, fields: dict[str, str]) -> int | None:
 
 
 @bp.post("/workspaces/<int:wid>/imports")
-def create_import(wid: int):  # noqa: ANN201
+def create_import(wid: int):
     """Read a CSV (multipart ``file``) and return every row's result; nothing is saved yet."""
     acc = _access(wid)
     fields: dict[str, str] = {}
@@ -58,14 +58,14 @@ def create_import(wid: int):  # noqa: ANN201
 
 
 @bp.get("/workspaces/<int:wid>/imports/<int:import_id>")
-def get_import(wid: int, import_id: int):  # noqa: ANN201
+def get_import(wid: int, import_id: int):
     acc = _access(wid)
     batch = imports.get_batch(session=get_session(), acc=acc, batch_id=import_id)
     return jsonify(imports.batch_json(batch))
 
 
 @bp.post("/workspaces/<int:wid>/imports/<int:import_id>/commit")
-def commit_import(wid: int, import_id: int):  # noqa: ANN201
+def commit_import(wid: int, import_id: int):
     """Save the ready rows (all, or ``{"lines": [...]}``) as drafts, in one transaction."""
     acc = _access(wid)
     data = request.get_json(silent=True) if request.data else {}
@@ -91,7 +91,7 @@ def commit_import(wid: int, import_id: int):  # noqa: ANN201
 
 
 @bp.get("/workspaces/<int:wid>/export.csv")
-def export_csv(wid: int):  # noqa: ANN201
+def export_csv(wid: int):
     """Posts scheduled in [start, end) (ISO 8601; local without an offset; default this month)."""
     acc = _access(wid)
     start, end = _range(get_zone(acc.workspace.timezone))

@@ -17,7 +17,7 @@ from planner.web.api.core import _posts_json
 
 
 @bp.get("/workspaces/<int:wid>/slots")
-def list_slots(wid: int):  # noqa: ANN201
+def list_slots(wid: int):
     acc = _access(wid)
     found = slots.list_slots(session=get_session(), workspace_id=acc.workspace.id)
     return jsonify(slots=[slots.slot_json(s) for s in found])
@@ -48,7 +48,7 @@ def _slot_input(data: dict[str, Any]) -> slots.SlotInput:
 
 
 @bp.post("/workspaces/<int:wid>/slots")
-def create_slot(wid: int):  # noqa: ANN201
+def create_slot(wid: int):
     acc = _access(wid)
     data = _slot_input(_body())
     db = get_session()
@@ -63,7 +63,7 @@ def create_slot(wid: int):  # noqa: ANN201
 
 
 @bp.delete("/slots/<int:slot_id>")
-def delete_slot(slot_id: int):  # noqa: ANN201
+def delete_slot(slot_id: int):
     db = get_session()
     slot = db.get(PostingSlot, slot_id)
     if slot is None:
@@ -78,7 +78,7 @@ def delete_slot(slot_id: int):  # noqa: ANN201
 
 
 @bp.post("/workspaces/<int:wid>/plan")
-def create_plan(wid: int):  # noqa: ANN201
+def create_plan(wid: int):
     acc = _access(wid)
     first = planning.parse_month(_body().get("month"))
     db = get_session()
@@ -90,7 +90,7 @@ def create_plan(wid: int):  # noqa: ANN201
 
 
 @bp.get("/workspaces/<int:wid>/plan/<int:proposal_id>")
-def get_plan(wid: int, proposal_id: int):  # noqa: ANN201
+def get_plan(wid: int, proposal_id: int):
     acc = _access(wid)
     db = get_session()
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
@@ -99,7 +99,7 @@ def get_plan(wid: int, proposal_id: int):  # noqa: ANN201
 
 
 @bp.post("/workspaces/<int:wid>/plan/<int:proposal_id>/accept")
-def accept_plan(wid: int, proposal_id: int):  # noqa: ANN201
+def accept_plan(wid: int, proposal_id: int):
     acc = _access(wid)
     data = _body() if request.get_data() else {}  # the body is optional: keep everything
     keep = data.get("placements")
@@ -113,7 +113,7 @@ def accept_plan(wid: int, proposal_id: int):  # noqa: ANN201
 
 
 @bp.post("/posts/<int:pid>/queue")
-def queue_post(pid: int):  # noqa: ANN201
+def queue_post(pid: int):
     """Schedule a draft in the next free posting time of its channels (it stays a draft)."""
     acc, post = _post_access(pid)
     db = get_session()
@@ -141,7 +141,7 @@ def _mark_json(mark: EvergreenMark) -> dict[str, Any]:
 
 
 @bp.put("/posts/<int:pid>/evergreen")
-def mark_evergreen(pid: int):  # noqa: ANN201
+def mark_evergreen(pid: int):
     """Offer a published post for reuse: ``{min_gap_days?, max_uses?}`` (owners and editors)."""
     acc, post = _post_access(pid)
     data = _body() if request.get_data() else {}
@@ -159,7 +159,7 @@ def mark_evergreen(pid: int):  # noqa: ANN201
 
 
 @bp.delete("/posts/<int:pid>/evergreen")
-def unmark_evergreen(pid: int):  # noqa: ANN201
+def unmark_evergreen(pid: int):
     acc, post = _post_access(pid)
     db = get_session()
     evergreen.unmark_evergreen(session=db, acc=acc, post_id=post.id, now=utcnow())

@@ -16,14 +16,14 @@ from planner.web.channels import connector_options, secret_box
 
 
 @bp.get("/posts/<int:pid>/deliveries")
-def post_deliveries(pid: int):  # noqa: ANN201
+def post_deliveries(pid: int):
     _acc, post = _post_access(pid)
     rows = deliveries.for_post(session=get_session(), post_id=post.id)
     return jsonify(deliveries=[deliveries.delivery_json(d) for d in rows])
 
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
-def retry_delivery(delivery_id: int):  # noqa: ANN201
+def retry_delivery(delivery_id: int):
     db = get_session()
     delivery = deliveries.retry(
         session=db, acc=_delivery_access(delivery_id), delivery_id=delivery_id, now=utcnow()
@@ -33,7 +33,7 @@ def retry_delivery(delivery_id: int):  # noqa: ANN201
 
 
 @bp.post("/workspaces/<int:wid>/channels/<int:cid>/test")
-def test_channel(wid: int, cid: int):  # noqa: ANN201
+def test_channel(wid: int, cid: int):
     db = get_session()
     result = channel_service.check_channel(
         session=db,

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from planner import notifications
+from planner import mail
 from planner.db import get_session
 from planner.services import audit, comments, review
 from planner.services.errors import GuardrailBlocked
@@ -35,15 +35,15 @@ def _text(data: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _finish(acc: Access, result: ReviewResult):  # noqa: ANN202
+def _finish(acc: Access, result: ReviewResult):
     db = get_session()
     db.commit()
-    notifications.send(current_app._get_current_object(), result.notices, now=utcnow())
+    mail.send(current_app._get_current_object(), result.notices, now=utcnow())
     return jsonify(_posts_json(acc, [result.post])[0])
 
 
 @bp.post("/posts/<int:pid>/submit")
-def submit_post(pid: int):  # noqa: ANN201
+def submit_post(pid: int):
     acc, post = _post_access(pid)
     result = review.submit(
         session=get_session(), acc=acc, post_id=post.id, now=utcnow(), **counting()
@@ -52,7 +52,7 @@ def submit_post(pid: int):  # noqa: ANN201
 
 
 @bp.post("/posts/<int:pid>/approve")
-def approve_post(pid: int):  # noqa: ANN201
+def approve_post(pid: int):
     acc, post = _post_access(pid)
     reason = _text(_optional_body(), "override_reason")
     db = get_session()
@@ -73,7 +73,7 @@ def approve_post(pid: int):  # noqa: ANN201
 
 
 @bp.post("/posts/<int:pid>/reject")
-def reject_post(pid: int):  # noqa: ANN201
+def reject_post(pid: int):
     acc, post = _post_access(pid)
     comment = _text(_optional_body(), "comment")
     result = review.reject(
@@ -83,14 +83,14 @@ def reject_post(pid: int):  # noqa: ANN201
 
 
 @bp.get("/posts/<int:pid>/comments")
-def list_comments(pid: int):  # noqa: ANN201
+def list_comments(pid: int):
     _acc, post = _post_access(pid)
     found = comments.for_post(session=get_session(), post_id=post.id)
     return jsonify(comments=[comments.comment_json(c) for c in found])
 
 
 @bp.post("/posts/<int:pid>/comments")
-def add_comment(pid: int):  # noqa: ANN201
+def add_comment(pid: int):
     acc, post = _post_access(pid)
     body = _text(_body(), "body")
     db = get_session()
@@ -100,7 +100,7 @@ def add_comment(pid: int):  # noqa: ANN201
 
 
 @bp.get("/posts/<int:pid>/history")
-def post_history(pid: int):  # noqa: ANN201
+def post_history(pid: int):
     acc, post = _post_access(pid)
     events = audit.post_history(
         session=get_session(), workspace_id=acc.workspace.id, post_id=post.id

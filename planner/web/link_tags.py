@@ -7,13 +7,13 @@ from datetime import date, time
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from planner.db import get_session
-from planner.forms import LinkTagsForm
-from planner.links import utm_settings
 from planner.services import link_tags
 from planner.services.posts import check_link
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, utcnow
+from planner.utm import utm_settings
 from planner.web.context import owner_only, with_access
+from planner.web.forms import LinkTagsForm
 from planner.web.forms_support import commit_or_show
 
 bp = Blueprint("links", __name__)
@@ -21,7 +21,7 @@ bp = Blueprint("links", __name__)
 
 @bp.route("/settings/links", methods=["GET", "POST"])
 @with_access
-def settings(acc: Access):  # noqa: ANN201
+def settings(acc: Access):
     current = utm_settings(acc.workspace.settings)
     form = LinkTagsForm(data=current if request.method == "GET" else None)
     if request.method == "GET":
@@ -50,7 +50,7 @@ def settings(acc: Access):  # noqa: ANN201
 
 @bp.post("/links/preview")
 @with_access
-def preview(acc: Access):  # noqa: ANN201
+def preview(acc: Access):
     """JSON for the composer: the link each chosen channel will get, tags included."""
     data = request.get_json(silent=True) or {}
     raw_ids = data.get("channel_ids") or []

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from planner.links import month_of, outgoing, tag_link, utm_settings
+from planner.utm import month_of, outgoing, tag_link, utm_settings
 
 ON = {"enabled": True, "medium": "social", "campaign": "{month}", "domains": ["shop.example"]}
 

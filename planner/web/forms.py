@@ -84,7 +84,7 @@ class PostForm(FlaskForm):
     link = URLField("Link (optional)", validators=[Optional(), Length(max=2000)])
     utm_campaign = StringField("Campaign tag (optional)", validators=[Optional(), Length(max=100)])
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.date.data and not self.time.data and not self.time.errors:
             self.time.errors = [
@@ -368,7 +368,7 @@ class RepeatForm(FlaskForm):
         default="this",
     )
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.kind.data == "none":
             return ok

@@ -8,11 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from planner.db import get_session
-from planner.forms import EmptyForm
 from planner.services import notifications as notification_service
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import current_access, with_access
+from planner.web.forms import EmptyForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -32,7 +32,7 @@ def _bell() -> dict[str, Any]:
 
 @bp.get("/")
 @with_access
-def index(acc: Access):  # noqa: ANN201
+def index(acc: Access):
     items = notification_service.for_user(
         session=get_session(), user_id=acc.user.id, workspace_id=acc.workspace.id
     )
@@ -41,7 +41,7 @@ def index(acc: Access):  # noqa: ANN201
 
 @bp.post("/<int:notification_id>/read")
 @with_access
-def mark_read(acc: Access, notification_id: int):  # noqa: ANN201
+def mark_read(acc: Access, notification_id: int):
     db = get_session()
     notification_service.mark_read(
         session=db, user_id=acc.user.id, notification_id=notification_id, now=utcnow()
@@ -52,7 +52,7 @@ def mark_read(acc: Access, notification_id: int):  # noqa: ANN201
 
 @bp.post("/read-all")
 @with_access
-def mark_all_read(acc: Access):  # noqa: ANN201
+def mark_all_read(acc: Access):
     db = get_session()
     count = notification_service.mark_all_read(
         session=db, user_id=acc.user.id, workspace_id=acc.workspace.id, now=utcnow()

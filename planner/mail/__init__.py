@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from planner.notifications.mail import build_message, deliver
+from planner.mail.message import build_message, deliver
 from planner.services.notifications import Notice
 
 logger = logging.getLogger(__name__)
