@@ -18,7 +18,7 @@ from planner.guardrails.policy import (
     Policy,
     PolicyError,
 )
-from planner.guardrails.preview import blocking, preview, warnings_for_post
+from planner.guardrails.preview import blocking, compare, preview, warnings_for_post
 from planner.guardrails.snapshots import COUNTED_STATUSES, PostSnapshot
 from planner.guardrails.windows import affected_span, load_span
 
@@ -36,6 +36,7 @@ __all__ = [
     "PostSnapshot",
     "affected_span",
     "blocking",
+    "compare",
     "evaluate",
     "load_span",
     "mix",

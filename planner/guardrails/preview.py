@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,13 @@ def preview(
         )
         for posts in (before, after)
     )
+    return compare(old, new)
+
+
+def compare(
+    old: Sequence[GuardrailWarning], new: Sequence[GuardrailWarning]
+) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
+    """Return (added, removed) between two evaluations, comparing warnings as ``preview`` does."""
     old_forms = {_identity(warning) for warning in old}
     new_forms = {_identity(warning) for warning in new}
     added = [warning for warning in new if _identity(warning) not in old_forms]

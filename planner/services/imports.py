@@ -18,7 +18,7 @@ from planner import csvformats
 from planner.connectors.base import ConfigError, Connector, ConnectorOptions
 from planner.connectors.registry import UnknownPlatform
 from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError, SourceRow
-from planner.guardrails import PostSnapshot, affected_span, load_span, preview
+from planner.guardrails import PostSnapshot, affected_span
 from planner.models import Channel, ImportBatch, ImportStatus, Post
 from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit, guardrail_checks
@@ -210,9 +210,11 @@ def _check_row(
     }
 
 
-def _snapshots(rows: Iterable[Mapping[str, Any]]) -> list[PostSnapshot]:
-    """New rows as the rules see them; a row's id is minus its line, so it cannot clash."""
-    return [
+def import_warnings(
+    *, session: Session, acc: Access, rows: Sequence[Mapping[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """The guardrail warnings importing *rows* would add, each with the file lines involved."""
+    new = tuple(  # a row's id is minus its line, so it cannot clash with a stored post
         PostSnapshot(
             id=-r["line"],
             category=r["post"]["category"],
@@ -222,43 +224,21 @@ def _snapshots(rows: Iterable[Mapping[str, Any]]) -> list[PostSnapshot]:
         )
         for r in rows
         if r["ok"] and r["post"]["scheduled_at"]
-    ]
-
-
-def import_warnings(
-    *,
-    session: Session,
-    acc: Access,
-    rows: Sequence[Mapping[str, Any]],
-    names: Mapping[int, str],
-    now: datetime,
-) -> list[dict[str, Any]]:
-    """The guardrail warnings importing *rows* would add, each with the file lines involved."""
-    new = _snapshots(rows)
+    )
     if not new:
         return []
-    tz = get_zone(acc.workspace.timezone)
-    times = [s.scheduled_at for s in new]
-    start, end = affected_span(tz, min(times), max(times))
-    lo, hi = load_span(tz, start, end)
-    before = guardrail_checks.snapshots(session, acc.workspace.id, lo, hi)
-    policy = guardrail_checks.workspace_policy(acc.workspace)
-    after = [*before, *new]
-    context = guardrail_checks.streak_context(
-        session, acc.workspace.id, policy, (start, end), (lo, hi), before, after
-    )
-    added, _removed = preview(
-        before + context,
-        after + context,
-        policy,
-        tz,
+    times = [p.scheduled_at for p in new]
+    found = guardrail_checks.judge(
+        session=session,
+        workspace=acc.workspace,
+        span=affected_span(get_zone(acc.workspace.timezone), min(times), max(times)),
         now=now,
-        start=start,
-        end=end,
-        channels=names.keys(),
-        channel_names=names,
+        edits=guardrail_checks.Edits(added=new),
+        report="changes",
     )
-    return [{**w.to_dict(), "lines": sorted(-pid for pid in w.post_ids if pid < 0)} for w in added]
+    return [
+        {**w.to_dict(), "lines": sorted(-pid for pid in w.post_ids if pid < 0)} for w in found.added
+    ]
 
 
 def _same_text(body: str) -> str:
@@ -369,7 +349,7 @@ def preview_import(
         "with_errors": len(rows) - len(ready),
         "ideas": sum(1 for r in ready if not r["post"]["scheduled_at"]),
         "mix": mix,
-        "warnings": import_warnings(session=session, acc=acc, rows=ready, names=names, now=now),
+        "warnings": import_warnings(session=session, acc=acc, rows=ready, now=now),
         "notices": source.notices,
         "first": times[0] if times else None,
     }

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from planner.guardrails import GuardrailWarning, PostSnapshot, evaluate, load_span, mix
+from planner.guardrails import GuardrailWarning, PostSnapshot, load_span
 from planner.models import PlanProposal, Post, PostStatus
 from planner.planning import fill
-from planner.services import audit, evergreen, guardrail_checks
-from planner.services import channels as channel_service
+from planner.planning.slots import Slot
+from planner.services import audit, evergreen, guardrail_checks, guardrail_posts
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, NotFound, ValidationError
 from planner.services.posts import PostFilters, PostInput
@@ -59,7 +59,7 @@ def calendar_around(
     tz = get_zone(tz_name)
     start, end = month_window(first, tz)
     lo, hi = load_span(tz, as_utc(start) - STREAK_MARGIN, as_utc(end) + STREAK_MARGIN)
-    return guardrail_checks.snapshots(session, workspace_id, lo, hi)
+    return guardrail_posts.snapshots(session, workspace_id, lo, hi)
 
 
 def ideas_for(*, session: Session, workspace_id: int) -> list[fill.Idea]:
@@ -76,20 +76,25 @@ def ideas_for(*, session: Session, workspace_id: int) -> list[fill.Idea]:
     ]
 
 
-def plan_month(
-    *, session: Session, acc: Access, first: date, now: datetime
-) -> tuple[fill.Plan, int]:
-    """Run the planner for the month of *first*; return the plan and the number of free slots."""
+def month_slots(*, session: Session, acc: Access, first: date, now: datetime) -> list[Slot]:
+    """The free posting slots of the month of *first* still far enough ahead to be queued."""
     ws = acc.workspace
-    tz = get_zone(ws.timezone)
-    start, end = month_window(first, tz)
-    slots = free_slots(
+    start, end = month_window(first, get_zone(ws.timezone))
+    return free_slots(
         session=session,
         workspace_id=ws.id,
         tz_name=ws.timezone,
         start=max(as_utc(start), now + QUEUE_LEAD),
         end=as_utc(end),
     )
+
+
+def plan_month(
+    *, session: Session, acc: Access, first: date, now: datetime
+) -> tuple[fill.Plan, int]:
+    """Run the planner for the month of *first*; return the plan and the number of free slots."""
+    ws = acc.workspace
+    slots = month_slots(session=session, acc=acc, first=first, now=now)
     ideas = ideas_for(session=session, workspace_id=ws.id) + evergreen.offers(
         session=session, workspace_id=ws.id
     )
@@ -98,7 +103,7 @@ def plan_month(
         ideas,
         calendar_around(session=session, workspace_id=ws.id, tz_name=ws.timezone, first=first),
         guardrail_checks.workspace_policy(ws),
-        tz,
+        get_zone(ws.timezone),
         now=now,
     )
     return plan, len(slots)
@@ -295,86 +300,62 @@ class Review:
 
 
 def review(*, session: Session, acc: Access, proposal: PlanProposal, now: datetime) -> Review:
-    """Evaluate the month as it would be with the proposal's placements."""
+    """Evaluate the month as it would be with the proposal's placements, and as it is."""
     ws = acc.workspace
     tz = get_zone(ws.timezone)
     first = parse_month(proposal.month)
     start, end = month_window(first, tz)
-    calendar = calendar_around(
-        session=session, workspace_id=ws.id, tz_name=ws.timezone, first=first
+    placed = [(p, parse_iso_instant(p["scheduled_at"], tz)) for p in proposal.placements]
+    added = tuple(
+        PostSnapshot(
+            id=-1 - index,
+            category=placement["category"],
+            scheduled_at=at,
+            status="draft",
+            channel_ids=tuple(placement["channel_ids"]),
+        )
+        for index, (placement, at) in enumerate(placed)
     )
-    names = {
-        c.id: c.name for c in channel_service.list_channels(session=session, workspace_id=ws.id)
-    }
-    sources = {
-        p.id: p
-        for p in session.exec(
-            select(Post).where(
-                Post.workspace_id == ws.id,
-                col(Post.id).in_([p["idea_id"] for p in proposal.placements] or [0]),
-            )
+    found = guardrail_checks.judge(
+        session=session,
+        workspace=ws,
+        span=(start, end),
+        now=now,
+        edits=guardrail_checks.Edits(added=added),
+        report="both",
+        with_mix=True,
+    )
+    names = found.channel_names
+    ids = [p["idea_id"] for p in proposal.placements] or [0]
+    query = select(Post).where(Post.workspace_id == ws.id, col(Post.id).in_(ids))
+    sources = {p.id: p for p in session.exec(query)}
+    views = [
+        PlacementView(
+            index=index,
+            idea_id=placement["idea_id"],
+            source=placement["source"],
+            category=placement["category"],
+            body=source.body if (source := sources.get(placement["idea_id"])) else "",
+            at=at,
+            local=to_local(at, tz),
+            channel_ids=list(placement["channel_ids"]),
+            channel_names=[names.get(c, "a removed channel") for c in placement["channel_ids"]],
         )
-    }
-    views, added = [], []
-    for index, placement in enumerate(proposal.placements):
-        at = parse_iso_instant(placement["scheduled_at"], tz)
-        source = sources.get(placement["idea_id"])
-        views.append(
-            PlacementView(
-                index=index,
-                idea_id=placement["idea_id"],
-                source=placement["source"],
-                category=placement["category"],
-                body=source.body if source else "",
-                at=at,
-                local=to_local(at, tz),
-                channel_ids=list(placement["channel_ids"]),
-                channel_names=[names.get(c, "a removed channel") for c in placement["channel_ids"]],
-            )
-        )
-        added.append(
-            PostSnapshot(
-                id=-1 - index,
-                category=placement["category"],
-                scheduled_at=at,
-                status="draft",
-                channel_ids=tuple(placement["channel_ids"]),
-            )
-        )
-    policy = guardrail_checks.workspace_policy(ws)
-
-    def judge(posts: list[PostSnapshot]) -> list[GuardrailWarning]:
-        return evaluate(
-            posts,
-            policy,
-            tz,
-            now=now,
-            start=start,
-            end=end,
-            channels=names.keys(),
-            channel_names=names,
-        )
-
-    after, before = judge(calendar + added), judge(calendar)
+        for index, (placement, at) in enumerate(placed)
+    ]
     return Review(
         proposal=proposal,
         first=first,
         placements=views,
-        warnings=after,
-        warnings_before=before,
-        mix=mix(calendar + added, tz, start=start, end=end),
-        mix_before=mix(calendar, tz, start=start, end=end),
+        warnings=found.warnings,
+        warnings_before=found.warnings_before,
+        mix=found.mix,
+        mix_before=found.mix_before,
         channel_names=names,
-        free_slots=len(
-            free_slots(
-                session=session,
-                workspace_id=ws.id,
-                tz_name=ws.timezone,
-                start=max(as_utc(start), now + QUEUE_LEAD),
-                end=as_utc(end),
-            )
+        free_slots=len(month_slots(session=session, acc=acc, first=first, now=now)),
+        adds_warnings=not fill.acceptable(
+            found.warnings_before, found.warnings, {s.id for s in added}
         ),
-        adds_warnings=not fill.acceptable(before, after, {s.id for s in added}),
     )
 
 

@@ -446,3 +446,16 @@ def test_the_review_says_when_taking_posts_out_brings_a_warning(shop, session) -
     review = planning.review(session=session, acc=shop.acc, proposal=proposal, now=NOW)
     assert review.adds_warnings
     assert any(w.rule == "max_share" for w in review.warnings)
+
+
+def test_the_review_sees_a_streak_reaching_back_past_the_month_before(shop, session) -> None:
+    # Daily promotions from 1 December to 2 March: the run is seen whole, as the calendar sees it.
+    first = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    for day in range(92):
+        shop.post(first + timedelta(days=day), "promotional", [shop.feed])
+    proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
+    review = planning.review(session=session, acc=shop.acc, proposal=proposal, now=NOW)
+    [streak] = [w for w in review.warnings_before if w.rule == "streak"]
+    assert streak.actual == 92
+    calendar = _warnings(session, shop.owner.workspace, MARCH, NOW)
+    assert [w.to_dict() for w in review.warnings_before] == [w.to_dict() for w in calendar]

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from planner.models import AuditEvent, Channel, Post, PostChannel, Role, Workspace
-from planner.services import calendar, guardrail_checks
+from planner.services import calendar, guardrail_checks, guardrail_posts
 from tests.conftest import NOW
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -403,4 +403,4 @@ def test_a_long_run_is_followed_page_by_page(api, shop, session) -> None:
         now=NOW,
     ).warnings
     [streak] = [w for w in march if w.rule == "streak"]
-    assert streak.actual == 41 > guardrail_checks.RUN_PAGE
+    assert streak.actual == 41 > guardrail_posts.RUN_PAGE

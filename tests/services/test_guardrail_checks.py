@@ -1,0 +1,95 @@
+"""The one guardrail evaluation around a change: edits, and the reports it answers with."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from planner.guardrails import PostSnapshot
+from planner.models import Channel
+from planner.services import guardrail_checks
+from planner.services import posts as post_service
+from planner.services.guardrail_checks import Edits
+from planner.services.posts import PostInput
+from planner.services.workspaces import Access
+from tests.conftest import NOW
+
+
+def _snap(pid: int, day: int, category: str = "promotional") -> PostSnapshot:
+    return PostSnapshot(
+        id=pid,
+        category=category,
+        scheduled_at=datetime(2027, 3, day, 9, tzinfo=UTC),
+        status="draft",
+        channel_ids=(1,),
+    )
+
+
+def test_edits_add_replace_and_remove_posts_by_id() -> None:
+    stored = [_snap(1, 1), _snap(2, 2), _snap(3, 3)]
+    moved, new = _snap(2, 9, "educational"), _snap(-1, 4)
+    edits = Edits(added=(new,), changed=(moved,), removed=(3,))
+    assert edits.apply(stored) == [stored[0], moved, new]
+    assert Edits().apply(stored) == stored
+
+
+@pytest.fixture()
+def calendar(auth, session):
+    """A UTC shop promoting daily from 20 February to 2 March 2027, then on 9 and 11 March."""
+    owner = auth.user(timezone="UTC")
+    ch = Channel(workspace_id=owner.workspace.id, name="Feed", platform="outbox", created_at=NOW)
+    session.add(ch)
+    session.flush()
+    start = datetime(2027, 2, 20, 9, tzinfo=UTC)
+    planned = [(start - timedelta(days=1), "curated")]
+    planned += [(start + timedelta(days=n), "promotional") for n in range(11)]
+    planned.append((datetime(2027, 3, 5, 9, tzinfo=UTC), "educational"))
+    planned += [(datetime(2027, 3, d, 9, tzinfo=UTC), "promotional") for d in (9, 11)]
+    post_service.create_posts(
+        session=session,
+        acc=Access(user=owner.user, workspace=owner.workspace, role=owner.role),
+        items=[
+            PostInput(body=f"{c} {at:%d %b}", category=c, scheduled_at=at, channel_ids=(ch.id,))
+            for at, c in planned
+        ],
+        now=NOW,
+    )
+    session.commit()
+    return owner.workspace, ch
+
+
+def _forms(warnings) -> list[dict]:
+    return [w.to_dict() for w in warnings]
+
+
+def test_every_report_tells_the_same_story(calendar, session) -> None:
+    """A promotion on 10 March joins 9 and 11 March into a run; the run from February, which it
+    does not touch, is followed past the loaded edge whenever whole lists are reported."""
+    workspace, ch = calendar
+    span = (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
+    new = PostSnapshot(
+        id=-1,
+        category="promotional",
+        scheduled_at=datetime(2027, 3, 10, 9, tzinfo=UTC),
+        status="draft",
+        channel_ids=(ch.id,),
+    )
+
+    def judge(**kwargs) -> guardrail_checks.Findings:
+        return guardrail_checks.judge(
+            session=session, workspace=workspace, span=span, now=NOW, **kwargs
+        )
+
+    edits = Edits(added=(new,))
+    both = judge(edits=edits, report="both")
+    changes = judge(edits=edits, report="changes")
+    assert [w.actual for w in both.added if w.rule == "streak"] == [3]
+    assert _forms(changes.added) == _forms(both.added)
+    assert _forms(changes.removed) == _forms(both.removed)
+    assert _forms(both.warnings) == _forms(judge(edits=edits).warnings)
+    assert _forms(both.warnings_before) == _forms(judge().warnings)
+    # The February run is seen whole on both sides, though only two of its posts are in March.
+    for side in (both.warnings_before, both.warnings):
+        assert [w.actual for w in side if w.rule == "streak" and w.actual > 3] == [11]
+    assert changes.warnings == changes.warnings_before == []
