@@ -76,7 +76,7 @@ def ideas_for(*, session: Session, workspace_id: int) -> list[fill.Idea]:
     ]
 
 
-def month_slots(*, session: Session, acc: Access, first: date, now: datetime) -> list[Slot]:
+def _month_slots(*, session: Session, acc: Access, first: date, now: datetime) -> list[Slot]:
     """The free posting slots of the month of *first* still far enough ahead to be queued."""
     ws = acc.workspace
     start, end = month_window(first, get_zone(ws.timezone))
@@ -94,7 +94,7 @@ def plan_month(
 ) -> tuple[fill.Plan, int]:
     """Run the planner for the month of *first*; return the plan and the number of free slots."""
     ws = acc.workspace
-    slots = month_slots(session=session, acc=acc, first=first, now=now)
+    slots = _month_slots(session=session, acc=acc, first=first, now=now)
     ideas = ideas_for(session=session, workspace_id=ws.id) + evergreen.offers(
         session=session, workspace_id=ws.id
     )
@@ -352,7 +352,7 @@ def review(*, session: Session, acc: Access, proposal: PlanProposal, now: dateti
         mix=found.mix,
         mix_before=found.mix_before,
         channel_names=names,
-        free_slots=len(month_slots(session=session, acc=acc, first=first, now=now)),
+        free_slots=len(_month_slots(session=session, acc=acc, first=first, now=now)),
         adds_warnings=not fill.acceptable(
             found.warnings_before, found.warnings, {s.id for s in added}
         ),
