@@ -10,13 +10,14 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from planner.models import Channel, Delivery, Post, PostChannel, PostStatus
+from planner.models import Channel, Delivery, Post, PostStatus
 from planner.publishing.worker import tick
 from planner.services import channels as channel_service
 from planner.services import deliveries, workspaces
 from planner.services.workspaces import Access
 from planner.web.channels import secret_box
 from tests.conftest import NOW, Auth, Member
+from tests.factories import add_post
 from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_webhook  # noqa: F401
 
 
@@ -56,21 +57,18 @@ class Desk:
         self, channels: Iterable[Channel], *, at: datetime = NOW, body: str = "Fresh bread"
     ) -> Post:
         """An approved post with its deliveries queued, as review's approve leaves it."""
-        post = Post(
-            workspace_id=self.member.workspace.id,
-            author_id=self.member.user.id,
-            body=body,
-            category="promotional",
-            scheduled_at=at,
-            status=PostStatus.APPROVED,
-            created_at=NOW - timedelta(days=1),
-            updated_at=NOW - timedelta(days=1),
-        )
-        self.session.add(post)
-        self.session.flush()
         ids = [c.id for c in channels]
-        for cid in ids:
-            self.session.add(PostChannel(post_id=post.id, channel_id=cid))
+        post = add_post(
+            self.session,
+            self.member,
+            at=at,
+            category="promotional",
+            body=body,
+            status=PostStatus.APPROVED,
+            channels=ids,
+            created_at=NOW - timedelta(days=1),
+            commit=False,
+        )
         deliveries.schedule_for_post(session=self.session, post=post, channel_ids=ids, now=NOW)
         self.session.commit()
         return post

@@ -20,9 +20,10 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, col, func, select
 
-from planner.models import Delivery, Post, PostChannel, PostStatus
+from planner.models import Delivery, PostStatus
 from planner.services import deliveries
 from planner.timeutils import utcnow
+from tests.factories import add_post
 from tests.fakes import FakeWebhook
 from tests.publishing.conftest import Desk
 
@@ -89,19 +90,16 @@ def queue_many(desk: Desk, fake: FakeWebhook, count: int) -> None:
     now = utcnow()
     session = desk.session
     for number in range(count):
-        post = Post(
-            workspace_id=desk.member.workspace.id,
-            author_id=desk.member.user.id,
+        post = add_post(
+            session,
+            desk.member,
+            at=now - timedelta(seconds=1),
             body=f"Post number {number}",
-            category="educational",
-            scheduled_at=now - timedelta(seconds=1),
             status=PostStatus.APPROVED,
+            channels=[channel.id],
             created_at=now,
-            updated_at=now,
+            commit=False,
         )
-        session.add(post)
-        session.flush()
-        session.add(PostChannel(post_id=post.id, channel_id=channel.id))
         deliveries.schedule_for_post(session=session, post=post, channel_ids=[channel.id], now=now)
     session.commit()
 

@@ -15,10 +15,10 @@ from planner.db import get_engine
 from planner.models import Notification, Post, PostStatus
 from planner.publishing.worker import tick
 from planner.services import review
-from planner.timeutils import utcnow
 from tests.conftest import NOW, ApiClient
+from tests.factories import ahead, make_post
 from tests.fakes.smtp import FakeSmtp, free_port
-from tests.review_cases import Team, make_post
+from tests.review_cases import Team
 
 S = PostStatus
 BASE_URL = "https://planner.example"
@@ -35,13 +35,9 @@ def app_config(app_config: dict[str, Any], smtp: FakeSmtp) -> dict[str, Any]:
     return {**app_config, **smtp.config(), "BASE_URL": BASE_URL, "SMTP_FROM": "planner@shop.test"}
 
 
-def _ahead():
-    return utcnow().replace(second=0, microsecond=0) + timedelta(days=10)
-
-
 def test_submitting_mails_each_editor_and_owner_a_link(app, auth, session, smtp) -> None:
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     assert author.post(f"/posts/{post.id}/submit").status_code == 302
     assert sorted(m.rcpt_tos for m in smtp.received) == [
@@ -58,9 +54,9 @@ def test_submitting_mails_each_editor_and_owner_a_link(app, auth, session, smtp)
 def test_approval_and_rejection_mail_the_author(app, auth, session, smtp) -> None:
     team = Team(auth, session)
     ch = (team.channel.id,)
-    good = make_post(session, team.author, at=_ahead(), channels=ch, status=S.IN_REVIEW)
+    good = make_post(session, team.author, at=ahead(), channels=ch, status=S.IN_REVIEW)
     poor = make_post(
-        session, team.author, at=_ahead(), channels=ch, status=S.IN_REVIEW, body="Buy now"
+        session, team.author, at=ahead(), channels=ch, status=S.IN_REVIEW, body="Buy now"
     )
     editor = ApiClient(app.test_client(), auth.token(team.editor))
     assert editor.post(f"/api/v1/posts/{good.id}/approve").status_code == 200
@@ -100,7 +96,7 @@ def test_expiry_in_review_mails_the_owners(app, auth, session, smtp) -> None:
 
 def test_a_missed_publish_mails_the_author_editors_and_owners(app, auth, session, smtp) -> None:
     team = Team(auth, session)
-    at = _ahead()
+    at = ahead()
     post = make_post(session, team.author, at=at, channels=(team.channel.id,), status=S.IN_REVIEW)
     editor = auth.login(app.test_client(), team.editor)
     assert editor.post(f"/posts/{post.id}/approve").status_code == 302
@@ -122,7 +118,7 @@ def test_a_missed_publish_mails_the_author_editors_and_owners(app, auth, session
 def test_actions_succeed_when_the_mail_server_is_down(app_config, auth, session, caplog) -> None:
     app = create_app({**app_config, "SMTP_PORT": free_port()})  # nothing listens there
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     with caplog.at_level(logging.ERROR, logger="planner.mail"):
         resp = author.post(f"/posts/{post.id}/submit")
@@ -144,7 +140,7 @@ def test_without_an_smtp_host_mail_is_written_to_the_instance_folder(
 ) -> None:
     app = create_app({**app_config, "SMTP_HOST": None})
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     assert author.post(f"/posts/{post.id}/submit").status_code == 302
     files = sorted((Path(app.instance_path) / "mail").glob("*.eml"))
