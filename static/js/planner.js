@@ -201,9 +201,20 @@
     const run = () => {
       const date = form.querySelector("input[name=date]").value;
       const time = form.querySelector("input[name=time]").value;
+      const category = form.querySelector("select[name=category]").value;
       if (!date || !time) return;
+      if (!category) {
+        // Nothing to compare until the post has a category (there is no default on purpose).
+        seq += 1;
+        const p = document.createElement("p");
+        p.className = "muted";
+        p.textContent = "Choose a category to see how this post changes your mix.";
+        box.replaceChildren(p);
+        box.classList.remove("adds");
+        return;
+      }
       const payload = {
-        category: form.querySelector("select[name=category]").value,
+        category,
         scheduled_at: `${date}T${time}`,
         channel_ids: Array.from(form.querySelectorAll("input[name=channels]:checked")).map((i) => parseInt(i.value, 10)),
         post_id: form.dataset.postId ? parseInt(form.dataset.postId, 10) : null,
@@ -217,6 +228,15 @@
     form.addEventListener("change", schedule);
     form.addEventListener("input", (ev) => { if (ev.target.name !== "body") schedule(); });
     run();
+  }
+
+  // Register: preselect the browser's time zone, which the server cannot know. The form says
+  // when to (a fresh form), so a zone the person chose is never overwritten.
+  const zoneForm = document.querySelector("form[data-guess-zone]");
+  if (zoneForm && typeof Intl !== "undefined") {
+    const select = zoneForm.querySelector("select[name=timezone]");
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (select && zone && Array.from(select.options).some((o) => o.value === zone)) select.value = zone;
   }
 
   // Policy page: a preset fills in its numbers; only Custom lets you type them.
