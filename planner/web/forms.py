@@ -77,7 +77,12 @@ class PostForm(FlaskForm):
     body = TextAreaField(
         "Text", validators=[DataRequired(message="Write something to post."), Length(max=10_000)]
     )
-    category = SelectField("Category", choices=CATEGORY_CHOICES, validators=[DataRequired()])
+    # No default: a guessed category would skew the mix the guardrails count.
+    category = SelectField(
+        "Category",
+        choices=[SelectChoice("", "Choose a category"), *CATEGORY_CHOICES],
+        validators=[DataRequired(message="Choose a category: the guardrails count posts by it.")],
+    )
     channels = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
     date = DateField("Date", validators=[Optional()])
     time = TimeField("Time", validators=[Optional()])

@@ -122,7 +122,8 @@ def test_duplicate_and_delete(client, auth, session) -> None:
     assert actions == ["created", "deleted"]
 
 
-def test_move_keeps_local_time_across_dst(client, auth, session) -> None:
+def test_move_keeps_local_time_across_dst(client, auth, session, monkeypatch) -> None:
+    monkeypatch.setattr("planner.web.posts.utcnow", lambda: NOW)  # 4 March: the 31st is ahead
     owner = auth.user(timezone="Europe/London")
     # Friday 27 March 2026 10:00 GMT; move to Tuesday 31 March (BST): still 10:00 local.
     post = make_post(session, owner, at=datetime(2026, 3, 27, 10, 0, tzinfo=UTC), body="Hello")
@@ -139,6 +140,28 @@ def test_move_keeps_local_time_across_dst(client, auth, session) -> None:
     assert session.get(Post, post.id).scheduled_at == datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
     bad = client.post(f"/posts/{post.id}/move", json={"date": "31/03"})
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"date": "Not a date."}
+
+
+def test_move_to_a_past_day_is_refused_and_changes_nothing(
+    client, auth, session, monkeypatch
+) -> None:
+    monkeypatch.setattr("planner.web.posts.utcnow", lambda: NOW)  # Wednesday 4 March, noon
+    owner = auth.user(timezone="Europe/London")
+    post = _post(session, owner, scheduled_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    auth.login(client, owner)
+    for day in ("2026-03-03", "2026-03-04"):  # yesterday, and today at 09:00 (before noon)
+        resp = client.post(f"/posts/{post.id}/move", json={"date": day})
+        assert resp.status_code == 422, day
+        error = resp.get_json()["error"]
+        assert error["fields"] == {"date": "A day in the past."}
+        assert "has already passed" in error["message"]
+    form = client.post(f"/posts/{post.id}/move", data={"date": "2026-03-03"})
+    assert form.status_code == 302
+    assert "has already passed" in client.get(form.location).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Post, post.id).scheduled_at == datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    events = session.exec(select(AuditEvent).where(AuditEvent.post_id == post.id)).all()
+    assert [e.action for e in events] == ["created"]
 
 
 def test_script_in_post_body_is_shown_as_text_everywhere(client, auth, session, api) -> None:
