@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from planner.models import (
     Channel,
@@ -108,6 +108,10 @@ class Desk:
         return self.session.get(type(obj), obj.id)
 
 
+# A rule saved before UNTIL was checked: in a zone east of UTC its end lies past year 9999.
+UNTIL_9999 = "FREQ=WEEKLY;UNTIL=99991231T235959Z"
+
+
 def stored_series(
     session: Session, member: Member, rrule: str, *, start: datetime, horizon_days: int = 366
 ) -> RecurringSeries:
@@ -147,6 +151,15 @@ def stored_series(
     session.add(SeriesOccurrence(post_id=post.id, series_id=series.id, occurrence_at=start))
     session.commit()
     return series
+
+
+def occurrence_count(session: Session, series: RecurringSeries) -> int:
+    session.expire_all()
+    return session.exec(
+        select(func.count())
+        .select_from(SeriesOccurrence)
+        .where(SeriesOccurrence.series_id == series.id)
+    ).one()
 
 
 @pytest.fixture()

@@ -8,23 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from planner.models import Post, PostStatus, RecurringSeries, SeriesOccurrence
+from planner.models import Post, PostStatus, RecurringSeries
 from planner.publishing import claims
 from planner.services import lifecycle
 from tests.conftest import NOW, Auth
-from tests.publishing.conftest import Desk, stored_series
+from tests.publishing.conftest import UNTIL_9999, Desk, occurrence_count, stored_series
 from tests.review_cases import make_post
-
-UNTIL_9999 = "FREQ=WEEKLY;UNTIL=99991231T235959Z"
-
-
-def occurrences(session: Session, series: RecurringSeries) -> int:
-    session.expire_all()
-    return session.exec(
-        select(func.count())
-        .select_from(SeriesOccurrence)
-        .where(SeriesOccurrence.series_id == series.id)
-    ).one()
 
 
 def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -63,7 +52,7 @@ def test_a_series_until_9999_in_tokyo_is_extended_and_publishing_goes_on(
     assert desk.tick() == 1
 
     assert desk.post(post).status == PostStatus.PUBLISHED
-    assert occurrences(session, series) == 53  # a year of weeks: the clamped rule expands
+    assert occurrence_count(session, series) == 53  # a year of weeks: the clamped rule expands
     assert failures(caplog) == []
 
 
@@ -79,8 +68,8 @@ def test_a_series_that_cannot_be_read_is_logged_and_the_others_are_extended(
         assert desk.tick() == 1
 
     assert desk.post(post).status == PostStatus.PUBLISHED
-    assert occurrences(session, broken) == 1
-    assert occurrences(session, fine) == 53
+    assert occurrence_count(session, broken) == 1
+    assert occurrence_count(session, fine) == 53
     assert failures(caplog) == [f"Could not settle series {broken.id}; it is tried again next tick"]
 
 
