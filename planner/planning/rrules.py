@@ -23,9 +23,9 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 MAX_COUNT = 500
 MAX_INTERVAL = 365
-# UNTIL is accepted within these years. Far from datetime's limits, so the wall clock of any
-# zone can hold it; stored rules saved before this check are clamped instead (see _until_local).
-UNTIL_YEARS = (1970, 2200)
+# A series' start and its UNTIL are accepted within these years: far from datetime's limits, so
+# the wall clock of any zone can hold them. Rules stored before this check are clamped instead.
+YEARS = (1970, 2200)
 # The expansion stays a day inside datetime's range, in UTC and on the wall clock alike, so
 # turning one into the other (no zone is a day away from UTC) can never overflow.
 _EARLIEST = datetime(1, 1, 2)
@@ -123,7 +123,7 @@ def parse_rule(text: object, *, stored: bool = False) -> Rule:
 
     Only daily and slower rules are accepted, without a time of day (the post carries it) or a
     DTSTART (the post's time is the start). Raises ``RuleError`` with a plain message. A
-    *stored* rule may keep an UNTIL outside ``UNTIL_YEARS`` (saved before that limit existed):
+    *stored* rule may keep an UNTIL outside ``YEARS`` (saved before that limit existed):
     the expansion clamps it.
     """
     if not isinstance(text, str):
@@ -157,7 +157,7 @@ def parse_rule(text: object, *, stored: bool = False) -> Rule:
     if "INTERVAL" in parts:
         parts["INTERVAL"] = _whole(parts["INTERVAL"], "INTERVAL", 1, MAX_INTERVAL)
     if "UNTIL" in parts:
-        until, (low, high) = _parse_until(parts["UNTIL"]), UNTIL_YEARS
+        until, (low, high) = _parse_until(parts["UNTIL"]), YEARS
         if not (stored or low <= until.year <= high):
             raise RuleError(f"UNTIL must be a date from {low} to {high}.")
     rule = _rule(list(parts.items()))
