@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -238,3 +239,26 @@ def test_an_expiry_whose_email_fails_does_not_stop_the_tick(
     )
     kept = [("owner@example.com",)] if "name" in stored else []
     assert expired_to == [*kept, ("second-owner@example.com",)]
+
+
+def test_a_message_that_fails_on_the_way_out_loses_none_of_the_others(
+    app, auth, session, smtp, caplog, monkeypatch
+) -> None:
+    team = Team(auth, session)
+    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    send_message = smtplib.SMTP.send_message
+
+    def failing_for_the_owner(self, msg, *args, **kwargs):
+        if "owner@example.com" in msg["To"]:
+            raise ValueError("the library could not encode this message")
+        return send_message(self, msg, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "send_message", failing_for_the_owner)
+    author = auth.login(app.test_client(), team.author)
+
+    with caplog.at_level(logging.ERROR, logger="planner.mail"):
+        assert author.post(f"/posts/{post.id}/submit").status_code == 302
+
+    assert [m.rcpt_tos for m in smtp.received] == [("editor@example.com",)]
+    (record,) = [r for r in caplog.records if r.exc_info is not None]
+    assert record.getMessage().startswith("Could not send the email to 'owner@example.com'")
