@@ -1,5 +1,4 @@
-"""Housekeeping at the start of each tick: review expiries, crashed workers' deliveries, missed
-times and recurring series.
+"""Housekeeping at the start of each tick: review expiries, lost leases, missed times, series.
 
 Each item is settled in a session and a short transaction of its own, under its post's lock, so
 a worker doing this never holds up the others for long. An item that fails (a series whose rule

@@ -147,8 +147,9 @@ def start_series(
     if post.scheduled_at is None:
         message = "A repeating post needs a date and time to start from."
         raise ValidationError(message, fields={"scheduled_at": message})
-    if not rrules.YEARS[0] <= post.scheduled_at.year <= rrules.YEARS[1]:
-        message = "A repeating post must start between {} and {}.".format(*rrules.YEARS)
+    low, high = rrules.YEARS
+    if not low <= post.scheduled_at.year <= high:
+        message = f"A repeating post must start between {low} and {high}."
         raise ValidationError(message, fields={"scheduled_at": message})
     if series_of(session=session, post_ids=[post.id]):
         raise Conflict("This post already repeats.")
