@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from planner.models import LoginFailure, Role, User, Workspace
 from planner.services import workspaces
 from planner.services.errors import ServiceError, ValidationError
+from planner.services.text import single_line
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -79,7 +80,7 @@ def create_user(
         raise ValidationError(msg, fields={"email": msg})
     user = User(
         email=email,
-        name=name.strip(),
+        name=single_line(name, "name"),
         password_hash=hash_password(password, password_method),
         created_at=now,
     )

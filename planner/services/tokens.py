@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from planner.models import ApiToken, User
 from planner.services.errors import NotFound
+from planner.services.text import single_line
 
 PREFIX = "pln_"
 
@@ -23,7 +24,7 @@ def create_token(*, session: Session, user: User, name: str, now: datetime) -> t
     plaintext = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
-        name=name.strip()[:80] or "API token",
+        name=single_line(name, "name")[:80] or "API token",
         token_hash=_hash(plaintext),
         prefix=plaintext[:10],
         created_at=now,

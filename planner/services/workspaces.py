@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 from planner.models import Invitation, Membership, Role, User, Workspace
 from planner.services import audit
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from planner.services.text import single_line
 from planner.timeutils import is_valid_zone
 
 MANAGERS = {Role.OWNER, Role.EDITOR}
@@ -35,7 +36,7 @@ class Access:
 
 
 def check_name(name: str, field: str = "name") -> str:
-    name = name.strip()
+    name = single_line(name, field)
     if not name:
         raise ValidationError("Give it a name.", fields={field: "Give it a name."})
     if len(name) > 120:

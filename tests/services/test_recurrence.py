@@ -350,3 +350,20 @@ def test_approved_occurrences_missed_while_the_worker_was_down_are_never_sent(
     assert statuses == ["missed"] * 4
     assert [p.status for p in _posts(session, series.id)] == ["missed"] * 4
     assert not (Path(app.instance_path) / "outbox" / f"channel-{feed.id}.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("zone", "when"),
+    [
+        ("Asia/Tokyo", datetime(9999, 12, 31, 20, tzinfo=UTC)),  # local time is past year 9999
+        ("America/New_York", datetime(1, 1, 1, 2, tzinfo=UTC)),  # local time is before year 1
+        ("UTC", datetime(2201, 1, 1, 10, tzinfo=UTC)),
+    ],
+)
+def test_a_series_cannot_start_outside_the_years_a_rule_may_use(auth, session, zone, when) -> None:
+    member = auth.user(timezone=zone)
+    with pytest.raises(ValidationError) as info:
+        _start(session, member, when, "FREQ=WEEKLY")
+    assert info.value.fields == {
+        "scheduled_at": "A repeating post must start between 1970 and 2200."
+    }

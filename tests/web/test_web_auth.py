@@ -219,3 +219,46 @@ def test_form_posts_without_csrf_token_are_refused(csrf_client, auth) -> None:
         assert resp.status_code == 400, path
         assert "expired" in resp.get_data(as_text=True)
     assert csrf_client.get("/").status_code == 200  # still logged in: logout was refused too
+
+
+@pytest.mark.parametrize("field", ["name", "workspace"])
+def test_registration_refuses_a_line_break_in_a_name(client, session, field: str) -> None:
+    data = {
+        "name": "Ana",
+        "email": "ana@example.com",
+        "password": "long-enough-pw",
+        "workspace": "Ana's Plants",
+        "timezone": "UTC",
+    }
+    resp = client.post("/register", data={**data, field: "Mallory\r\nBcc: x@evil.test"})
+    assert resp.status_code == 422
+    assert "without line breaks or control characters" in resp.get_data(as_text=True)
+    assert session.exec(select(User)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/workspaces", {"name": "Shop\nBcc: x@evil.test", "timezone": "UTC"}),
+        ("/api/v1/workspaces/{wid}/channels", {"name": "Feed\r\n", "platform": "outbox"}),
+        ("/api/v1/workspaces/{wid}/channels", {"name": "Fe\x00ed", "platform": "outbox"}),
+    ],
+)
+def test_api_names_refuse_control_characters(auth, api, session, path: str, body) -> None:
+    member = auth.user()
+    resp = api(member).post(path.format(wid=member.workspace.id), body)
+    assert resp.status_code == 422, resp.data[:300]
+    assert resp.get_json()["error"]["fields"] == {
+        "name": "Use one line of plain text, without line breaks or control characters."
+    }
+    assert len(session.exec(select(Workspace)).all()) == 1
+
+
+def test_renaming_the_workspace_refuses_a_line_break(client, auth, session) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    resp = client.post("/settings/", data={"name": "Shop\r\nBcc: x", "timezone": "Europe/London"})
+    assert resp.status_code == 200
+    assert "without line breaks" in resp.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Workspace, member.workspace.id).name == "Shop"
