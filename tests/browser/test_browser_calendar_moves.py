@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from planner.models import Post, PostStatus
-from tests.review_cases import make_channel, make_post
+from tests.factories import make_channel, make_post
 
 pytestmark = pytest.mark.browser
 

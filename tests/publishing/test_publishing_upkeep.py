@@ -12,8 +12,8 @@ from planner.models import Post, PostStatus, RecurringSeries
 from planner.publishing import claims
 from planner.services import lifecycle
 from tests.conftest import NOW, Auth
+from tests.factories import make_post
 from tests.publishing.conftest import UNTIL_9999, Desk, occurrence_count, stored_series
-from tests.review_cases import make_post
 
 
 def failures(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from planner.models import Invitation, PostingSlot, Role
 from planner.web.planning import fill_month_default
 from tests.conftest import NOW
-from tests.review_cases import make_channel, make_post
+from tests.factories import make_channel, make_post
 
 
 def _steps(client) -> dict[str, str]:
