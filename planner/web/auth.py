@@ -129,6 +129,12 @@ def register():
     return render_template("auth/register.html", form=form), (422 if form.errors else 200)
 
 
+def _invitation_not_valid(exc: NotFound):
+    return render_template(
+        "errors/error.html", title="Invitation not valid", message=exc.message
+    ), 404
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token: str):
     db = get_session()
@@ -136,14 +142,18 @@ def invite(token: str):
     try:
         inv = workspaces.find_invitation(session=db, token=token, now=now)
     except NotFound as exc:
-        return render_template(
-            "errors/error.html", title="Invitation not valid", message=exc.message
-        ), 404
+        return _invitation_not_valid(exc)
     ws = db.get(Workspace, inv.workspace_id)
     if current_user.is_authenticated:
         if request.method == "POST":
             if EmptyForm().validate_on_submit():
-                workspaces.accept_invitation(session=db, token=token, user=current_user, now=now)
+                try:
+                    workspaces.accept_invitation(
+                        session=db, token=token, user=current_user, now=now
+                    )
+                except NotFound as exc:
+                    db.rollback()
+                    return _invitation_not_valid(exc)
                 db.commit()
                 switch_to(ws.id)
                 flash(f"You joined {ws.name}.", "success")
@@ -180,6 +190,9 @@ def invite(token: str):
         except (ValidationError, LoginThrottled) as exc:
             db.rollback()
             apply_field_errors(form, exc, {})
+        except NotFound as exc:  # someone else used the link a moment ago
+            db.rollback()
+            return _invitation_not_valid(exc)
         else:
             db.commit()
             _start_session(user, ws.id)
