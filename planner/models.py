@@ -78,6 +78,8 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(default="", max_length=120)
     password_hash: str = Field(max_length=255)
+    # Part of the session id: raising it (logout, password change) ends every session cookie.
+    session_generation: int = Field(default=0)
     created_at: datetime = _utc_field()
 
     # Flask-Login protocol, kept here so the user loader can return the row itself.
@@ -94,7 +96,8 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's alternative id: a cookie from an older generation loads no one."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def display_name(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from planner.models import LoginFailure, Role, User, Workspace
@@ -150,13 +150,29 @@ def change_password(
     new: str,
     password_method: str = PASSWORD_METHOD,
 ) -> None:
-    """Change a password after checking the current one."""
+    """Change a password after checking the current one, ending every other session."""
     if not check_password_hash(user.password_hash, current):
         msg = "That is not your current password."
         raise ValidationError(msg, fields={"current_password": msg})
     check_password_strength(new, "new_password")
     user.password_hash = hash_password(new, password_method)
     session.add(user)
+    end_sessions(session=session, user=user)
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """Raise the user's session generation, so every session cookie issued so far stops working.
+
+    The increment is one UPDATE, so two logouts at once cannot both write the same generation.
+    """
+    session.flush()
+    session.exec(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["session_generation"])
 
 
 def ensure_role(role: str) -> Role:

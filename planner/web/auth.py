@@ -30,10 +30,15 @@ bp = Blueprint("auth", __name__)
 
 
 def load_user(user_id: str) -> User | None:
+    """Load the user named by a session's ``id:generation``; an ended generation loads no one."""
+    user_part, _sep, generation = user_id.partition(":")
     try:
-        return get_session().get(User, int(user_id))
+        user = get_session().get(User, int(user_part))
     except ValueError:
         return None
+    if user is None or generation != str(user.session_generation):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
@@ -93,6 +98,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # A copied cookie must not outlive the logout: end this user's generation everywhere.
+        db = get_session()
+        accounts.end_sessions(session=db, user=current_user._get_current_object())
+        db.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

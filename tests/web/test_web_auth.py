@@ -128,7 +128,7 @@ def test_login_renews_session_and_logout_ends_it(client, auth) -> None:
     assert resp.status_code == 302
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert sess.get("_user_id") == str(member.user.id)
+        assert sess.get("_user_id") == f"{member.user.id}:0"  # id and session generation
     assert client.get("/").status_code == 200
     assert client.get("/logout").status_code == 405  # no state change on GET
     client.post("/logout")
@@ -190,6 +190,61 @@ def test_change_password(client, auth) -> None:
         ).status_code
         == 302
     )
+
+
+def _copy_cookie(app: Flask, client):
+    """Another browser holding a copy of *client*'s session cookie (a stolen cookie)."""
+    host = app.config["SERVER_NAME"]
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session", domain=host).value, domain=host)
+    return thief
+
+
+def test_logout_ends_a_copied_session_cookie(app, client, auth) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    thief = _copy_cookie(app, client)
+    assert thief.get("/").status_code == 200
+    client.post("/logout")
+    assert thief.get("/").status_code == 302
+    auth.login(client, member)  # logging in again works, with a new generation
+    assert client.get("/").status_code == 200
+    assert thief.get("/").status_code == 302
+
+
+def _change_password(client, **extra):
+    data = {
+        "current_password": TEST_PASSWORD,
+        "new_password": "new-password-1",
+        "confirm": "new-password-1",
+        **extra,
+    }
+    return client.post("/settings/password", data=data)
+
+
+def test_password_change_ends_other_sessions_keeps_this_one_and_tokens_unless_asked(
+    app, client, auth, api
+) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    other_device = _copy_cookie(app, client)
+    token_api = api(member)
+    page = client.get("/settings/password").get_data(as_text=True)
+    assert "API tokens keep working until you revoke them" in page
+    assert 'name="revoke_tokens"' in page
+    assert _change_password(client).status_code == 302
+    assert client.get("/").status_code == 200
+    assert other_device.get("/").status_code == 302
+    assert token_api.get("/api/v1/workspaces").status_code == 200
+
+
+def test_password_change_can_revoke_every_api_token(client, auth, api) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    token_api = api(member)
+    assert token_api.get("/api/v1/workspaces").status_code == 200
+    assert _change_password(client, revoke_tokens="y").status_code == 302
+    assert token_api.get("/api/v1/workspaces").status_code == 401
 
 
 @pytest.fixture()
