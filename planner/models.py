@@ -206,12 +206,15 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = _utc_field(nullable=True, default=None)
 
 
-class LoginFailure(SQLModel, table=True):
-    """Failed logins per email, for throttling guessing across processes."""
+class LoginThrottle(SQLModel, table=True):
+    """Login attempts in the current window for one email or one client address (hashed key).
 
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, index=True)
-    at: datetime = _utc_field()
+    Counted with single conditional statements, so parallel guesses cannot all pass the check.
+    """
+
+    key: str = Field(primary_key=True, max_length=80)
+    attempts: int = Field(default=0)
+    window_started_at: datetime = _utc_field()
 
 
 class DeliveryStatus(StrEnum):

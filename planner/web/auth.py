@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from sqlmodel import Session
 
 from planner.db import get_session
 from planner.models import User, Workspace
@@ -66,6 +68,32 @@ def _password_method() -> str:
     return current_app.config["PASSWORD_HASH_METHOD"]
 
 
+def _check_login(db: Session, email: str, password: str) -> User | None:
+    """Count the attempt, then check the password; the count is committed before the slow hash.
+
+    Committing first means parallel guesses all see each other's attempts (and, on SQLite, no
+    write lock is held while hashing). Raises LoginThrottled beyond the limits.
+    """
+    cfg = current_app.config
+    policy = LoginPolicy(
+        max_failures=cfg["LOGIN_MAX_FAILURES"],
+        max_per_address=cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        window=timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"]),
+    )
+    address = request.remote_addr or ""
+    accounts.count_login_attempt(
+        session=db, email=email, address=address, now=utcnow(), policy=policy
+    )
+    db.commit()
+    return accounts.authenticate(
+        session=db,
+        email=email,
+        password=password,
+        address=address,
+        password_method=_password_method(),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -73,16 +101,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
-        cfg = current_app.config
-        policy = LoginPolicy(max_failures=cfg["LOGIN_MAX_FAILURES"])
         try:
-            user = accounts.authenticate(
-                session=db,
-                email=form.email.data,
-                password=form.password.data,
-                now=utcnow(),
-                policy=policy,
-            )
+            user = _check_login(db, form.email.data, form.password.data)
         except LoginThrottled as exc:
             db.commit()
             form.password.errors.append(exc.message)
@@ -176,9 +196,7 @@ def invite(token: str):
         existing = accounts.find_user(session=db, email=form.email.data)
         try:
             if existing is not None:
-                user = accounts.authenticate(
-                    session=db, email=form.email.data, password=form.password.data, now=now
-                )
+                user = _check_login(db, form.email.data, form.password.data)
                 if user is None:
                     db.commit()
                     form.password.errors.append(

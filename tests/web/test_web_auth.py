@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
 from sqlmodel import select
+from werkzeug.security import generate_password_hash
 
 from planner.models import Membership, Role, User, Workspace
+from planner.services import accounts
 from tests.conftest import TEST_PASSWORD
 
 
@@ -146,6 +150,71 @@ def test_wrong_password_is_refused_and_repeated_failures_are_throttled(client, a
     resp = client.post("/login", data={"email": member.user.email, "password": TEST_PASSWORD})
     assert resp.status_code == 429
     assert "Too many failed attempts" in resp.get_data(as_text=True)
+
+
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(
+    app, auth, session, monkeypatch
+) -> None:
+    member = auth.user()
+    # A slower hash widens the gap a read-then-write count would leave open.
+    member.user.password_hash = generate_password_hash(TEST_PASSWORD, "pbkdf2:sha256:60000")
+    session.add(member.user)
+    session.commit()
+    checks = []
+    real_check = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda h, p: checks.append(1) or real_check(h, p)
+    )
+    barrier = threading.Barrier(60)
+
+    def guess(n: int) -> int:
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            "/login", data={"email": member.user.email, "password": f"guess-{n}"}
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=60) as pool:
+        codes = list(pool.map(guess, range(60)))
+    assert len(checks) == 5
+    assert sorted(codes) == [401] * 5 + [429] * 55
+
+
+def test_failures_are_also_counted_per_client_address(app, client, auth) -> None:
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    member = auth.user()
+    here = {"REMOTE_ADDR": "203.0.113.7"}
+    for n in range(3):
+        resp = client.post(
+            "/login",
+            data={"email": f"nobody{n}@example.com", "password": "wrong-password"},
+            environ_base=here,
+        )
+        assert resp.status_code == 401
+    right = {"email": member.user.email, "password": TEST_PASSWORD}
+    assert client.post("/login", data=right, environ_base=here).status_code == 429
+    elsewhere = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.post("/login", data=right, environ_base=elsewhere).status_code == 302
+
+
+def test_a_success_gives_the_address_its_attempt_back(app, client, auth) -> None:
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 2
+    member = auth.user()
+    right = {"email": member.user.email, "password": TEST_PASSWORD}
+    for _ in range(4):
+        assert app.test_client().post("/login", data=right).status_code == 302
+
+
+def test_an_unknown_email_costs_a_hash_of_the_configured_strength(app, client, monkeypatch) -> None:
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:2345"
+    hashes = []
+    real_check = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda h, p: hashes.append(h) or real_check(h, p)
+    )
+    resp = client.post("/login", data={"email": "nobody@example.com", "password": "whatever-1"})
+    assert resp.status_code == 401
+    assert [h.split("$")[0] for h in hashes] == ["pbkdf2:sha256:2345"]
 
 
 def test_login_next_parameter_cannot_redirect_offsite(client, auth) -> None:
