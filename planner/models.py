@@ -162,6 +162,8 @@ class Post(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     body: str = Field(sa_column=Column(Text, nullable=False))
+    # Whoever last rewrote the body counts as an author too (second pair of eyes); None: the author.
+    body_edited_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     category: str = Field(max_length=20)
     link: str | None = Field(default=None, max_length=2000)
     # The campaign tag for this post's tagged links; None means the workspace's monthly default.

@@ -24,6 +24,15 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("session_generation", sa.Integer(), nullable=False, server_default="0")
         )
+    with op.batch_alter_table("post", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("body_edited_by_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_post_body_edited_by_id_user",
+            "user",
+            ["body_edited_by_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     # Attempts are now counted atomically per email and per client address (loginthrottle);
     # the per-failure rows it replaces only matter for five minutes, so they are not carried over.
     op.create_table(
@@ -49,5 +58,8 @@ def downgrade() -> None:
     with op.batch_alter_table("loginfailure", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_loginfailure_email"), ["email"], unique=False)
     op.drop_table("loginthrottle")
+    with op.batch_alter_table("post", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_post_body_edited_by_id_user", type_="foreignkey")
+        batch_op.drop_column("body_edited_by_id")
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_column("session_generation")
