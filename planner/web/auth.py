@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -24,7 +23,7 @@ from planner.services import accounts, workspaces
 from planner.services.accounts import LoginPolicy, LoginThrottled
 from planner.services.errors import NotFound, ValidationError
 from planner.timeutils import utcnow, zone_names
-from planner.web.context import switch_to
+from planner.web.context import local_url, switch_to
 from planner.web.forms import EmptyForm, InviteAcceptForm, LoginForm, RegisterForm, choices
 from planner.web.forms_support import apply_field_errors
 
@@ -41,20 +40,6 @@ def load_user(user_id: str) -> User | None:
     if user is None or generation != str(user.session_generation):
         return None
     return user
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow a relative ``next`` on this site, never an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
-    return url_for("calendar.month")
 
 
 def _start_session(user: User, workspace_id: int | None = None) -> None:
@@ -112,7 +97,7 @@ def login():
             form.password.errors.append("Email or password is not right.")
             return render_template("auth/login.html", form=form), 401
         _start_session(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(local_url(request.args.get("next")) or url_for("calendar.month"))
     return render_template("auth/login.html", form=form)
 
 

@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from planner.models import Membership, Role, User, Workspace
 from planner.services import accounts
+from planner.web.context import local_url
 from tests.conftest import TEST_PASSWORD
 
 
@@ -229,6 +230,62 @@ def test_login_next_parameter_cannot_redirect_offsite(client, auth) -> None:
         "/login?next=/list", data={"email": member.user.email, "password": TEST_PASSWORD}
     )
     assert resp.headers["Location"] == "/list"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "\t//evil.example",
+        "/\\evil.example",
+        "/\t\\evil.example",
+        "https:/\t/evil.example",
+        "/list\r\nSet-Cookie: x=1",
+        "/\x00/evil.example",
+    ],
+)
+def test_login_next_with_tabs_newlines_or_backslashes_stays_on_site(client, auth, target) -> None:
+    member = auth.user()
+    resp = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": member.user.email, "password": TEST_PASSWORD},
+    )
+    assert resp.status_code == 302
+    location = resp.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert "\\" not in location and "\n" not in location and "\t" not in location
+
+
+def test_a_buttons_next_field_cannot_leave_the_site(client, auth) -> None:
+    auth.login(client, auth.user())
+    for target in ("/\t/evil.example", "/\n/evil.example", "/\\evil.example"):
+        resp = client.post("/review/approve", data={"next": target})
+        assert resp.status_code == 302
+        assert resp.headers["Location"] == "/review"
+
+
+@pytest.mark.parametrize(
+    ("target", "local"),
+    [
+        ("/list?q=a", "/list?q=a"),
+        ("/li\tst", "/list"),
+        ("/\t/evil.example", None),
+        ("/\\evil.example", None),
+        ("//evil.example", None),
+        ("https://evil.example/", None),
+        ("javascript:alert(1)", None),
+        ("list", None),
+        ("/\x7f", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_local_url(target, local) -> None:
+    assert local_url(target) == local
 
 
 def test_change_password(client, auth) -> None:
