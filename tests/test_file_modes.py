@@ -14,12 +14,18 @@ from planner.db import get_engine, upgrade_database
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _sqlite_app(folder: Path):
+    """An app on a SQLite file in *folder*, even when the suite runs against PostgreSQL."""
+    url = f"sqlite:///{folder / 'planner.sqlite3'}"
+    return create_app({"TESTING": True, "INSTANCE_PATH": str(folder), "DATABASE_URL": url})
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_the_sqlite_database_and_its_journal_are_private(tmp_path) -> None:
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+    app = _sqlite_app(tmp_path)
     upgrade_database(app)
     with get_engine(app).connect() as conn:
         conn.exec_driver_sql("SELECT 1")
@@ -30,7 +36,7 @@ def test_the_sqlite_database_and_its_journal_are_private(tmp_path) -> None:
 
 
 def test_a_database_left_world_readable_is_tightened(tmp_path) -> None:
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+    app = _sqlite_app(tmp_path)
     upgrade_database(app)
     get_engine(app).dispose()
     database = tmp_path / "planner.sqlite3"
