@@ -188,10 +188,7 @@ def password():
     form = PasswordForm()
     user = current_user._get_current_object()
     if form.validate_on_submit():
-        ok, _user = commit_or_show(
-            form,
-            lambda db: _change_password(db, user, form),
-        )
+        ok, _none = commit_or_show(form, lambda db: _change_password(db, user, form))
         if ok:
             login_user(user)  # this session carries on under the new generation; others end
             flash("Password changed. You were logged out everywhere else.", "success")
@@ -200,6 +197,7 @@ def password():
 
 
 def _change_password(db: Session, user: User, form: PasswordForm) -> None:
+    """Change the password (ending other sessions) and, when ticked, revoke every API token."""
     accounts.change_password(
         session=db,
         user=user,
