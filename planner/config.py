@@ -21,7 +21,8 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a planning session on a Sunday evening can be long
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # password checks per email per window
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # password checks per client address per window
     LOGIN_FAILURE_WINDOW_SECONDS = 300
     INVITE_TTL_HOURS = 72
     ALLOW_PRIVATE_HOSTS = False
@@ -51,6 +52,8 @@ _INT = {
     "MAX_ATTEMPTS",
     "RETRY_BASE_SECONDS",
     "LOGIN_MAX_FAILURES",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURE_WINDOW_SECONDS",
     "INVITE_TTL_HOURS",
     "SMTP_PORT",
     "SMTP_TIMEOUT",

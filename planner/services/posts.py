@@ -277,6 +277,8 @@ def update_post(
     changes = describe_changes(post, old_channels, data)
     if not changes:
         return post
+    if "body" in changes:
+        post.body_edited_by_id = acc.user.id  # who rewrote it counts as an author when approving
     post.body, post.category, post.link = data.body, data.category, data.link
     if data.utm_campaign is not None:
         post.utm_campaign = data.utm_campaign or None

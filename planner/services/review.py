@@ -86,7 +86,9 @@ def _target(post: Post, action: str) -> PostStatus:
 
 
 def _own_approval_refused(acc: Access, post: Post) -> bool:
-    return second_pair_of_eyes(acc.workspace) and post.author_id == acc.user.id
+    """Under a second pair of eyes, neither the author nor whoever last rewrote the body approves."""
+    writers = {post.author_id, post.body_edited_by_id}
+    return second_pair_of_eyes(acc.workspace) and acc.user.id in writers
 
 
 def may_submit(acc: Access, post: Post) -> bool:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from planner.models import ApiToken, User
 from planner.services.errors import NotFound
@@ -59,3 +59,14 @@ def revoke_token(*, session: Session, user: User, token_id: int, now: datetime) 
     token.revoked_at = token.revoked_at or now
     session.add(token)
     return token
+
+
+def revoke_all(*, session: Session, user: User, now: datetime) -> int:
+    """Revoke every live token of the user (after a password change); return how many."""
+    result = session.exec(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

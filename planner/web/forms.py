@@ -246,6 +246,7 @@ class PasswordForm(FlaskForm):
         "Repeat new password",
         validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
     )
+    revoke_tokens = BooleanField("Also revoke my API tokens")
 
 
 class EmptyForm(FlaskForm):
