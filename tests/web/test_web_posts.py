@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from planner.models import AuditEvent, Post, PostChannel, Role
+from tests.conftest import NOW
 from tests.factories import make_channel, make_post
 
 # The time a post made by a test here is planned for, unless the test says otherwise.
@@ -147,7 +148,7 @@ def test_move_to_a_past_day_is_refused_and_changes_nothing(
 ) -> None:
     monkeypatch.setattr("planner.web.posts.utcnow", lambda: NOW)  # Wednesday 4 March, noon
     owner = auth.user(timezone="Europe/London")
-    post = _post(session, owner, scheduled_at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    post = make_post(session, owner, at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC), body="Hello")
     auth.login(client, owner)
     for day in ("2026-03-03", "2026-03-04"):  # yesterday, and today at 09:00 (before noon)
         resp = client.post(f"/posts/{post.id}/move", json={"date": day})

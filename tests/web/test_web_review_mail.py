@@ -170,7 +170,7 @@ def test_a_name_with_a_line_break_adds_no_header_and_the_reject_stands(
     team = Team(auth, session)
     _store(session, team.author, name=BAD_NAME)
     post = make_post(
-        session, team.author, at=_ahead(), channels=(team.channel.id,), status=S.IN_REVIEW
+        session, team.author, at=ahead(), channels=(team.channel.id,), status=S.IN_REVIEW
     )
     editor = ApiClient(app.test_client(), auth.token(team.editor))
 
@@ -190,7 +190,7 @@ def test_one_email_that_cannot_be_built_loses_none_of_the_others(
 ) -> None:
     team = Team(auth, session)
     _store(session, team.owner, email=BAD_ADDRESS)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
 
     with caplog.at_level(logging.ERROR, logger="planner.mail"):
@@ -211,7 +211,7 @@ def test_an_expiry_whose_email_fails_does_not_stop_the_tick(
 ) -> None:
     team = Team(auth, session)
     auth.user("second-owner@example.com", workspace=team.workspace, role=Role.OWNER)
-    at = _ahead()
+    at = ahead()
     due = make_post(session, team.author, at=at, channels=(team.channel.id,), status=S.IN_REVIEW)
     editor = auth.login(app.test_client(), team.editor)
     assert editor.post(f"/posts/{due.id}/approve").status_code == 302
@@ -241,7 +241,7 @@ def test_a_message_that_fails_on_the_way_out_loses_none_of_the_others(
     app, auth, session, smtp, caplog, monkeypatch
 ) -> None:
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     send_message = smtplib.SMTP.send_message
 
     def failing_for_the_owner(self, msg, *args, **kwargs):
