@@ -24,9 +24,10 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test browser
 
+# The secret key is readable by its owner only (umask 077 before the file exists).
 instance/config.py:
 	mkdir -p instance
-	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	umask 077 && $(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 	@echo "Wrote instance/config.py with a fresh SECRET_KEY."
 
 # Start the web UI and the publishing worker with SQLite under instance/ and demo data.

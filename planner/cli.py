@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from planner.config import settle_base_url
 from planner.db import session_scope, upgrade_database
 from planner.models import Role
 from planner.services import accounts, tokens, workspaces
@@ -133,6 +134,16 @@ def demo(if_empty: bool) -> None:
         )
 
 
+def _listen_at(app: Flask, host: str, port: int) -> None:
+    """Point links in mail and the calendar feed at this address, unless BASE_URL is set."""
+    settle_base_url(app.config, host, port)
+    if app.config.get("BASE_URL_DERIVED"):
+        click.echo(
+            f"Links in emails and the calendar feed use {app.config['BASE_URL']}; "
+            "set PLANNER_BASE_URL to the address people reach planner at."
+        )
+
+
 def _serve(app: Flask, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
@@ -145,8 +156,10 @@ def _serve(app: Flask, host: str, port: int) -> None:
 @with_appcontext
 def web(host: str, port: int) -> None:
     """Serve the web UI only (use gunicorn in production: see README)."""
+    app = current_app._get_current_object()
+    _listen_at(app, host, port)
     click.echo(f"Planner is at http://{host}:{port}/")
-    _serve(current_app._get_current_object(), host, port)
+    _serve(app, host, port)
 
 
 @click.command("worker")
@@ -177,6 +190,7 @@ def run(host: str, port: int) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = current_app._get_current_object()
+    _listen_at(app, host, port)  # before the worker starts: its mail links use it
     handle = start_background_worker(app)
     # SIGTERM (a service manager, `kill`) ends like Ctrl-C: the server returns and the
     # worker finishes the publishes under way before the process exits.

@@ -21,7 +21,8 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a planning session on a Sunday evening can be long
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # password checks per email per window
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # password checks per client address per window
     LOGIN_FAILURE_WINDOW_SECONDS = 300
     INVITE_TTL_HOURS = 72
     ALLOW_PRIVATE_HOSTS = False
@@ -32,7 +33,9 @@ class DefaultConfig:
     WORKER_THREADS = 8  # publishes in flight at once per worker process
     CONNECTOR_TIMEOUT_SECONDS = 15.0
     DEFAULT_TIMEZONE = "Europe/London"
-    BASE_URL = "http://127.0.0.1:5000"
+    # The address people reach planner at, for links in mail and the calendar feed. Production
+    # sets it; unset, it is where `planner run` / `planner web` listens (settle_base_url).
+    BASE_URL: str | None = None
     # Outgoing mail; without SMTP_HOST, messages are written to instance/mail/ as .eml files.
     SMTP_HOST: str | None = None
     SMTP_PORT = 587
@@ -49,6 +52,8 @@ _INT = {
     "MAX_ATTEMPTS",
     "RETRY_BASE_SECONDS",
     "LOGIN_MAX_FAILURES",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURE_WINDOW_SECONDS",
     "INVITE_TTL_HOURS",
     "SMTP_PORT",
     "SMTP_TIMEOUT",
@@ -75,6 +80,22 @@ def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
         else:
             found[key] = raw
     return found
+
+
+def settle_base_url(config: dict[str, Any], host: str = "127.0.0.1", port: int = 5000) -> None:
+    """Derive BASE_URL from the address planner listens on, unless the settings chose one.
+
+    The factory calls this with the default address; ``planner run`` and ``planner web`` call
+    it again with theirs, which replaces only a derived value, never a configured one.
+    """
+    if config.get("BASE_URL") and not config.get("BASE_URL_DERIVED"):
+        return
+    # A server listening on every interface is reached on this machine at loopback.
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    config["BASE_URL"] = f"http://{shown}:{port}"
+    config["BASE_URL_DERIVED"] = True
 
 
 class InsecureConfigError(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,12 @@ def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout for web + worker."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        database = engine.url.database
+
+        @event.listens_for(engine, "do_connect")
+        def _private_file(_dialect, _record, _cargs, _cparams):
+            if database and database != ":memory:" and not database.startswith("file:"):
+                _create_private(Path(database))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -40,6 +47,20 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (its -wal and -shm files follow its mode).
+
+    The database holds password hashes and sealed credentials; a file left 0644 by an older
+    version is tightened when this process owns it.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        info = path.stat()
+        if info.st_mode & 0o077 and info.st_uid == os.geteuid():
+            path.chmod(0o600)
 
 
 def init_app(app: Flask) -> None:

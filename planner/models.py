@@ -78,6 +78,8 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(default="", max_length=120)
     password_hash: str = Field(max_length=255)
+    # Part of the session id: raising it (logout, password change) ends every session cookie.
+    session_generation: int = Field(default=0)
     created_at: datetime = _utc_field()
 
     # Flask-Login protocol, kept here so the user loader can return the row itself.
@@ -94,7 +96,8 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's alternative id: a cookie from an older generation loads no one."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def display_name(self) -> str:
@@ -159,6 +162,8 @@ class Post(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     body: str = Field(sa_column=Column(Text, nullable=False))
+    # Whoever last rewrote the body counts as an author too (second pair of eyes); None: the author.
+    body_edited_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     category: str = Field(max_length=20)
     link: str | None = Field(default=None, max_length=2000)
     # The campaign tag for this post's tagged links; None means the workspace's monthly default.
@@ -203,12 +208,15 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = _utc_field(nullable=True, default=None)
 
 
-class LoginFailure(SQLModel, table=True):
-    """Failed logins per email, for throttling guessing across processes."""
+class LoginThrottle(SQLModel, table=True):
+    """Login attempts in the current window for one email or one client address (hashed key).
 
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, index=True)
-    at: datetime = _utc_field()
+    Counted with single conditional statements, so parallel guesses cannot all pass the check.
+    """
+
+    key: str = Field(primary_key=True, max_length=80)
+    attempts: int = Field(default=0)
+    window_started_at: datetime = _utc_field()
 
 
 class DeliveryStatus(StrEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,30 @@ def load_keys(configured: str | None, instance_path: str | Path) -> list[str]:
         return [k.strip() for k in configured.split(",") if k.strip()]
     path = Path(instance_path) / "encryption.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _create_key_file(path)
+    key = path.read_text().strip()
+    if not key:
+        raise SecretBoxError(f"{path} is empty; restore the key (or set PLANNER_ENCRYPTION_KEY).")
+    return [key]
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key to a private temporary file, then link it into place.
+
+    Several processes may start at once on a fresh instance: the link either appears complete
+    or fails because another process's key is already there (that key wins), so nobody ever
+    reads a half-written or empty key, and nobody overwrites a key already in use.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".encryption.key.")  # mode 600
+    try:
         with os.fdopen(fd, "w") as fh:
             fh.write(Fernet.generate_key().decode())
-    return [path.read_text().strip()]
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)

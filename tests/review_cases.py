@@ -1,4 +1,4 @@
-"""The review rules as a table, and builders for the posts the review tests act on.
+"""The review rules as a table, and the team of members that acts on it.
 
 Every transition and every role against every action: the service, UI and API tests walk the
 same table, so the three ways in cannot drift apart.
@@ -6,15 +6,11 @@ same table, so the three ways in cannot drift apart.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import Session
 
-from planner.models import Channel, Post, PostStatus, Role, Workspace
-from planner.services import posts as post_service
-from planner.services.posts import PostInput
-from planner.services.workspaces import Access
-from tests.conftest import NOW, Auth, Member
+from planner.models import PostStatus, Role
+from tests.conftest import Auth, Member
+from tests.factories import make_channel
 
 S = PostStatus
 ACTIONS = ("submit", "approve", "reject", "edit", "delete")
@@ -66,43 +62,6 @@ def expected(action: str, status: PostStatus, actor: str) -> PostStatus | str | 
 def cases() -> list[tuple[str, PostStatus, str]]:
     """Every (action, status, actor) triple."""
     return [(a, s, r) for a in ACTIONS for s in PostStatus for r in ACTORS]
-
-
-def access_of(member: Member) -> Access:
-    return Access(user=member.user, workspace=member.workspace, role=member.role)
-
-
-def make_channel(session: Session, workspace: Workspace, name: str = "Feed") -> Channel:
-    channel = Channel(workspace_id=workspace.id, name=name, platform="outbox", created_at=NOW)
-    session.add(channel)
-    session.commit()
-    return channel
-
-
-def make_post(
-    session: Session,
-    member: Member,
-    *,
-    at: datetime,
-    channels: tuple[int, ...] = (),
-    status: PostStatus = S.DRAFT,
-    body: str = "Spring hours start Monday",
-    category: str = "educational",
-    link: str | None = None,
-) -> Post:
-    """Create a post through the service, then put it in *status* directly (test set-up only)."""
-    post = post_service.create_post(
-        session=session,
-        acc=access_of(member),
-        data=PostInput(
-            body=body, category=category, scheduled_at=at, channel_ids=channels, link=link
-        ),
-        now=NOW,
-    )
-    post.status = status
-    session.add(post)
-    session.commit()
-    return post
 
 
 class Team:

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
 from sqlmodel import func, select
 
+from planner import create_app
+from planner.mail.message import post_url
 from planner.models import Membership, Post, User, Workspace
+from planner.timeutils import utcnow
 
 
 def test_create_user_with_workspace_and_role(app, session) -> None:
@@ -98,3 +106,62 @@ def test_init_db_is_idempotent(app) -> None:
     for _ in range(2):
         out = runner.invoke(args=["init-db"])
         assert out.exit_code == 0 and "up to date" in out.output
+
+
+class _Stopped:
+    def stop(self) -> None:
+        """The stand-in worker has nothing to stop."""
+
+
+@pytest.fixture()
+def served(monkeypatch) -> list[tuple[str, int]]:
+    """`planner run` and `planner web` without a real server, worker or signal handler."""
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr("planner.cli._serve", lambda app, host, port: calls.append((host, port)))
+    monkeypatch.setattr("planner.publishing.runner.start_background_worker", lambda app: _Stopped())
+    monkeypatch.setattr("planner.cli.signal.signal", lambda *args: None)
+    return calls
+
+
+@pytest.mark.parametrize("command", ["run", "web"])
+def test_links_in_mail_and_the_feed_use_the_port_planner_listens_on(
+    command, app, client, auth, session, served
+) -> None:
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5000"  # nothing set: the default address
+    out = app.test_cli_runner().invoke(args=[command, "--port", "5101"])
+    assert out.exit_code == 0, out.output
+    assert served == [("127.0.0.1", 5101)]
+    assert "Links in emails and the calendar feed use http://127.0.0.1:5101" in out.output
+    assert post_url(app.config, 7) == "http://127.0.0.1:5101/posts/7"
+
+    owner = auth.user()
+    post = Post(
+        workspace_id=owner.workspace.id,
+        author_id=owner.user.id,
+        body="Fresh rye tomorrow",
+        category="educational",
+        scheduled_at=utcnow() + timedelta(days=1),
+        status="draft",
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(post)
+    session.commit()
+    auth.login(client, owner)
+    page = client.post("/settings/calendar-feed").get_data(as_text=True)
+    feed = re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', page).group(1)
+    cal = Calendar.from_ical(client.get(feed.removeprefix("http://planner.test")).data)
+    assert [str(e["URL"]) for e in cal.walk("VEVENT")] == [f"http://127.0.0.1:5101/posts/{post.id}"]
+
+
+def test_a_configured_base_url_is_kept_whatever_the_port(app_config, served) -> None:
+    app = create_app({**app_config, "BASE_URL": "https://planner.shop.example"})
+    out = app.test_cli_runner().invoke(args=["run", "--host", "0.0.0.0", "--port", "5101"])
+    assert out.exit_code == 0, out.output
+    assert app.config["BASE_URL"] == "https://planner.shop.example"
+    assert "Links in emails" not in out.output
+    # Unset, a server on every interface is linked at loopback, IPv6 in brackets.
+    for host, expected in (("0.0.0.0", "http://127.0.0.1:8080"), ("::1", "http://[::1]:8080")):
+        bare = create_app(app_config)
+        bare.test_cli_runner().invoke(args=["web", "--host", host, "--port", "8080"])
+        assert bare.config["BASE_URL"] == expected

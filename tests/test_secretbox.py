@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import stat
 
 import pytest
@@ -35,3 +36,36 @@ def test_a_wrong_key_says_so_instead_of_crashing() -> None:
     sealed = SecretBox([Fernet.generate_key().decode()]).seal({"access_token": "x"})
     with pytest.raises(SecretBoxError, match="cannot be decrypted"):
         SecretBox([Fernet.generate_key().decode()]).open(sealed)
+
+
+def _load_after(barrier, folder: str, results) -> None:
+    barrier.wait()
+    try:
+        results.put(load_keys(None, folder)[0])
+    except Exception as exc:  # reported to the test, which fails on any
+        results.put(f"error: {exc!r}")
+
+
+def test_processes_starting_together_on_a_fresh_instance_share_one_complete_key(tmp_path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    for attempt in range(5):
+        folder = tmp_path / f"instance{attempt}"
+        barrier, results = ctx.Barrier(8), ctx.Queue()
+        workers = [
+            ctx.Process(target=_load_after, args=(barrier, str(folder), results)) for _ in range(8)
+        ]
+        for worker in workers:
+            worker.start()
+        keys = [results.get(timeout=30) for _ in workers]
+        for worker in workers:
+            worker.join()
+        assert len(set(keys)) == 1, keys
+        assert keys[0] == (folder / "encryption.key").read_text()
+        Fernet(keys[0].encode())  # a whole key, not an empty or partial one
+        assert [p.name for p in folder.iterdir()] == ["encryption.key"]  # no temporary left
+
+
+def test_an_empty_key_file_is_refused_with_a_clear_message(tmp_path) -> None:
+    (tmp_path / "encryption.key").write_text("")
+    with pytest.raises(SecretBoxError, match="empty"):
+        load_keys(None, tmp_path)

@@ -15,10 +15,42 @@ def parse_address(text: str) -> Address:
     return ipaddress.ip_address(text.split("%", 1)[0])
 
 
+# IPv6 ranges whose low 32 bits are an IPv4 address: NAT64 (RFC 6052, well-known prefix) and
+# the deprecated IPv4-compatible form (::a.b.c.d). The local-use NAT64 prefix is never public.
+_LOW_32_BITS_IPV4 = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::/96"),
+)
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Return the IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64, compatible).
+
+    A packet to such an address can end up at the embedded IPv4 host, so that host is what
+    must be public.
+    """
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)
+    if any(address in net for net in _LOW_32_BITS_IPV4):
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    return []
+
+
 def is_public(address: Address) -> bool:
-    """Tell whether *address* is globally routable, looking through IPv4-mapped IPv6."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Tell whether *address* is globally routable, looking through IPv6 forms that embed IPv4."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return False
+        inner = embedded_ipv4(address)
+        if address.ipv4_mapped is not None:
+            return is_public(inner[0])
+        if inner and not all(is_public(v4) for v4 in inner):
+            return False
     return address.is_global and not address.is_multicast
 
 

@@ -12,10 +12,16 @@ from planner.guardrails.findings import GuardrailWarning
 from planner.guardrails.policy import Policy
 from planner.guardrails.snapshots import PostSnapshot
 
+# What a person reads of a warning. A quiet gap that now starts at another hour of the same
+# day, or is bounded by another post, reads exactly as before: listing it under both "adds"
+# and "clears" would tell the user nothing but confuse them.
+_READ = ("rule", "severity", "channel_id", "category", "message")
+
 
 def _identity(warning: GuardrailWarning) -> str:
-    """Return the warning's full JSON form, the thing two previews are compared by."""
-    return json.dumps(warning.to_dict(), sort_keys=True)
+    """Return the part of the warning's JSON form a person reads, what two previews compare."""
+    shown = warning.to_dict()
+    return json.dumps({key: shown[key] for key in _READ}, sort_keys=True)
 
 
 def preview(
@@ -32,9 +38,10 @@ def preview(
 ) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
     """Return (added, removed): the warnings a change would create and the ones it would clear.
 
-    Warnings are compared by their whole ``to_dict()``, not by ``key``: a week going from
-    40% to 60% promotional shows up as the old warning removed and the new one added, so
-    the editor can tell the user the change makes things worse. Pair them by ``key`` to
+    Warnings are compared by what a person reads (rule, severity, place and sentence), not by
+    ``key``: a week going from 40% to 60% promotional shows up as the old warning removed and
+    the new one added, so the editor can tell the user the change makes things worse, while a
+    warning whose sentence is unchanged is neither. Pair them by ``key`` to
     show such a change as one line. For a single post moving from A to B, evaluate over
     ``affected_span(tz, A, B)`` and load the posts of ``load_span`` of that span.
     """

@@ -1,14 +1,14 @@
 """Email for notifications: word each notice and send it, after the action that caused it commits.
 
 Views and the worker call ``send(app, notices, now=...)`` once their transaction is committed.
-Sending never raises: a mail server that is down or refuses a message is logged with its stack,
-and the action that triggered the mail stands.
+Sending never raises: a message that cannot be built, a mail server that is down or refuses a
+message is logged with its stack, the other messages still go, and the action that triggered the
+mail stands.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -23,14 +23,27 @@ __all__ = ["build_message", "deliver", "send"]
 
 
 def send(app: Flask, notices: Iterable[Notice], *, now: datetime) -> int:
-    """Email each notice through the configured SMTP server (or to instance/mail/); returns how many went."""
+    """Email each notice through the configured SMTP server (or to instance/mail/); returns how many went.
+
+    Never raises: a notice whose email cannot be built is logged and skipped, the others still go.
+    """
     notices = list(notices)
-    if not notices:
+    messages = []
+    for notice in notices:
+        try:
+            messages.append(build_message(app.config, notice, now=now))
+        except Exception:
+            logger.exception(
+                "Could not build the %s email about post %s to %r; the others still go",
+                notice.kind,
+                notice.post_id,
+                notice.email,
+            )
+    if not messages:
         return 0
-    messages = [build_message(app.config, notice, now=now) for notice in notices]
     try:
         return deliver(app.config, messages, instance_path=app.instance_path, now=now)
-    except (OSError, smtplib.SMTPException):
+    except Exception:
         logger.exception(
             "Could not send %d notification email(s) (%s)",
             len(messages),

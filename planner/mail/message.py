@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from planner.services.notifications import Notice
+from planner.services.text import flatten
 
 logger = logging.getLogger(__name__)
 
@@ -36,20 +37,21 @@ def post_url(config: Mapping[str, Any], post_id: int) -> str:
 def build_message(config: Mapping[str, Any], notice: Notice, *, now: datetime) -> EmailMessage:
     """Word one notice as a plain-text email to its one recipient."""
     subject = SUBJECTS.get(notice.kind, "{excerpt}").format(excerpt=notice.post_excerpt)
-    lines = [f"Hello {notice.name},", "", notice.message, ""]
+    # Names were typed by people: flattened, one stored before line breaks were refused cannot
+    # add a header. The address is kept as it is: one that is not a valid header fails here.
+    name, workspace = flatten(notice.name), flatten(notice.workspace_name)
+    lines = [f"Hello {name},", "", notice.message, ""]
     if notice.detail:
         lines += [*(f"> {line}" for line in notice.detail.splitlines()), ""]
     lines += [
         f"Open the post: {post_url(config, notice.post_id)}",
         "",
-        f"-- Planner for {notice.workspace_name}",
+        f"-- Planner for {workspace}",
     ]
     msg = EmailMessage()
-    msg["Subject"] = f"[{notice.workspace_name}] {subject}"
+    msg["Subject"] = flatten(f"[{workspace}] {subject}")
     msg["From"] = config["SMTP_FROM"]
-    msg["To"] = (
-        formataddr((notice.name, notice.email)) if notice.name != notice.email else notice.email
-    )
+    msg["To"] = formataddr((name, notice.email)) if name != notice.email else notice.email
     msg["Date"] = format_datetime(now)
     # An explicit domain: make_msgid would otherwise ask DNS for this machine's name.
     msg["Message-ID"] = make_msgid(domain=urlsplit(str(config["BASE_URL"])).hostname or "planner")
@@ -66,7 +68,8 @@ def deliver(
 ) -> int:
     """Send *messages* over one SMTP connection, or write them to instance/mail/ without SMTP_HOST.
 
-    A message the server refuses is logged and skipped; a server that cannot be reached raises.
+    A message that cannot be sent is logged and skipped; a server that cannot be reached (or
+    drops the connection) raises.
     """
     if not config.get("SMTP_HOST"):
         return _write_files(Path(instance_path) / "mail", messages, now)
@@ -81,12 +84,10 @@ def deliver(
         for msg in messages:
             try:
                 smtp.send_message(msg)
-            except (
-                smtplib.SMTPRecipientsRefused,
-                smtplib.SMTPDataError,
-                smtplib.SMTPSenderRefused,
-            ):
-                logger.exception("The mail server refused the email to %s", msg["To"])
+            except smtplib.SMTPServerDisconnected:
+                raise  # the rest cannot go either; the caller logs it
+            except Exception:
+                logger.exception("Could not send the email to %r; the others still go", msg["To"])
             else:
                 sent += 1
     return sent
@@ -94,9 +95,16 @@ def deliver(
 
 def _write_files(folder: Path, messages: Sequence[EmailMessage], now: datetime) -> int:
     folder.mkdir(parents=True, exist_ok=True)
+    written = 0
     for msg in messages:
         name = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         partial = folder / f".{name}.tmp"
-        partial.write_bytes(msg.as_bytes())
+        try:
+            partial.write_bytes(msg.as_bytes())
+        except Exception:
+            logger.exception("Could not write the email to %r; the others still go", msg["To"])
+            partial.unlink(missing_ok=True)
+            continue
         partial.replace(folder / name)  # readers never see half a message
-    return len(messages)
+        written += 1
+    return written

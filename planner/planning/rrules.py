@@ -23,6 +23,13 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 MAX_COUNT = 500
 MAX_INTERVAL = 365
+# A series' start and its UNTIL are accepted within these years: far from datetime's limits, so
+# the wall clock of any zone can hold them. Rules stored before this check are clamped instead.
+YEARS = (1970, 2200)
+# The expansion stays a day inside datetime's range, in UTC and on the wall clock alike, so
+# turning one into the other (no zone is a day away from UTC) can never overflow.
+_EARLIEST = datetime(1, 1, 2)
+_LATEST = datetime(9999, 12, 30)
 
 # BYSETPOS, BYYEARDAY and BYWEEKNO are left out: they allow rules that never match, which
 # dateutil only notices after walking every year up to 9999.
@@ -92,11 +99,17 @@ def _parse_until(raw: str) -> datetime | date:
 
 def _until_local(raw: str, tz: ZoneInfo) -> datetime:
     value = _parse_until(raw)
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            return to_local(value, tz).replace(tzinfo=None)
-        return value
-    return datetime.combine(value, time(23, 59, 59))
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(23, 59, 59))
+    if value.tzinfo is not None:
+        return _wall_clock(value, tz)
+    return min(max(value, _EARLIEST), _LATEST)
+
+
+def _wall_clock(value: datetime, tz: ZoneInfo) -> datetime:
+    """Return the naive wall-clock time of the instant *value* in *tz*, clamped to the range."""
+    earliest, latest = _EARLIEST.replace(tzinfo=UTC), _LATEST.replace(tzinfo=UTC)
+    return to_local(min(max(value, earliest), latest), tz).replace(tzinfo=None)
 
 
 def _whole(value: str, key: str, low: int, high: int) -> str:
@@ -105,11 +118,13 @@ def _whole(value: str, key: str, low: int, high: int) -> str:
     return str(int(value))
 
 
-def parse_rule(text: object) -> Rule:
+def parse_rule(text: object, *, stored: bool = False) -> Rule:
     """Check an RRULE value (an optional ``RRULE:`` prefix is allowed) and return its normal form.
 
     Only daily and slower rules are accepted, without a time of day (the post carries it) or a
-    DTSTART (the post's time is the start). Raises ``RuleError`` with a plain message.
+    DTSTART (the post's time is the start). Raises ``RuleError`` with a plain message. A
+    *stored* rule may keep an UNTIL outside ``YEARS`` (saved before that limit existed):
+    the expansion clamps it.
     """
     if not isinstance(text, str):
         raise RuleError(f"Give the rule as text, {_EXAMPLE}.")
@@ -142,7 +157,9 @@ def parse_rule(text: object) -> Rule:
     if "INTERVAL" in parts:
         parts["INTERVAL"] = _whole(parts["INTERVAL"], "INTERVAL", 1, MAX_INTERVAL)
     if "UNTIL" in parts:
-        _parse_until(parts["UNTIL"])
+        until, (low, high) = _parse_until(parts["UNTIL"]), YEARS
+        if not (stored or low <= until.year <= high):
+            raise RuleError(f"UNTIL must be a date from {low} to {high}.")
     rule = _rule(list(parts.items()))
     try:
         _dateutil(rule, datetime(2000, 1, 3, 12, 0), ZoneInfo("UTC"))
@@ -152,11 +169,15 @@ def parse_rule(text: object) -> Rule:
 
 
 def _dateutil(rule: Rule, start_local: datetime, tz: ZoneInfo) -> rrule:
-    """Build dateutil's rule on the naive wall clock; COUNT is left to ``occurrences``."""
+    """Build dateutil's rule on the naive wall clock; COUNT is left to ``occurrences``.
+
+    Every rule gets an UNTIL no later than ``_LATEST``, so no occurrence it yields can overflow
+    when turned into an instant.
+    """
     parts = [(k, v) for k, v in rule.parts if k not in ("COUNT", "UNTIL")]
-    until = rule.until_local(tz)
-    if until is not None:
-        parts.append(("UNTIL", until.strftime("%Y%m%dT%H%M%S")))
+    until = rule.until_local(tz) or _LATEST
+    # isoformat, not strftime: strftime writes the year 1 as "1", which dateutil cannot read.
+    parts.append(("UNTIL", until.isoformat(timespec="seconds").replace("-", "").replace(":", "")))
     return rrulestr(";".join(f"{k}={v}" for k, v in parts), dtstart=start_local)
 
 
@@ -169,13 +190,15 @@ def occurrences(
     """
     before = as_utc(before)
     count = rule.count
+    if not _representable(start_local):
+        return
     first = local_to_utc(start_local, tz)
     if first >= before:
         return
     yield 0, first
     number = 1
     # Local and UTC order agree except inside a fall-back hour, so stop a day past the bound.
-    stop_local = to_local(before, tz).replace(tzinfo=None) + timedelta(days=1)
+    stop_local = _wall_clock(before, tz) + timedelta(days=1)
     for local in _dateutil(rule, start_local, tz):
         if count is not None and number >= count:
             return
@@ -190,10 +213,17 @@ def occurrences(
         number += 1
 
 
+def _representable(local: datetime) -> bool:
+    """Tell whether a wall-clock time is one whose instant exists in every zone."""
+    return _EARLIEST <= local <= _LATEST
+
+
 def has_more_after(rule: Rule, start_local: datetime, tz: ZoneInfo, *, after: datetime) -> bool:
     """Tell whether the series has an occurrence later than *after* (false once it has ended)."""
     after = as_utc(after)
     count = rule.count
+    if not _representable(start_local):
+        return False
     if local_to_utc(start_local, tz) > after:
         return True
     number = 1

@@ -1,13 +1,18 @@
-"""Housekeeping at the start of each tick: crashed workers' deliveries, missed times, series.
+"""Housekeeping at the start of each tick: review expiries, lost leases, missed times, series.
 
-Each item is settled in its own short transaction under its post's lock, so a worker doing
-this never holds up the others for long.
+Each item is settled in a session and a short transaction of its own, under its post's lock, so
+a worker doing this never holds up the others for long. An item that fails (a series whose rule
+cannot be expanded, a row that breaks a service) is rolled back and logged with its id; the
+other items, the other steps and the publishing after them go on, and the failed item is tried
+again on the next tick.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -16,23 +21,81 @@ from planner.models import Delivery, DeliveryStatus, Workspace
 from planner.publishing import claims, policy
 from planner.publishing.attempt import missed_message
 from planner.publishing.context import TickContext
-from planner.services import deliveries
+from planner.services import deliveries, recurrence, review
+from planner.services.notifications import Notice
 
 logger = logging.getLogger(__name__)
 
 D = DeliveryStatus
+T = TypeVar("T")
+SERIES_EVERY = timedelta(minutes=1)
 
 
-def recover_expired_leases(session: Session, ctx: TickContext, *, now: datetime) -> int:
+def tidy(ctx: TickContext, *, now: datetime, series_last_run: datetime | None) -> bool:
+    """Run every housekeeping step, each on its own; True if the series were looked at."""
+    for step in (expire_reviews, recover_expired_leases, mark_missed):
+        try:
+            step(ctx, now=now)
+        except Exception:
+            logger.exception("Housekeeping step %s failed; publishing goes on", step.__name__)
+    try:
+        return extend_series(ctx, now=now, last_run=series_last_run)
+    except Exception:
+        logger.exception("Housekeeping step extend_series failed; publishing goes on")
+        return False
+
+
+def _one_by_one(
+    ctx: TickContext,
+    kind: str,
+    items: Iterable[tuple[int, T]],
+    settle: Callable[[Session, T], Sequence[Notice] | None],
+) -> int:
+    """Settle each (id, item) in its own session and transaction, then send its mail.
+
+    *settle* returns the notices to send, or None when the item needed nothing after all.
+    Returns how many items were settled.
+    """
+    settled = 0
+    for item_id, item in items:
+        try:
+            with Session(ctx.engine, expire_on_commit=False) as session:
+                notices = settle(session, item)
+                session.commit()
+        except Exception:
+            logger.exception("Could not settle %s %s; it is tried again next tick", kind, item_id)
+            continue
+        if notices is not None:
+            ctx.send_notices(notices)  # never raises: a mail that fails is logged
+            settled += 1
+    return settled
+
+
+def _listed(ctx: TickContext, query: Callable[[Session], list[T]]) -> list[T]:
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        return query(session)
+
+
+def expire_reviews(ctx: TickContext, *, now: datetime) -> int:
+    """Expire drafts and posts in review whose time has passed (issue 4's rule, run by the clock)."""
+
+    def expire(session: Session, post_id: int) -> list[Notice] | None:
+        deliveries.lock_post(session, post_id)
+        expired = review.expire_overdue(session=session, now=now, post_ids=[post_id])
+        return review.expiry_notices(session=session, posts=expired) if expired else None
+
+    ids = _listed(ctx, lambda session: review.overdue_ids(session=session, now=now))
+    return _one_by_one(ctx, "expiry of post", ((i, i) for i in ids), expire)
+
+
+def recover_expired_leases(ctx: TickContext, *, now: datetime) -> int:
     """Retry or mark ``unconfirmed`` the deliveries a vanished worker left in ``publishing``."""
-    recovered = 0
-    for item in claims.expired_leases(session, now=now):
-        session.commit()  # end the read so that each item starts with its post's lock
+
+    def recover(session: Session, item: claims.Expired) -> list[Notice] | None:
         post = deliveries.lock_post(session, item.post_id)
         delivery = deliveries.reload(session, item.delivery_id)
         if not _still_expired(delivery, item, now):
-            session.commit()
-            continue
+            return None
         decision = policy.recover(
             platform=item.platform,
             attempts=delivery.attempts,
@@ -57,12 +120,10 @@ def recover_expired_leases(session: Session, ctx: TickContext, *, now: datetime)
             message=decision.message,
             next_attempt_at=decision.next_attempt_at,
         )
-        notices = deliveries.settle_post(session=session, post=post, now=now) if post else []
-        session.commit()
-        ctx.send_notices(notices)
-        recovered += 1
-    session.commit()
-    return recovered
+        return deliveries.settle_post(session=session, post=post, now=now) if post else []
+
+    items = _listed(ctx, lambda session: claims.expired_leases(session, now=now))
+    return _one_by_one(ctx, "delivery", ((i.delivery_id, i) for i in items), recover)
 
 
 def _still_expired(delivery: Delivery | None, item: claims.Expired, now: datetime) -> bool:
@@ -75,21 +136,19 @@ def _still_expired(delivery: Delivery | None, item: claims.Expired, now: datetim
     )
 
 
-def mark_missed(session: Session, ctx: TickContext, *, now: datetime) -> int:
+def mark_missed(ctx: TickContext, *, now: datetime) -> int:
     """Mark ``missed`` the queued deliveries that are later than their workspace allows."""
-    marked = 0
-    for delivery_id, post_id in claims.overdue(session, now=now):
-        session.commit()
+
+    def miss(session: Session, ids: tuple[int, int]) -> list[Notice] | None:
+        delivery_id, post_id = ids
         post = deliveries.lock_post(session, post_id)
         delivery = deliveries.reload(session, delivery_id)
         workspace = session.get(Workspace, delivery.workspace_id) if delivery else None
         if delivery is None or workspace is None or delivery.status not in claims.PENDING:
-            session.commit()
-            continue
+            return None
         lateness = policy.allowed_lateness(workspace.settings)
         if not policy.is_missed(due_at=delivery.due_at, now=now, lateness=lateness):
-            session.commit()  # retried meanwhile with a new time
-            continue
+            return None  # retried meanwhile with a new time
         logger.info("Delivery %s missed its time (%s)", delivery.id, delivery.due_at.isoformat())
         deliveries.record_result(
             session=session,
@@ -98,45 +157,32 @@ def mark_missed(session: Session, ctx: TickContext, *, now: datetime) -> int:
             now=now,
             message=missed_message(lateness, delivery),
         )
-        notices = deliveries.settle_post(session=session, post=post, now=now) if post else []
-        session.commit()
-        ctx.send_notices(notices)
-        marked += 1
-    session.commit()
-    return marked
+        return deliveries.settle_post(session=session, post=post, now=now) if post else []
+
+    rows = _listed(ctx, lambda session: claims.overdue(session, now=now))
+    return _one_by_one(ctx, "delivery", ((row[0], row) for row in rows), miss)
 
 
-def expire_reviews(session: Session, ctx: TickContext, *, now: datetime) -> int:
-    """Expire drafts and posts in review whose time has passed (issue 4's rule, run by the clock)."""
-    from planner.services import review
-
-    expired = review.expire_overdue(session=session, now=now)
-    notices = review.expiry_notices(session=session, posts=expired)
-    session.commit()
-    ctx.send_notices(notices)
-    return len(expired)
-
-
-SERIES_EVERY = timedelta(minutes=1)
-
-
-def extend_series(session: Session, *, now: datetime, last_run: datetime | None) -> bool:
+def extend_series(ctx: TickContext, *, now: datetime, last_run: datetime | None) -> bool:
     """Materialise recurring posts up to their horizon, at most once a minute; True if it ran.
 
-    Two workers may both try: the (series, occurrence) unique key lets one win and the other
-    roll back, so no occurrence is created twice.
+    Each series is extended on its own. Two workers may both try one: the (series, occurrence)
+    unique key lets one win and the other roll back, so no occurrence is created twice.
     """
-    from planner.services import recurrence
-
     if last_run is not None and now - last_run < SERIES_EVERY:
         return False
-    try:
-        created = recurrence.extend_series(session=session, now=now)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        logger.info("Another worker extended the recurring series first")
-        return True
-    if created:
-        logger.info("Created %d upcoming occurrences of recurring posts", created)
+
+    def extend(session: Session, series_id: int) -> list[Notice] | None:
+        try:
+            created = recurrence.extend_one(session=session, series_id=series_id, now=now)
+        except IntegrityError:
+            session.rollback()
+            logger.info("Another worker extended series %s first", series_id)
+            return None
+        if created:
+            logger.info("Series %s: created %d upcoming occurrences", series_id, created)
+        return []
+
+    ids = _listed(ctx, lambda session: recurrence.running_series_ids(session=session))
+    _one_by_one(ctx, "series", ((i, i) for i in ids), extend)
     return True

@@ -44,12 +44,9 @@ def request_stop(app: Flask) -> None:
 def tick(app: Flask, *, now: datetime) -> int:
     """Process what is due at *now*; returns how many deliveries were handled."""
     ctx = context.build(app, now=now)
-    with Session(ctx.engine, expire_on_commit=False) as session:
-        upkeep.expire_reviews(session, ctx, now=now)
-        upkeep.recover_expired_leases(session, ctx, now=now)
-        upkeep.mark_missed(session, ctx, now=now)
-        if upkeep.extend_series(session, now=now, last_run=app.extensions.get(SERIES_KEY)):
-            app.extensions[SERIES_KEY] = now
+    # Housekeeping never raises: whatever fails there is logged, and publishing still runs.
+    if upkeep.tidy(ctx, now=now, series_last_run=app.extensions.get(SERIES_KEY)):
+        app.extensions[SERIES_KEY] = now
     return _publish_due(ctx, stop_event(app))
 
 

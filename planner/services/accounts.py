@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlmodel import Session, col, delete, func, select
+from sqlalchemy import case, literal
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from planner.models import LoginFailure, Role, User, Workspace
+from planner.models import LoginThrottle, Role, User, UTCDateTime, Workspace
 from planner.services import workspaces
 from planner.services.errors import ServiceError, ValidationError
+from planner.services.text import single_line
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 PASSWORD_METHOD = "pbkdf2:sha256:600000"
-# A real hash to compare against when the email is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
 
 
 class LoginThrottled(ServiceError):
-    """Too many failed logins for this email in the window."""
+    """Too many login attempts for this email, or from this address, in the window."""
 
     code = "throttled"
     status = 429
@@ -30,7 +33,10 @@ class LoginThrottled(ServiceError):
 
 @dataclass(frozen=True)
 class LoginPolicy:
+    """How many password checks one email, and one client address, get per window."""
+
     max_failures: int = 5
+    max_per_address: int = 20
     window: timedelta = timedelta(minutes=5)
 
 
@@ -79,7 +85,7 @@ def create_user(
         raise ValidationError(msg, fields={"email": msg})
     user = User(
         email=email,
-        name=name.strip(),
+        name=single_line(name, "name"),
         password_hash=hash_password(password, password_method),
         created_at=now,
     )
@@ -114,32 +120,101 @@ def register(
     return user, workspace
 
 
+def _throttle_key(kind: str, value: str) -> str:
+    """A fixed-size key, whatever the email or address holds (length, NUL bytes)."""
+    return f"{kind}:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _start_counting(session: Session, key: str, now: datetime) -> bool:
+    """Insert the key's row with this one attempt, unless it exists; tell whether it was new."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.exec(
+        dialect.insert(LoginThrottle)
+        .values(key=key, attempts=1, window_started_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(LoginThrottle.key)  # psycopg reports no row count for this INSERT
+    )
+    return inserted.first() is not None
+
+
+def _take_attempt(session: Session, key: str, limit: int, now: datetime, window: timedelta) -> bool:
+    """Count one attempt on *key* unless it reached *limit* in the current window.
+
+    One conditional UPDATE does the check and the count (starting a new window when the last
+    one is over), so parallel requests are serialised on the row and the row count says who
+    got an attempt; no read-then-write gap lets extra guesses through.
+    """
+    if _start_counting(session, key, now):
+        return True
+    expired = LoginThrottle.window_started_at <= now - window
+    result = session.exec(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, expired | (LoginThrottle.attempts < limit))
+        .values(
+            attempts=case((expired, 1), else_=LoginThrottle.attempts + 1),
+            window_started_at=case(
+                (expired, literal(now, UTCDateTime())), else_=LoginThrottle.window_started_at
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def count_login_attempt(
+    *, session: Session, email: str, address: str, now: datetime, policy: LoginPolicy
+) -> None:
+    """Count a login attempt against the client address and the email, refusing beyond either limit.
+
+    The caller commits before checking the password, so the count is visible to every
+    parallel request while the slow hash runs.
+    """
+    email_key = _throttle_key("email", normalize_email(email))
+    address_key = _throttle_key("address", address)
+    if not _take_attempt(session, address_key, policy.max_per_address, now, policy.window) or (
+        not _take_attempt(session, email_key, policy.max_failures, now, policy.window)
+    ):
+        raise LoginThrottled("Too many failed attempts. Wait a few minutes and try again.")
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash made with the real method, checked when the email is unknown, so both cost the same."""
+    return generate_password_hash("not-a-password", method=method)
+
+
 def authenticate(
     *,
     session: Session,
     email: str,
     password: str,
-    now: datetime,
-    policy: LoginPolicy = LoginPolicy(),
+    address: str,
+    password_method: str = PASSWORD_METHOD,
 ) -> User | None:
-    """Return the user for a correct email and password, recording and throttling failures."""
+    """Return the user for a correct email and password (after ``count_login_attempt``).
+
+    A success forgives the email's failures and gives the address its attempt back.
+    """
     email = normalize_email(email)
-    since = now - policy.window
-    recent = session.exec(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.email == email, LoginFailure.at >= since)
-    ).one()
-    if recent >= policy.max_failures:
-        raise LoginThrottled("Too many failed attempts. Wait a few minutes and try again.")
     user = find_user(session=session, email=email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-    elif check_password_hash(user.password_hash, password):
-        session.exec(delete(LoginFailure).where(LoginFailure.email == email))
-        return user
-    session.add(LoginFailure(email=email, at=now))
-    return None
+        check_password_hash(_dummy_hash(password_method), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    session.exec(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == _throttle_key("email", email))
+        .values(attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+    session.exec(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == _throttle_key("address", address), LoginThrottle.attempts > 0)
+        .values(attempts=LoginThrottle.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return user
 
 
 def change_password(
@@ -150,13 +225,29 @@ def change_password(
     new: str,
     password_method: str = PASSWORD_METHOD,
 ) -> None:
-    """Change a password after checking the current one."""
+    """Change a password after checking the current one, ending every other session."""
     if not check_password_hash(user.password_hash, current):
         msg = "That is not your current password."
         raise ValidationError(msg, fields={"current_password": msg})
     check_password_strength(new, "new_password")
     user.password_hash = hash_password(new, password_method)
     session.add(user)
+    end_sessions(session=session, user=user)
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """Raise the user's session generation, so every session cookie issued so far stops working.
+
+    The increment is one UPDATE, so two logouts at once cannot both write the same generation.
+    """
+    session.flush()
+    session.exec(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["session_generation"])
 
 
 def ensure_role(role: str) -> Role:

@@ -23,6 +23,7 @@ from planner.models import Channel, ChannelStatus
 from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit
 from planner.services.errors import Forbidden, NotFound, ValidationError
+from planner.services.text import single_line
 from planner.services.workspaces import Access, require_owner
 
 
@@ -61,7 +62,7 @@ def create_channel(
     """Validate the platform's config, seal its secret fields and add the channel (owners only)."""
     require_owner(acc)
     fields: dict[str, str] = {}
-    name = (name or "").strip()
+    name = single_line(name or "", "name")
     if not name:
         fields["name"] = "Give the channel a name."
     elif len(name) > 80:
@@ -110,7 +111,7 @@ def rename_channel(
 ) -> Channel:
     require_owner(acc)
     channel = get_channel(session=session, workspace_id=acc.workspace.id, channel_id=channel_id)
-    name = (name or "").strip()
+    name = single_line(name or "", "name")
     if not name:
         raise ValidationError(
             "Give the channel a name.", fields={"name": "Give the channel a name."}

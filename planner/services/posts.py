@@ -277,6 +277,8 @@ def update_post(
     changes = describe_changes(post, old_channels, data)
     if not changes:
         return post
+    if "body" in changes:
+        post.body_edited_by_id = acc.user.id  # who rewrote it counts as an author when approving
     post.body, post.category, post.link = data.body, data.category, data.link
     if data.utm_campaign is not None:
         post.utm_campaign = data.utm_campaign or None
@@ -316,7 +318,10 @@ def update_post(
 def move_post(
     *, session: Session, acc: Access, post_id: int, day: date, tz: ZoneInfo, now: datetime
 ) -> Post:
-    """Reschedule a post to *day*, keeping its local time of day (as dragging on the calendar does)."""
+    """Reschedule a post to *day*, keeping its local time of day (as dragging on the calendar does).
+
+    A day whose time has passed is refused: the post would only expire there.
+    """
     post = get_post(session=session, acc=acc, post_id=post_id)
     if post.scheduled_at is None:
         raise ValidationError(
@@ -324,12 +329,19 @@ def move_post(
             fields={"scheduled_at": "No time set."},
         )
     local = to_local(post.scheduled_at, tz)
+    when = combine_local(day, local.time().replace(tzinfo=None), tz)
+    if when <= now:
+        # Moved into the past, the post would silently turn "Expired" at the next tick.
+        raise ValidationError(
+            f"{day:%A %-d %B} at {local:%H:%M} has already passed; move it to a later day.",
+            fields={"date": "A day in the past."},
+        )
     channels = channel_ids_for(session=session, post_ids=[post.id]).get(post.id, [])
     data = PostInput(
         body=post.body,
         category=post.category,
         link=post.link,
-        scheduled_at=combine_local(day, local.time().replace(tzinfo=None), tz),
+        scheduled_at=when,
         channel_ids=tuple(channels),
     )
     return update_post(session=session, acc=acc, post_id=post.id, data=data, now=now)

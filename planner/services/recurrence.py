@@ -60,7 +60,7 @@ def parse_rrule(text: object) -> rrules.Rule:
 
 
 def _rule(series: RecurringSeries) -> rrules.Rule:
-    return rrules.parse_rule(series.rrule)
+    return rrules.parse_rule(series.rrule, stored=True)
 
 
 def describe(series: RecurringSeries, tz_name: str) -> str:
@@ -147,6 +147,10 @@ def start_series(
     if post.scheduled_at is None:
         message = "A repeating post needs a date and time to start from."
         raise ValidationError(message, fields={"scheduled_at": message})
+    low, high = rrules.YEARS
+    if not low <= post.scheduled_at.year <= high:
+        message = f"A repeating post must start between {low} and {high}."
+        raise ValidationError(message, fields={"scheduled_at": message})
     if series_of(session=session, post_ids=[post.id]):
         raise Conflict("This post already repeats.")
     tz = get_zone(acc.workspace.timezone)
@@ -203,33 +207,45 @@ def _creator_access(session: Session, series: RecurringSeries) -> Access | None:
     return Access(user=user, workspace=workspace, role=Role(role))
 
 
-def extend_series(*, session: Session, now: datetime) -> int:
-    """Materialise every running series up to its workspace's horizon; return the posts created.
+def running_series_ids(*, session: Session) -> list[int]:
+    """Return the ids of the series still growing, oldest first, for the worker to extend one by one."""
+    return list(
+        session.exec(
+            select(RecurringSeries.id)
+            .where(col(RecurringSeries.finished).is_(False))
+            .order_by(RecurringSeries.id)
+        )
+    )
 
-    Meant for the worker's tick (about once a minute). Occurrences are only created after
-    *now*: those whose time passed while nothing ran are skipped, never sent in a burst. A
-    series whose creator left the workspace stops growing (the posts it has stay).
+
+def extend_one(*, session: Session, series_id: int, now: datetime) -> int:
+    """Materialise one series up to its workspace's horizon; return the posts created.
+
+    Occurrences are only created after *now*: those whose time passed while nothing ran are
+    skipped, never sent in a burst. A series whose creator left the workspace stops growing
+    (the posts it has stay).
     """
-    created = 0
-    running = session.exec(
-        select(RecurringSeries)
-        .where(col(RecurringSeries.finished).is_(False))
-        .order_by(RecurringSeries.id)
-    ).all()
-    for series in running:
-        workspace = session.get(Workspace, series.workspace_id)
-        assert workspace is not None
-        if series.materialised_until >= now + horizon(workspace) - EXTEND_SLACK:
-            continue
-        acc = _creator_access(session, series)
-        if acc is None:
-            logger.info("Series %s stops: its creator is no longer a member", series.id)
-            series.finished = True
-            session.add(series)
-            continue
-        created += len(_materialise(session, acc, series, now=now))
-    session.flush()
-    return created
+    series = session.get(RecurringSeries, series_id)
+    if series is None or series.finished:
+        return 0
+    workspace = session.get(Workspace, series.workspace_id)
+    assert workspace is not None
+    if series.materialised_until >= now + horizon(workspace) - EXTEND_SLACK:
+        return 0
+    acc = _creator_access(session, series)
+    if acc is None:
+        logger.info("Series %s stops: its creator is no longer a member", series.id)
+        series.finished = True
+        session.add(series)
+        session.flush()
+        return 0
+    return len(_materialise(session, acc, series, now=now))
+
+
+def extend_series(*, session: Session, now: datetime) -> int:
+    """Materialise every running series up to its workspace's horizon; return the posts created."""
+    ids = running_series_ids(session=session)
+    return sum(extend_one(session=session, series_id=i, now=now) for i in ids)
 
 
 def _occurrence(session: Session, post_id: int) -> SeriesOccurrence:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -85,7 +86,9 @@ def _target(post: Post, action: str) -> PostStatus:
 
 
 def _own_approval_refused(acc: Access, post: Post) -> bool:
-    return second_pair_of_eyes(acc.workspace) and post.author_id == acc.user.id
+    """Under a second pair of eyes, neither the author nor whoever last rewrote the body approves."""
+    writers = {post.author_id, post.body_edited_by_id}
+    return second_pair_of_eyes(acc.workspace) and acc.user.id in writers
 
 
 def may_submit(acc: Access, post: Post) -> bool:
@@ -425,23 +428,32 @@ def in_review_count(*, session: Session, workspace_id: int) -> int:
     ).one()
 
 
-def expire_overdue(*, session: Session, now: datetime) -> list[Post]:
-    """Expire drafts and posts in review whose time has come, in every workspace.
+def _overdue(now: datetime) -> tuple[Any, ...]:
+    return (
+        col(Post.status).in_([s.value for s in MOVES["expire"]]),
+        col(Post.scheduled_at).is_not(None),
+        Post.scheduled_at <= now,
+    )
+
+
+def overdue_ids(*, session: Session, now: datetime) -> list[int]:
+    """Return the ids of the posts ``expire_overdue`` would expire, so each can go on its own."""
+    return list(session.exec(select(Post.id).where(*_overdue(now)).order_by(Post.id)))
+
+
+def expire_overdue(
+    *, session: Session, now: datetime, post_ids: Sequence[int] | None = None
+) -> list[Post]:
+    """Expire drafts and posts in review whose time has come, in every workspace (or *post_ids*).
 
     They were never approved, so they must never go out; they stay listed for rescheduling.
     Owners get an in-app notification for each post that expired in review; the email
     notices for them come from ``expiry_notices``.
     """
-    overdue = session.exec(
-        select(Post)
-        .where(
-            col(Post.status).in_([s.value for s in MOVES["expire"]]),
-            col(Post.scheduled_at).is_not(None),
-            Post.scheduled_at <= now,
-        )
-        .order_by(Post.id)
-        .with_for_update(skip_locked=True)
-    ).all()
+    stmt = select(Post).where(*_overdue(now))
+    if post_ids is not None:
+        stmt = stmt.where(col(Post.id).in_(post_ids))
+    overdue = session.exec(stmt.order_by(Post.id).with_for_update(skip_locked=True)).all()
     expired = []
     for post in overdue:
         was = PostStatus(post.status)

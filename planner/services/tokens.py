@@ -6,10 +6,11 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from planner.models import ApiToken, User
 from planner.services.errors import NotFound
+from planner.services.text import single_line
 
 PREFIX = "pln_"
 
@@ -23,7 +24,7 @@ def create_token(*, session: Session, user: User, name: str, now: datetime) -> t
     plaintext = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
-        name=name.strip()[:80] or "API token",
+        name=single_line(name, "name")[:80] or "API token",
         token_hash=_hash(plaintext),
         prefix=plaintext[:10],
         created_at=now,
@@ -58,3 +59,14 @@ def revoke_token(*, session: Session, user: User, token_id: int, now: datetime) 
     token.revoked_at = token.revoked_at or now
     session.add(token)
     return token
+
+
+def revoke_all(*, session: Session, user: User, now: datetime) -> int:
+    """Revoke every live token of the user (after a password change); return how many."""
+    result = session.exec(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -7,11 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, select, update
 
 from planner.models import Invitation, Membership, Role, User, Workspace
 from planner.services import audit
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from planner.services.text import single_line
 from planner.timeutils import is_valid_zone
 
 MANAGERS = {Role.OWNER, Role.EDITOR}
@@ -35,7 +36,7 @@ class Access:
 
 
 def check_name(name: str, field: str = "name") -> str:
-    name = name.strip()
+    name = single_line(name, field)
     if not name:
         raise ValidationError("Give it a name.", fields={field: "Give it a name."})
     if len(name) > 120:
@@ -114,14 +115,12 @@ def add_member(
         )
     ).first()
     if existing:
-        if (
-            existing.role == Role.OWNER
-            and role != Role.OWNER
-            and _owner_count(session, workspace.id) <= 1
-        ):
-            raise Conflict(
-                f"{user.email} is the only owner of {workspace.name}; add another first."
-            )
+        if role != Role.OWNER:
+            _lock_owners(session, workspace.id)
+            if _is_last_owner(session, _fresh(session, existing)):
+                raise Conflict(
+                    f"{user.email} is the only owner of {workspace.name}; add another first."
+                )
         existing.role = role
         session.add(existing)
         return existing
@@ -149,28 +148,60 @@ def _owner_count(session: Session, workspace_id: int) -> int:
     ).one()
 
 
+def _lock_owners(session: Session, workspace_id: int) -> None:
+    """Take the workspace's lock for this transaction, so owner counts and changes agree.
+
+    A no-op UPDATE is the portable lock: a row lock on PostgreSQL, the write lock on SQLite.
+    Two owners demoting each other at once are then serialised: the second sees one owner left.
+    """
+    session.exec(
+        update(Workspace)
+        .where(Workspace.id == workspace_id)
+        .values(name=Workspace.name)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _fresh(session: Session, member: Membership) -> Membership:
+    """Re-read a membership as the database has it now (after taking the lock)."""
+    return session.exec(
+        select(Membership)
+        .where(Membership.id == member.id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _is_last_owner(session: Session, member: Membership) -> bool:
+    return member.role == Role.OWNER and _owner_count(session, member.workspace_id) <= 1
+
+
 def _membership(session: Session, workspace_id: int, user_id: int) -> Membership:
     member = session.exec(
-        select(Membership).where(
-            Membership.workspace_id == workspace_id, Membership.user_id == user_id
-        )
+        select(Membership)
+        .where(Membership.workspace_id == workspace_id, Membership.user_id == user_id)
+        .execution_options(populate_existing=True)
     ).first()
     if member is None:
         raise NotFound("No such member.")
     return member
 
 
+def _require_owner_now(session: Session, acc: Access) -> None:
+    """Lock the workspace's owners, then check the actor is still one of them."""
+    require_owner(acc)
+    _lock_owners(session, acc.workspace.id)
+    me = _membership(session, acc.workspace.id, acc.user.id)
+    if me.role != Role.OWNER:
+        raise Forbidden("Only the workspace owner can do that.")
+
+
 def change_role(
     *, session: Session, acc: Access, user_id: int, role: Role, now: datetime
 ) -> Membership:
-    """Change a member's role; the last owner cannot be demoted."""
-    require_owner(acc)
+    """Change a member's role; the last owner cannot be demoted, even by two owners at once."""
+    _require_owner_now(session, acc)
     member = _membership(session, acc.workspace.id, user_id)
-    if (
-        member.role == Role.OWNER
-        and role != Role.OWNER
-        and _owner_count(session, acc.workspace.id) <= 1
-    ):
+    if role != Role.OWNER and _is_last_owner(session, member):
         raise Conflict("A workspace needs at least one owner; make someone else owner first.")
     old = member.role
     member.role = role
@@ -187,10 +218,10 @@ def change_role(
 
 
 def remove_member(*, session: Session, acc: Access, user_id: int, now: datetime) -> None:
-    """Remove a member; the last owner cannot be removed."""
-    require_owner(acc)
+    """Remove a member; the last owner cannot be removed, even by two owners at once."""
+    _require_owner_now(session, acc)
     member = _membership(session, acc.workspace.id, user_id)
-    if member.role == Role.OWNER and _owner_count(session, acc.workspace.id) <= 1:
+    if _is_last_owner(session, member):
         raise Conflict("A workspace needs at least one owner; make someone else owner first.")
     session.delete(member)
     audit.record(
@@ -267,8 +298,25 @@ def find_invitation(*, session: Session, token: str, now: datetime) -> Invitatio
 
 
 def accept_invitation(*, session: Session, token: str, user: User, now: datetime) -> Workspace:
-    """Join the invited workspace with the invited role; the link then stops working."""
+    """Join the invited workspace with the invited role; the link then stops working.
+
+    The link is spent by a conditional UPDATE whose row count says who won, so of many
+    concurrent acceptances exactly one joins; the others get NotFound.
+    """
     invite = find_invitation(session=session, token=token, now=now)
+    spent = session.exec(
+        update(Invitation)
+        .where(
+            Invitation.id == invite.id,
+            Invitation.accepted_at.is_(None),  # type: ignore[union-attr]
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now, accepted_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        raise NotFound("This invitation link is not valid any more. Ask for a new one.")
+    session.refresh(invite)
     workspace = session.get(Workspace, invite.workspace_id)
     existing = session.exec(
         select(Membership).where(
@@ -281,9 +329,6 @@ def accept_invitation(*, session: Session, token: str, user: User, now: datetime
                 user_id=user.id, workspace_id=invite.workspace_id, role=invite.role, created_at=now
             )
         )
-    invite.accepted_at = now
-    invite.accepted_by_id = user.id
-    session.add(invite)
     audit.record(
         session=session,
         workspace_id=invite.workspace_id,

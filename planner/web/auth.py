@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from sqlmodel import Session
 
 from planner.db import get_session
 from planner.models import User, Workspace
@@ -22,7 +23,7 @@ from planner.services import accounts, workspaces
 from planner.services.accounts import LoginPolicy, LoginThrottled
 from planner.services.errors import NotFound, ValidationError
 from planner.timeutils import utcnow, zone_names
-from planner.web.context import switch_to
+from planner.web.context import local_url, switch_to
 from planner.web.forms import EmptyForm, InviteAcceptForm, LoginForm, RegisterForm, choices
 from planner.web.forms_support import apply_field_errors
 
@@ -30,24 +31,15 @@ bp = Blueprint("auth", __name__)
 
 
 def load_user(user_id: str) -> User | None:
+    """Load the user named by a session's ``id:generation``; an ended generation loads no one."""
+    user_part, _sep, generation = user_id.partition(":")
     try:
-        return get_session().get(User, int(user_id))
+        user = get_session().get(User, int(user_part))
     except ValueError:
         return None
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow a relative ``next`` on this site, never an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
-    return url_for("calendar.month")
+    if user is None or generation != str(user.session_generation):
+        return None
+    return user
 
 
 def _start_session(user: User, workspace_id: int | None = None) -> None:
@@ -61,6 +53,32 @@ def _password_method() -> str:
     return current_app.config["PASSWORD_HASH_METHOD"]
 
 
+def _check_login(db: Session, email: str, password: str) -> User | None:
+    """Count the attempt, then check the password; the count is committed before the slow hash.
+
+    Committing first means parallel guesses all see each other's attempts (and, on SQLite, no
+    write lock is held while hashing). Raises LoginThrottled beyond the limits.
+    """
+    cfg = current_app.config
+    policy = LoginPolicy(
+        max_failures=cfg["LOGIN_MAX_FAILURES"],
+        max_per_address=cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        window=timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"]),
+    )
+    address = request.remote_addr or ""
+    accounts.count_login_attempt(
+        session=db, email=email, address=address, now=utcnow(), policy=policy
+    )
+    db.commit()
+    return accounts.authenticate(
+        session=db,
+        email=email,
+        password=password,
+        address=address,
+        password_method=_password_method(),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -68,16 +86,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db = get_session()
-        cfg = current_app.config
-        policy = LoginPolicy(max_failures=cfg["LOGIN_MAX_FAILURES"])
         try:
-            user = accounts.authenticate(
-                session=db,
-                email=form.email.data,
-                password=form.password.data,
-                now=utcnow(),
-                policy=policy,
-            )
+            user = _check_login(db, form.email.data, form.password.data)
         except LoginThrottled as exc:
             db.commit()
             form.password.errors.append(exc.message)
@@ -87,12 +97,17 @@ def login():
             form.password.errors.append("Email or password is not right.")
             return render_template("auth/login.html", form=form), 401
         _start_session(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(local_url(request.args.get("next")) or url_for("calendar.month"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # A copied cookie must not outlive the logout: end this user's generation everywhere.
+        db = get_session()
+        accounts.end_sessions(session=db, user=current_user._get_current_object())
+        db.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -129,6 +144,12 @@ def register():
     return render_template("auth/register.html", form=form), (422 if form.errors else 200)
 
 
+def _invitation_not_valid(exc: NotFound):
+    return render_template(
+        "errors/error.html", title="Invitation not valid", message=exc.message
+    ), 404
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token: str):
     db = get_session()
@@ -136,14 +157,18 @@ def invite(token: str):
     try:
         inv = workspaces.find_invitation(session=db, token=token, now=now)
     except NotFound as exc:
-        return render_template(
-            "errors/error.html", title="Invitation not valid", message=exc.message
-        ), 404
+        return _invitation_not_valid(exc)
     ws = db.get(Workspace, inv.workspace_id)
     if current_user.is_authenticated:
         if request.method == "POST":
             if EmptyForm().validate_on_submit():
-                workspaces.accept_invitation(session=db, token=token, user=current_user, now=now)
+                try:
+                    workspaces.accept_invitation(
+                        session=db, token=token, user=current_user, now=now
+                    )
+                except NotFound as exc:
+                    db.rollback()
+                    return _invitation_not_valid(exc)
                 db.commit()
                 switch_to(ws.id)
                 flash(f"You joined {ws.name}.", "success")
@@ -156,9 +181,7 @@ def invite(token: str):
         existing = accounts.find_user(session=db, email=form.email.data)
         try:
             if existing is not None:
-                user = accounts.authenticate(
-                    session=db, email=form.email.data, password=form.password.data, now=now
-                )
+                user = _check_login(db, form.email.data, form.password.data)
                 if user is None:
                     db.commit()
                     form.password.errors.append(
@@ -180,6 +203,9 @@ def invite(token: str):
         except (ValidationError, LoginThrottled) as exc:
             db.rollback()
             apply_field_errors(form, exc, {})
+        except NotFound as exc:  # someone else used the link a moment ago
+            db.rollback()
+            return _invitation_not_valid(exc)
         else:
             db.commit()
             _start_session(user, ws.id)

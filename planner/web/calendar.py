@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from planner.db import get_session
 from planner.models import Category, PostStatus
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
+from planner.services import onboarding
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, local_midnight, next_month, prev_month, to_local, utcnow
@@ -56,6 +57,7 @@ def month(acc: Access):
         next=next_month(first),
         tz=tz,
         form=EmptyForm(),
+        onboarding=onboarding.checklist(session=db, acc=acc),
         warnings=found,
         marks=cal.warning_marks(
             view,
@@ -65,6 +67,18 @@ def month(acc: Access):
             ),
         ),
     )
+
+
+@bp.post("/onboarding/dismiss")
+@with_access
+def dismiss_onboarding(acc: Access):
+    """Hide the first-steps checklist on the month view for good."""
+    if EmptyForm().validate_on_submit():
+        db = get_session()
+        onboarding.dismiss(session=db, acc=acc)
+        db.commit()
+        flash("First steps hidden. Everything stays in the menu above.", "success")
+    return redirect(url_for("calendar.month"))
 
 
 @bp.get("/week")

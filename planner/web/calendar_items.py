@@ -11,11 +11,13 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from planner.models import CATEGORY_LABELS
+from planner.models import CATEGORY_LABELS, PostStatus
 from planner.services.calendar import CalendarPost
 
 TEXT_LENGTH = 60
 TEXT_LEEWAY = 5  # as Jinja's truncate filter: a few characters over are not worth a "…"
+# Sent, being sent, or tried and failed: their day is history, so they cannot be dragged.
+FIXED = frozenset({PostStatus.PUBLISHING, PostStatus.PUBLISHED, PostStatus.FAILED})
 
 
 def short_text(body: str) -> str:
@@ -40,11 +42,14 @@ def post_item(cp: CalendarPost, warnings: Sequence[str] | None, post_prefix: str
     names = f" · {escape(cp.channel_list)}" if cp.channel_names else ""
     label = escape(CATEGORY_LABELS.get(post.category, post.category))
     status_label = escape(str(post.status).replace("_", " "))
+    # A link drags by default too: a fixed post's link must not start a drag either.
+    fixed = post.status in FIXED
+    draggable, link_drag = ("false", ' draggable="false"') if fixed else ("true", "")
     return Markup(
         f'<li class="cal-post cat-{category} st-{status}{" warned" if warned else ""}"{title}'
-        f' draggable="true" data-post-id="{post.id}" data-date="{cp.local.date().isoformat()}"'
+        f' draggable="{draggable}" data-post-id="{post.id}" data-date="{cp.local.date().isoformat()}"'
         f' data-time="{cp.hm}" data-category="{category}" data-channels="{cp.channel_ids_json}">'
-        f'<a href="{escape(post_prefix)}{post.id}" class="cal-post-link">'
+        f'<a href="{escape(post_prefix)}{post.id}" class="cal-post-link"{link_drag}>'
         f'<span class="cal-time">{cp.hm}</span>{warn} '
         f'<span class="visually-hidden">{label},</span> '
         f'<span class="cal-text">{escape(short_text(post.body))}</span> '

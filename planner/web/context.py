@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, redirect, session, url_for
@@ -16,6 +17,8 @@ from planner.services.workspaces import Access
 from planner.timeutils import get_zone
 
 SESSION_KEY = "workspace_id"
+# Browsers drop these from a URL before reading it, so "/\t/evil.example" means "//evil.example".
+_DROPPED_BY_BROWSERS = str.maketrans("", "", "\t\r\n")
 
 
 def current_access() -> Access | None:
@@ -68,3 +71,25 @@ def owner_only(acc: Access) -> None:
     """Abort with 403 unless the user owns the workspace (the server check behind hidden buttons)."""
     if not acc.is_owner:
         abort(403)
+
+
+def local_url(target: str | None) -> str | None:
+    """Return *target* as a path on this site, or None when a browser could read it as off-site.
+
+    The check runs on the URL as a browser reads it (tabs and newlines dropped, ``\\`` read as
+    ``/``) and that normalised form is what is returned, so ``next=/%09/evil.example`` can never
+    become ``Location: //evil.example``, and a newline never reaches a header.
+    """
+    if not target:
+        return None
+    cleaned = target.translate(_DROPPED_BY_BROWSERS).replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if (
+        cleaned.startswith("/")
+        and not cleaned.startswith("//")
+        and not parts.scheme
+        and not parts.netloc
+        and cleaned.isprintable()
+    ):
+        return cleaned
+    return None

@@ -32,6 +32,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from planner.models import Category, Role
+from planner.web.forms_support import SingleLine
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -56,17 +57,19 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Your name", validators=[Optional(), Length(max=120)])
+    name = StringField("Your name", validators=[Optional(), Length(max=120), SingleLine()])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(min=8, message="Use at least 8 characters.")]
     )
-    workspace = StringField("Business name", validators=[DataRequired(), Length(max=120)])
+    workspace = StringField(
+        "Business name", validators=[DataRequired(), Length(max=120), SingleLine()]
+    )
     timezone = SelectField("Time zone", validators=[DataRequired()])
 
 
 class InviteAcceptForm(FlaskForm):
-    name = StringField("Your name", validators=[Optional(), Length(max=120)])
+    name = StringField("Your name", validators=[Optional(), Length(max=120), SingleLine()])
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(min=8, message="Use at least 8 characters.")]
@@ -77,12 +80,19 @@ class PostForm(FlaskForm):
     body = TextAreaField(
         "Text", validators=[DataRequired(message="Write something to post."), Length(max=10_000)]
     )
-    category = SelectField("Category", choices=CATEGORY_CHOICES, validators=[DataRequired()])
+    # No default: a guessed category would skew the mix the guardrails count.
+    category = SelectField(
+        "Category",
+        choices=[SelectChoice("", "Choose a category"), *CATEGORY_CHOICES],
+        validators=[DataRequired(message="Choose a category: the guardrails count posts by it.")],
+    )
     channels = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
     date = DateField("Date", validators=[Optional()])
     time = TimeField("Time", validators=[Optional()])
-    link = URLField("Link (optional)", validators=[Optional(), Length(max=2000)])
-    utm_campaign = StringField("Campaign tag (optional)", validators=[Optional(), Length(max=100)])
+    link = URLField("Link (optional)", validators=[Optional(), Length(max=2000), SingleLine()])
+    utm_campaign = StringField(
+        "Campaign tag (optional)", validators=[Optional(), Length(max=100), SingleLine()]
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -99,9 +109,9 @@ class PostForm(FlaskForm):
 
 
 class ChannelForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=80), SingleLine()])
     platform = SelectField("Platform", validators=[DataRequired()])
-    instance_url = StringField("Mastodon server URL", validators=[Optional()])
+    instance_url = StringField("Mastodon server URL", validators=[Optional(), SingleLine()])
     access_token = PasswordField("Access token", validators=[Optional()])
     url = PasswordField("Webhook URL", validators=[Optional()])
     format = SelectField(
@@ -110,9 +120,9 @@ class ChannelForm(FlaskForm):
         validators=[Optional()],
     )
     service_url = StringField(
-        "Bluesky server", default="https://bsky.social", validators=[Optional()]
+        "Bluesky server", default="https://bsky.social", validators=[Optional(), SingleLine()]
     )
-    handle = StringField("Bluesky handle", validators=[Optional()])
+    handle = StringField("Bluesky handle", validators=[Optional(), SingleLine()])
     app_password = PasswordField("Bluesky app password", validators=[Optional()])
 
 
@@ -124,7 +134,7 @@ class ReconnectForm(ChannelForm):
 
 
 class WorkspaceForm(FlaskForm):
-    name = StringField("Business name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Business name", validators=[DataRequired(), Length(max=120), SingleLine()])
     timezone = SelectField("Time zone", validators=[DataRequired()])
     second_pair_of_eyes = BooleanField("Second pair of eyes: nobody approves their own post")
     allowed_lateness_minutes = IntegerField(
@@ -171,7 +181,7 @@ class RoleForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80), SingleLine()])
 
 
 class ImportForm(FlaskForm):
@@ -220,8 +230,10 @@ class LinkTagsForm(FlaskForm):
     domains = TextAreaField(
         "My website addresses", validators=[Length(max=2000)], render_kw={"rows": 3}
     )
-    medium = StringField("utm_medium", default="social", validators=[Length(max=100)])
-    campaign = StringField("utm_campaign", default="{month}", validators=[Length(max=100)])
+    medium = StringField("utm_medium", default="social", validators=[Length(max=100), SingleLine()])
+    campaign = StringField(
+        "utm_campaign", default="{month}", validators=[Length(max=100), SingleLine()]
+    )
 
 
 class PasswordForm(FlaskForm):
@@ -234,6 +246,7 @@ class PasswordForm(FlaskForm):
         "Repeat new password",
         validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
     )
+    revoke_tokens = BooleanField("Also revoke my API tokens")
 
 
 class EmptyForm(FlaskForm):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+import wtforms
 from flask import flash
 from flask_wtf import FlaskForm
 from sqlmodel import Session
 
 from planner.db import get_session
 from planner.services.errors import ServiceError, ValidationError
+from planner.services.text import single_line
 
 T = TypeVar("T")
 
@@ -42,3 +44,15 @@ def commit_or_show(
         return False, None
     db.commit()
     return True, result
+
+
+class SingleLine:
+    """WTForms validator: the field holds one line of text, as ``services.text.single_line`` says."""
+
+    def __call__(self, form: FlaskForm, field: wtforms.Field) -> None:
+        if not field.data:
+            return
+        try:
+            single_line(field.data, field.name)
+        except ValidationError as exc:
+            raise wtforms.validators.ValidationError(exc.message) from None

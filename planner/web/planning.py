@@ -44,6 +44,20 @@ def plan_months(count: int = 3) -> list[tuple[str, str]]:
     return months
 
 
+def fill_month_default(today: date) -> date:
+    """The month "Fill a month" offers first: next month once this one has 10 days or fewer left."""
+    first_of_next = next_month(today.replace(day=1))
+    return first_of_next if (first_of_next - today).days <= 10 else today.replace(day=1)
+
+
+@bp.app_template_global()
+def plan_month_default() -> str:
+    """The YYYY-MM "Fill a month" preselects, in the workspace zone."""
+    acc = current_access()
+    tz = get_zone(acc.workspace.timezone if acc else "UTC")
+    return f"{fill_month_default(to_local(utcnow(), tz).date()):%Y-%m}"
+
+
 def post_planning(acc: Access, post: Post) -> dict[str, Any]:
     """What the post page shows about planning: its series, evergreen state and queue button."""
     db = get_session()
@@ -148,7 +162,7 @@ def _month_arg() -> date:
     if not raw:
         acc = current_access()
         tz = get_zone(acc.workspace.timezone if acc else "UTC")
-        return to_local(utcnow(), tz).date().replace(day=1)
+        return fill_month_default(to_local(utcnow(), tz).date())
     try:
         return planning.parse_month(raw)
     except ValidationError:

@@ -87,6 +87,8 @@ def new(acc: Access):
                 form.time.data = datetime.strptime("10:00", "%H:%M").time()
             except ValueError:
                 pass
+        if request.args.get("category") in post_service.CATEGORIES:  # drafting for a slot
+            form.category.data = request.args["category"]
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
     if form.validate_on_submit() and repeat.form.validate():

@@ -13,7 +13,7 @@ from planner.services import deliveries, delivery_board
 from planner.services.errors import ServiceError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
-from planner.web.context import current_access, with_access
+from planner.web.context import current_access, local_url, with_access
 from planner.web.forms import EmptyForm
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
@@ -57,10 +57,7 @@ def _act(acc: Access, delivery_id: int, action: Any, done: str):
 
 def _back() -> str:
     """Return to the page the button was on (a post page or this one), never off-site."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("publishing.index")
+    return local_url(request.form.get("next")) or url_for("publishing.index")
 
 
 @bp.app_context_processor

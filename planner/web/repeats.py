@@ -42,7 +42,7 @@ def repeat_section(db: Session, acc: Access, post: Post | None = None) -> Repeat
     if series is None:
         return RepeatSection(form)
     tz = get_zone(acc.workspace.timezone)
-    rule = rrules.parse_rule(series.rrule)
+    rule = rrules.parse_rule(series.rrule, stored=True)
     summary = rrules.describe(rule, series.starts_local, tz)
     values = rrules.form_values(rule, tz)
     if values["kind"] == "custom":

@@ -27,7 +27,7 @@ from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.channels import connector_options, counting, secret_box
-from planner.web.context import current_access, with_access
+from planner.web.context import current_access, local_url, with_access
 from planner.web.forms import ApproveForm, NoteForm, RejectForm
 
 bp = Blueprint("review", __name__)
@@ -54,8 +54,7 @@ def _send(notices: Sequence[Notice]) -> None:
 
 def _next_url(post_id: int | None = None) -> str:
     """Where to go after a button: the page that sent it (same site only), else the post."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if target := local_url(request.form.get("next")):
         return target
     return url_for("posts.view", post_id=post_id) if post_id else url_for("review.queue")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
+from sqlmodel import Session
 
 from planner.db import get_session
-from planner.models import Role
+from planner.models import Role, User
 from planner.publishing import policy
 from planner.services import accounts, audit, recurrence, review, tokens, workspaces
 from planner.services.errors import Conflict
@@ -185,21 +186,27 @@ def revoke_token(acc: Access, token_id: int):
 @bp.route("/password", methods=["GET", "POST"])
 def password():
     form = PasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
-        ok, _user = commit_or_show(
-            form,
-            lambda db: accounts.change_password(
-                session=db,
-                user=current_user,
-                current=form.current_password.data,
-                new=form.new_password.data,
-                password_method=current_app.config["PASSWORD_HASH_METHOD"],
-            ),
-        )
+        ok, _none = commit_or_show(form, lambda db: _change_password(db, user, form))
         if ok:
-            flash("Password changed.", "success")
+            login_user(user)  # this session carries on under the new generation; others end
+            flash("Password changed. You were logged out everywhere else.", "success")
             return redirect(url_for("calendar.month"))
     return render_template("settings/password.html", form=form), (422 if form.errors else 200)
+
+
+def _change_password(db: Session, user: User, form: PasswordForm) -> None:
+    """Change the password (ending other sessions) and, when ticked, revoke every API token."""
+    accounts.change_password(
+        session=db,
+        user=user,
+        current=form.current_password.data,
+        new=form.new_password.data,
+        password_method=current_app.config["PASSWORD_HASH_METHOD"],
+    )
+    if form.revoke_tokens.data:
+        tokens.revoke_all(session=db, user=user, now=utcnow())
 
 
 @bp.route("/workspaces/new", methods=["GET", "POST"])

@@ -201,9 +201,20 @@
     const run = () => {
       const date = form.querySelector("input[name=date]").value;
       const time = form.querySelector("input[name=time]").value;
+      const category = form.querySelector("select[name=category]").value;
       if (!date || !time) return;
+      if (!category) {
+        // Nothing to compare until the post has a category (there is no default on purpose).
+        seq += 1;
+        const p = document.createElement("p");
+        p.className = "muted";
+        p.textContent = "Choose a category to see how this post changes your mix.";
+        box.replaceChildren(p);
+        box.classList.remove("adds");
+        return;
+      }
       const payload = {
-        category: form.querySelector("select[name=category]").value,
+        category,
         scheduled_at: `${date}T${time}`,
         channel_ids: Array.from(form.querySelectorAll("input[name=channels]:checked")).map((i) => parseInt(i.value, 10)),
         post_id: form.dataset.postId ? parseInt(form.dataset.postId, 10) : null,
@@ -217,6 +228,15 @@
     form.addEventListener("change", schedule);
     form.addEventListener("input", (ev) => { if (ev.target.name !== "body") schedule(); });
     run();
+  }
+
+  // Register: preselect the browser's time zone, which the server cannot know. The form says
+  // when to (a fresh form), so a zone the person chose is never overwritten.
+  const zoneForm = document.querySelector("form[data-guess-zone]");
+  if (zoneForm && typeof Intl !== "undefined") {
+    const select = zoneForm.querySelector("select[name=timezone]");
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (select && zone && Array.from(select.options).some((o) => o.value === zone)) select.value = zone;
   }
 
   // Policy page: a preset fills in its numbers; only Custom lets you type them.
@@ -245,22 +265,40 @@
   if (board) {
     const moveUrl = (id) => board.dataset.moveUrl.replace("/0/", `/${id}/`);
     const status = document.getElementById("move-status");
+    const message = document.getElementById("move-message");
+    const whatifBox = document.getElementById("drag-whatif");
     let dragged = null;
     let lastPreview = null;
-    const whatifBox = document.getElementById("drag-whatif");
+    // Back to rest: called when a drag ends however it ends (dropped, refused, Escape, outside).
+    // Forgetting lastPreview also discards a what-if answer that arrives after the drag.
+    const settle = () => {
+      if (dragged) dragged.classList.remove("dragging");
+      dragged = null;
+      lastPreview = null;
+      board.querySelectorAll(".drop-target").forEach((d) => d.classList.remove("drop-target"));
+      if (whatifBox) {
+        whatifBox.hidden = true;
+        whatifBox.replaceChildren();
+      }
+    };
+    const tell = (text) => {
+      status.textContent = text;
+      if (!message) return;
+      message.querySelector(".move-message-text").textContent = text;
+      message.hidden = false;
+    };
+    if (message) message.querySelector("[data-dismiss]").addEventListener("click", () => { message.hidden = true; });
     board.addEventListener("dragstart", (ev) => {
       const item = ev.target.closest && ev.target.closest(".cal-post");
-      if (!item) return;
+      // Published, publishing and failed posts are not draggable: their day is history.
+      if (!item || item.getAttribute("draggable") !== "true") return;
+      if (message) message.hidden = true;
       dragged = item;
       item.classList.add("dragging");
       ev.dataTransfer.effectAllowed = "move";
       ev.dataTransfer.setData("text/plain", item.dataset.postId);
     });
-    board.addEventListener("dragend", () => {
-      if (dragged) dragged.classList.remove("dragging");
-      lastPreview = null;
-      board.querySelectorAll(".drop-target").forEach((d) => d.classList.remove("drop-target"));
-    });
+    board.addEventListener("dragend", settle);
     board.addEventListener("dragover", (ev) => {
       const day = ev.target.closest && ev.target.closest(".day[data-date]");
       if (!day || !dragged) return;
@@ -286,22 +324,24 @@
       const day = ev.target.closest && ev.target.closest(".day[data-date]");
       if (!day || !dragged) return;
       ev.preventDefault();
-      const id = dragged.dataset.postId;
-      if (dragged.dataset.date === day.dataset.date) return;
+      const item = dragged;
+      const id = item.dataset.postId;
+      settle();
+      if (item.dataset.date === day.dataset.date) return;
       status.textContent = "Moving…";
       const resp = await fetch(moveUrl(id), {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify({ date: day.dataset.date }),
         credentials: "same-origin",
-      });
-      const data = await resp.json().catch(() => ({}));
-      if (resp.ok) {
+      }).catch(() => null);
+      const data = resp ? await resp.json().catch(() => ({})) : {};
+      if (resp && resp.ok) {
         status.textContent = `Moved to ${data.date} at ${data.time}.`;
         window.location.reload();
       } else {
-        status.textContent = (data.error && data.error.message) || "Could not move the post.";
-        window.alert(status.textContent);
+        // The post was never taken out of its day, so refusing leaves it where it was.
+        tell((data.error && data.error.message) || "Could not move the post.");
       }
     });
   }

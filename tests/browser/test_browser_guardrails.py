@@ -91,29 +91,32 @@ def test_demo_month_marks_warnings_and_composer_previews_them(page, demo_server)
 def test_dragging_a_post_previews_its_guardrail_effect_before_the_drop(page, demo_server) -> None:
     page.set_viewport_size({"width": 1280, "height": 2400})  # the whole month on screen
     login(page, demo_server)
-    today = to_local(utcnow(), get_zone("Europe/London")).date()
-    source = page.locator(f"#day-{today.isoformat()} .cal-post").first
-    target_day = today + timedelta(days=5)
-    # The month grid shows the first days of the next month too, so the target is always on screen.
+    # Tomorrow's post is still ahead (today's may be published already, and cannot be dragged).
+    tomorrow = to_local(utcnow(), get_zone("Europe/London")).date() + timedelta(days=1)
+    page.goto(f"{demo_server}/?month={tomorrow:%Y-%m}")
+    source = page.locator(f"#day-{tomorrow.isoformat()} .cal-post").first
+    target_day = tomorrow + timedelta(days=5)
+    if target_day.month != tomorrow.month:  # stay inside the month on screen
+        target_day = tomorrow - timedelta(days=5)
     target = page.locator(f"#day-{target_day.isoformat()}")
     drag_over(page, source, target, target_day)
     whatif = page.locator("#drag-whatif")
     text = whatif.inner_text()
     assert f"Moving it to {target_day.isoformat()}" in text and "warning" in text
     # Dropping back where it was changes nothing.
-    back = page.locator(f"#day-{today.isoformat()}").bounding_box()
+    back = page.locator(f"#day-{tomorrow.isoformat()}").bounding_box()
     page.mouse.move(back["x"] + 10, back["y"] + 10, steps=5)
     page.mouse.up()
-    assert page.locator(f"#day-{today.isoformat()} .cal-post").count() >= 1
+    assert page.locator(f"#day-{tomorrow.isoformat()} .cal-post").count() >= 1
 
 
 def test_dragging_in_the_week_view_previews_too(page, demo_server) -> None:
     login(page, demo_server)
-    today = to_local(utcnow(), get_zone("Europe/London")).date()
+    tomorrow = to_local(utcnow(), get_zone("Europe/London")).date() + timedelta(days=1)
     # Another day of the same Monday-to-Sunday week.
-    target_day = today + timedelta(days=1) if today.weekday() < 6 else today - timedelta(days=1)
-    page.goto(f"{demo_server}/week?date={today.isoformat()}")
-    source = page.locator(f'.day[data-date="{today.isoformat()}"] .cal-post').first
+    target_day = tomorrow + timedelta(days=1 if tomorrow.weekday() < 6 else -1)
+    page.goto(f"{demo_server}/week?date={tomorrow.isoformat()}")
+    source = page.locator(f'.day[data-date="{tomorrow.isoformat()}"] .cal-post').first
     target = page.locator(f'.day[data-date="{target_day.isoformat()}"]')
     drag_over(page, source, target, target_day)
     source_box = source.bounding_box()

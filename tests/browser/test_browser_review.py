@@ -9,7 +9,7 @@ import pytest
 
 from planner.models import Role
 from planner.timeutils import get_zone, to_local, utcnow
-from tests.review_cases import make_channel
+from tests.factories import make_channel
 
 pytestmark = pytest.mark.browser
 

@@ -210,3 +210,40 @@ def test_warnings_for_post_and_blocking() -> None:
     assert [w.rule for w in warnings_for_post(warnings, 3)] == ["max_share", "max_share", "streak"]
     assert warnings_for_post(warnings, 9) == []
     assert [w.rule for w in blocking(warnings)] == ["streak"]
+
+
+def test_a_quiet_gap_that_reads_the_same_is_neither_added_nor_cleared() -> None:
+    # The gap after the 22nd starts at 09:00; moving the 19th's post to 12:30 on the 22nd makes
+    # it start at 12:30, bounded by another post. Both read "goes quiet for over 9 days from 22 Mar".
+    first = post(1, "educational", "2026-03-19 12:30")
+    last = post(2, "educational", "2026-03-22 09:00")
+    policy = NO_GAPS.with_changes(quiet_gap_days=7)
+    before = [first, last]
+    after = [moved(first, "2026-03-22 12:30"), last]
+    old, new = (
+        [
+            w
+            for w in evaluate(
+                p,
+                policy,
+                BERLIN,
+                now=at("2026-03-18"),
+                start=at("2026-03-01"),
+                end=at("2026-04-01"),
+            )
+            if w.rule == "quiet_gap"
+        ]
+        for p in (before, after)
+    )
+    assert [w.message for w in old] == [w.message for w in new]
+    assert old[0].to_dict() != new[0].to_dict()  # another start time, another post
+    added, removed = preview(
+        before,
+        after,
+        policy,
+        BERLIN,
+        now=at("2026-03-18"),
+        start=at("2026-03-01"),
+        end=at("2026-04-01"),
+    )
+    assert [w for w in added + removed if w.rule == "quiet_gap"] == []

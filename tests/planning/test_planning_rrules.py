@@ -16,6 +16,7 @@ from planner.planning.rrules import (
     occurrences,
     parse_rule,
 )
+from planner.timeutils import local_to_utc
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -53,6 +54,10 @@ def test_rules_are_normalised(text: str, normal: str) -> None:
         ("FREQ=WEEKLY;COUNT=9999", "COUNT must be"),
         ("FREQ=WEEKLY;INTERVAL=x", "INTERVAL must be"),
         ("FREQ=WEEKLY;UNTIL=soon", "UNTIL must be"),
+        ("FREQ=DAILY;UNTIL=99991231T235959Z", "UNTIL must be a date from 1970 to 2200"),
+        ("FREQ=DAILY;UNTIL=99991231", "UNTIL must be a date from 1970 to 2200"),
+        ("FREQ=DAILY;UNTIL=00010101T000000Z", "UNTIL must be a date from 1970 to 2200"),
+        ("FREQ=DAILY;UNTIL=22010101T000000", "UNTIL must be a date from 1970 to 2200"),
         ("FREQ=WEEKLY;BYDAY=XX", "not valid"),
     ],
 )
@@ -210,3 +215,37 @@ def test_unusual_rules_read_back_as_custom() -> None:
     assert form_values(parse_rule("FREQ=DAILY"), LONDON)["kind"] == "custom"
     assert parse_rule("FREQ=WEEKLY;COUNT=8").with_count(3).text == "FREQ=WEEKLY;COUNT=3"
     assert parse_rule("FREQ=WEEKLY;COUNT=8").with_count(None).text == "FREQ=WEEKLY"
+
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+HONOLULU = ZoneInfo("Pacific/Honolulu")
+
+
+@pytest.mark.parametrize("tz", [TOKYO, ZoneInfo("Pacific/Kiritimati"), HONOLULU, NEW_YORK])
+@pytest.mark.parametrize(
+    "until", ["99991231T235959Z", "99991231", "99991231T235959", "00010101T000000Z"]
+)
+def test_a_stored_rule_at_the_edge_of_time_expands_without_overflow(
+    tz: ZoneInfo, until: str
+) -> None:
+    """Rules saved before UNTIL was limited are clamped, never an OverflowError, in any zone."""
+    rule = parse_rule(f"FREQ=DAILY;UNTIL={until}", stored=True)
+    start = datetime(2026, 3, 3, 10, 0)
+    times = list(occurrences(rule, start, tz, before=local_to_utc(datetime(2026, 3, 6), tz)))
+    ends_early = until.startswith("0001")
+    assert len(times) == (1 if ends_early else 3)
+    assert has_more_after(rule, start, tz, after=FAR) is not ends_early
+    assert describe(rule, start, tz).startswith("Every day at 10:00, until")
+    assert form_values(rule, tz)["ends"] == "until"
+
+
+@pytest.mark.parametrize("tz", [TOKYO, HONOLULU])
+def test_a_series_near_the_end_of_time_yields_what_it_can_and_never_overflows(
+    tz: ZoneInfo,
+) -> None:
+    rule = parse_rule("FREQ=YEARLY")
+    start = datetime(9999, 12, 28, 23, 0)
+    end = datetime.max.replace(tzinfo=UTC)
+    assert [n for n, _at in occurrences(rule, start, tz, before=end)] == [0]
+    assert has_more_after(rule, start, tz, after=datetime(2026, 1, 1, tzinfo=UTC)) is True
+    assert list(occurrences(rule, datetime(9999, 12, 31, 23, 0), tz, before=end)) == []

@@ -8,15 +8,24 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from planner.models import Channel, Delivery, Post, PostChannel, PostStatus
+from planner.models import (
+    Channel,
+    Delivery,
+    Post,
+    PostStatus,
+    RecurringSeries,
+    SeriesOccurrence,
+)
 from planner.publishing.worker import tick
 from planner.services import channels as channel_service
 from planner.services import deliveries, workspaces
 from planner.services.workspaces import Access
+from planner.timeutils import get_zone, to_local
 from planner.web.channels import secret_box
 from tests.conftest import NOW, Auth, Member
+from tests.factories import add_post
 from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_webhook  # noqa: F401
 
 
@@ -56,21 +65,18 @@ class Desk:
         self, channels: Iterable[Channel], *, at: datetime = NOW, body: str = "Fresh bread"
     ) -> Post:
         """An approved post with its deliveries queued, as review's approve leaves it."""
-        post = Post(
-            workspace_id=self.member.workspace.id,
-            author_id=self.member.user.id,
-            body=body,
-            category="promotional",
-            scheduled_at=at,
-            status=PostStatus.APPROVED,
-            created_at=NOW - timedelta(days=1),
-            updated_at=NOW - timedelta(days=1),
-        )
-        self.session.add(post)
-        self.session.flush()
         ids = [c.id for c in channels]
-        for cid in ids:
-            self.session.add(PostChannel(post_id=post.id, channel_id=cid))
+        post = add_post(
+            self.session,
+            self.member,
+            at=at,
+            category="promotional",
+            body=body,
+            status=PostStatus.APPROVED,
+            channels=ids,
+            created_at=NOW - timedelta(days=1),
+            commit=False,
+        )
         deliveries.schedule_for_post(session=self.session, post=post, channel_ids=ids, now=NOW)
         self.session.commit()
         return post
@@ -97,6 +103,60 @@ class Desk:
     def reload(self, obj: Any) -> Any:
         self.session.expire_all()
         return self.session.get(type(obj), obj.id)
+
+
+# A rule saved before UNTIL was checked: in a zone east of UTC its end lies past year 9999.
+UNTIL_9999 = "FREQ=WEEKLY;UNTIL=99991231T235959Z"
+
+
+def stored_series(
+    session: Session, member: Member, rrule: str, *, start: datetime, horizon_days: int = 366
+) -> RecurringSeries:
+    """A series written straight to the database, as one saved before its rule was checked.
+
+    Its first post exists and nothing after it is materialised yet, so the next tick extends it.
+    """
+    workspace = member.workspace
+    workspace.settings = {**(workspace.settings or {}), "recurrence_horizon_days": horizon_days}
+    session.add(workspace)
+    post = Post(
+        workspace_id=workspace.id,
+        author_id=member.user.id,
+        body="Weekly special",
+        category="promotional",
+        scheduled_at=start,
+        status=PostStatus.DRAFT,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(post)
+    session.flush()
+    series = RecurringSeries(
+        workspace_id=workspace.id,
+        created_by_id=member.user.id,
+        rrule=rrule,
+        starts_local=to_local(start, get_zone(workspace.timezone)).replace(tzinfo=None),
+        body=post.body,
+        category=post.category,
+        channel_ids=[],
+        materialised_until=start,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(series)
+    session.flush()
+    session.add(SeriesOccurrence(post_id=post.id, series_id=series.id, occurrence_at=start))
+    session.commit()
+    return series
+
+
+def occurrence_count(session: Session, series: RecurringSeries) -> int:
+    session.expire_all()
+    return session.exec(
+        select(func.count())
+        .select_from(SeriesOccurrence)
+        .where(SeriesOccurrence.series_id == series.id)
+    ).one()
 
 
 @pytest.fixture()

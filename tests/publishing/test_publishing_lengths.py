@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from planner.models import Post, PostStatus, Role
 from planner.services import deliveries
-from planner.services import posts as post_service
-from planner.services.posts import PostInput
-from planner.timeutils import get_zone, utcnow
+from planner.timeutils import get_zone
 from planner.web.channels import connector_options, secret_box
 from tests.conftest import NOW, Auth
+from tests.factories import ahead, make_post
 from tests.fakes import FakeBluesky, FakeMastodon
 from tests.publishing.conftest import Desk
 
@@ -57,23 +54,6 @@ def test_a_long_post_is_over_on_every_short_channel(
     assert found == {toots.id: "501 of 500 characters on Mastodon"}
 
 
-def _draft(desk: Desk, channel_id: int, body: str, link: str | None = None) -> Post:
-    post = post_service.create_post(
-        session=desk.session,
-        acc=desk.acc,
-        data=PostInput(
-            body=body,
-            category="educational",
-            channel_ids=[channel_id],
-            scheduled_at=utcnow() + timedelta(days=2),
-            link=link,
-        ),
-        now=NOW,
-    )
-    desk.session.commit()
-    return post
-
-
 def _tag_links(desk: Desk) -> None:
     ws = desk.member.workspace
     utm = {"enabled": True, "medium": "social", "campaign": "{month}", "domains": ["shop.example"]}
@@ -86,7 +66,7 @@ def test_too_long_for_bluesky_cannot_be_submitted_or_approved_through_the_api(
     api, auth: Auth, desk: Desk, fake_bluesky: FakeBluesky
 ) -> None:
     sky = desk.bluesky(fake_bluesky)
-    post = _draft(desk, sky.id, "a" * 301)
+    post = make_post(desk.session, desk.member, at=ahead(2), channels=[sky.id], body="a" * 301)
     client = api(desk.member)
 
     for action in ("submit", "approve"):
@@ -113,7 +93,10 @@ def test_the_tagged_link_counts_towards_the_limit(
     sky = desk.bluesky(fake_bluesky)
     link = "https://shop.example/bread"
     # Body, newline and the clean link make exactly 300 graphemes: it fits untagged.
-    post = _draft(desk, sky.id, "b" * (300 - 1 - len(link)), link=link)
+    body = "b" * (300 - 1 - len(link))
+    post = make_post(
+        desk.session, desk.member, at=ahead(2), channels=[sky.id], body=body, link=link
+    )
     ws = desk.member.workspace
     assert problems(desk, post) == {}
     _tag_links(desk)
@@ -129,7 +112,7 @@ def test_the_web_approve_button_refuses_a_post_too_long_and_says_why(
     auth: Auth, desk: Desk, fake_bluesky: FakeBluesky
 ) -> None:
     sky = desk.bluesky(fake_bluesky)
-    post = _draft(desk, sky.id, "🥐" * 305)
+    post = make_post(desk.session, desk.member, at=ahead(2), channels=[sky.id], body="🥐" * 305)
     client = auth.login(desk.app.test_client(), desk.member)
 
     resp = client.post(f"/posts/{post.id}/approve", follow_redirects=True)

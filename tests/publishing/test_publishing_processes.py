@@ -20,15 +20,19 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, col, func, select
 
-from planner.models import Delivery, Post, PostChannel, PostStatus
+import planner
+from planner.models import Delivery, PostStatus
 from planner.services import deliveries
 from planner.timeutils import utcnow
+from tests.conftest import Auth
+from tests.factories import add_post
 from tests.fakes import FakeWebhook
-from tests.publishing.conftest import Desk
+from tests.publishing.conftest import UNTIL_9999, Desk, occurrence_count, stored_series
 
 pytestmark = pytest.mark.slow
 
 COUNT = 500
+SOURCE_ROOT = str(Path(planner.__file__).resolve().parents[1])
 UNFINISHED = ("queued", "retrying", "publishing")
 
 
@@ -47,6 +51,11 @@ class Workers:
             "PLANNER_ALLOW_PRIVATE_HOSTS": "1",
             "PLANNER_WORKER_TICK_SECONDS": "0.2",
             "PLANNER_LEASE_SECONDS": "3",
+            # The code under test, even where the console script's install points elsewhere
+            # (a git worktree next to an editable install).
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")])
+            ),
         }
 
     def start(self) -> subprocess.Popen[bytes]:
@@ -89,19 +98,16 @@ def queue_many(desk: Desk, fake: FakeWebhook, count: int) -> None:
     now = utcnow()
     session = desk.session
     for number in range(count):
-        post = Post(
-            workspace_id=desk.member.workspace.id,
-            author_id=desk.member.user.id,
+        post = add_post(
+            session,
+            desk.member,
+            at=now - timedelta(seconds=1),
             body=f"Post number {number}",
-            category="educational",
-            scheduled_at=now - timedelta(seconds=1),
             status=PostStatus.APPROVED,
+            channels=[channel.id],
             created_at=now,
-            updated_at=now,
+            commit=False,
         )
-        session.add(post)
-        session.flush()
-        session.add(PostChannel(post_id=post.id, channel_id=channel.id))
         deliveries.schedule_for_post(session=session, post=post, channel_ids=[channel.id], now=now)
     session.commit()
 
@@ -206,3 +212,26 @@ def test_planner_run_publishes_on_its_own_and_stops_cleanly_on_sigterm(
             process.wait()
     text = log_path.read_text(errors="replace")
     assert "publishing worker running" in text and "publishing worker stopped" in text
+
+
+def test_a_series_until_9999_in_tokyo_does_not_hold_up_another_workspaces_post(
+    app: Flask, desk: Desk, auth: Auth, session: Session, workers: Workers
+) -> None:
+    """Two workers; one workspace's series cannot stop the other's post going out on time."""
+    tokyo = auth.user(timezone="Asia/Tokyo", workspace_name="Tokyo")
+    series = stored_series(session, tokyo, UNTIL_9999, start=utcnow() + timedelta(hours=1))
+    outbox = desk.channel("outbox", {})
+    workers.start()
+    workers.start()
+    wait_until(lambda: workers.log_text().count("publishing worker started") == 2, 30, workers)
+
+    due = utcnow() + timedelta(seconds=2)
+    post = desk.approved_post([outbox], at=due, body="Doors open at nine")
+    wait_until(lambda: status_counts(app)["published"] == 1, 30, workers)
+
+    assert workers.stop_all() == [0, 0]
+    delivery = desk.delivery(post)
+    assert delivery.published_at is not None
+    assert timedelta(0) <= delivery.published_at - due < timedelta(seconds=5)
+    assert occurrence_count(session, series) == 53  # extended once, by one of the two
+    assert "Traceback" not in workers.log_text()

@@ -18,6 +18,7 @@ from planner.services.errors import Conflict, NotFound, ValidationError
 from planner.services.imports import ImportOptions
 from planner.services.workspaces import Access
 from tests.conftest import NOW
+from tests.factories import make_import_channels
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "csv"
 
@@ -36,23 +37,7 @@ def bakery(app, auth, session) -> Bakery:
     owner = auth.user(timezone="Europe/London")
     acc = workspaces.access(session=session, user=owner.user, workspace_id=owner.workspace.id)
     box = SecretBox([app.config["ENCRYPTION_KEY"]])
-    mastodon = channel_service.create_channel(
-        session=session, acc=acc, name="Mastodon", platform="outbox", config={}, box=box, now=NOW
-    )
-    bluesky = channel_service.create_channel(
-        session=session,
-        acc=acc,
-        name="Bluesky",
-        platform="bluesky",
-        config={
-            "service_url": "https://bsky.social",
-            "handle": "shop.bsky.social",
-            "app_password": "abcd-efgh-ijkl-mnop",
-        },
-        box=box,
-        now=NOW,
-    )
-    session.commit()
+    mastodon, bluesky = make_import_channels(app, session, owner)
     return Bakery(acc=acc, mastodon=mastodon, bluesky=bluesky, box=box)
 
 

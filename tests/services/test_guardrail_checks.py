@@ -7,13 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from planner.guardrails import PostSnapshot
-from planner.models import Channel
 from planner.services import guardrail_checks
-from planner.services import posts as post_service
 from planner.services.guardrail_checks import Edits
-from planner.services.posts import PostInput
-from planner.services.workspaces import Access
 from tests.conftest import NOW
+from tests.factories import add_post, make_channel
 
 
 def _snap(pid: int, day: int, category: str = "promotional") -> PostSnapshot:
@@ -38,23 +35,14 @@ def test_edits_add_replace_and_remove_posts_by_id() -> None:
 def calendar(auth, session):
     """A UTC shop promoting daily from 20 February to 2 March 2027, then on 9 and 11 March."""
     owner = auth.user(timezone="UTC")
-    ch = Channel(workspace_id=owner.workspace.id, name="Feed", platform="outbox", created_at=NOW)
-    session.add(ch)
-    session.flush()
+    ch = make_channel(session, owner.workspace)
     start = datetime(2027, 2, 20, 9, tzinfo=UTC)
     planned = [(start - timedelta(days=1), "curated")]
     planned += [(start + timedelta(days=n), "promotional") for n in range(11)]
     planned.append((datetime(2027, 3, 5, 9, tzinfo=UTC), "educational"))
     planned += [(datetime(2027, 3, d, 9, tzinfo=UTC), "promotional") for d in (9, 11)]
-    post_service.create_posts(
-        session=session,
-        acc=Access(user=owner.user, workspace=owner.workspace, role=owner.role),
-        items=[
-            PostInput(body=f"{c} {at:%d %b}", category=c, scheduled_at=at, channel_ids=(ch.id,))
-            for at, c in planned
-        ],
-        now=NOW,
-    )
+    for at, category in planned:
+        add_post(session, owner, at=at, category=category, channels=[ch.id], commit=False)
     session.commit()
     return owner.workspace, ch
 

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 from planner.demo import DEMO_EMAIL, load_demo
 from planner.guardrails import GuardrailWarning
 from planner.models import (
-    Channel,
     EvergreenMark,
     PlanProposal,
     Post,
@@ -23,19 +22,14 @@ from planner.models import (
 from planner.services import evergreen, guardrail_checks, planning, slots, workspaces
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from planner.services.posts import PostInput
 from planner.services.slots import SlotInput
-from planner.services.workspaces import Access
 from planner.timeutils import get_zone, month_window, next_month, to_local
 from tests.conftest import FAST_HASH
+from tests.factories import access_of, add_post, make_channel, make_post
 
 NOW = datetime(2027, 2, 20, 12, tzinfo=UTC)  # a Saturday; March 2027 is ahead
 MARCH = date(2027, 3, 1)
 LONDON = get_zone("Europe/London")
-
-
-def _acc(member) -> Access:
-    return Access(user=member.user, workspace=member.workspace, role=member.role)
 
 
 class Shop:
@@ -44,12 +38,9 @@ class Shop:
     def __init__(self, auth, session) -> None:
         self.session = session
         self.owner = auth.user(timezone="Europe/London")
-        self.acc = _acc(self.owner)
-        ws = self.owner.workspace.id
-        self.feed = Channel(workspace_id=ws, name="Feed", platform="outbox", created_at=NOW)
-        self.news = Channel(workspace_id=ws, name="News", platform="outbox", created_at=NOW)
-        session.add_all([self.feed, self.news])
-        session.flush()
+        self.acc = access_of(self.owner)
+        self.feed = make_channel(session, self.owner.workspace, "Feed")
+        self.news = make_channel(session, self.owner.workspace, "News")
         for weekday in (0, 2, 4):
             slots.add_slot(
                 session=session,
@@ -60,37 +51,26 @@ class Shop:
         session.commit()
 
     def idea(self, category: str, channels=(), body: str | None = None) -> Post:
-        post = post_service.create_post(
-            session=self.session,
-            acc=self.acc,
+        return make_post(
+            self.session,
+            self.owner,
+            at=None,
+            channels=channels,
+            body=body or f"A {category} idea",
+            category=category,
             now=NOW,
-            data=PostInput(
-                body=body or f"A {category} idea",
-                category=category,
-                scheduled_at=None,
-                channel_ids=tuple(channels),
-            ),
         )
-        self.session.commit()
-        return post
 
     def post(self, at: datetime, category: str, channels, status=PostStatus.APPROVED) -> Post:
-        post = Post(
-            workspace_id=self.owner.workspace.id,
-            author_id=self.owner.user.id,
-            body=f"{category} at {at:%d %b %H:%M}",
+        return add_post(
+            self.session,
+            self.owner,
+            at=at,
             category=category,
-            scheduled_at=at,
             status=status,
+            channels=[c.id for c in channels],
             created_at=NOW,
-            updated_at=NOW,
         )
-        self.session.add(post)
-        self.session.flush()
-        for channel in channels:
-            self.session.add(PostChannel(post_id=post.id, channel_id=channel.id))
-        self.session.commit()
-        return post
 
 
 @pytest.fixture()
@@ -259,11 +239,11 @@ def test_a_stale_or_old_plan_is_refused_as_a_whole(shop, session) -> None:
 def test_only_owners_and_editors_plan(auth, shop, session) -> None:
     helper = auth.user(workspace=shop.owner.workspace, role=Role.CONTRIBUTOR)
     with pytest.raises(Forbidden):
-        planning.propose(session=session, acc=_acc(helper), first=MARCH, now=NOW)
+        planning.propose(session=session, acc=access_of(helper), first=MARCH, now=NOW)
     other = auth.user(workspace_name="Elsewhere")
     proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
     with pytest.raises(NotFound):
-        planning.get_proposal(session=session, acc=_acc(other), proposal_id=proposal.id)
+        planning.get_proposal(session=session, acc=access_of(other), proposal_id=proposal.id)
 
 
 @pytest.mark.parametrize("text", ["2027-3", "March", "2027-13", "", None, "27-03"])
@@ -371,17 +351,17 @@ def test_slots_are_checked_and_scoped(auth, shop, session) -> None:
     with pytest.raises(ValidationError) as info:
         slots.add_slot(
             session=session,
-            acc=_acc(other),
+            acc=access_of(other),
             now=NOW,
             data=SlotInput(channel_id=shop.feed.id, weekday=9, local_time=time(10), category="x"),
         )
     assert set(info.value.fields) == {"channel_id", "weekday", "category"}
     slot = slots.list_slots(session=session, workspace_id=shop.owner.workspace.id)[0]
     with pytest.raises(NotFound):
-        slots.delete_slot(session=session, acc=_acc(other), slot_id=slot.id, now=NOW)
+        slots.delete_slot(session=session, acc=access_of(other), slot_id=slot.id, now=NOW)
     helper = auth.user(workspace=shop.owner.workspace, role=Role.CONTRIBUTOR)
     with pytest.raises(Forbidden):
-        slots.delete_slot(session=session, acc=_acc(helper), slot_id=slot.id, now=NOW)
+        slots.delete_slot(session=session, acc=access_of(helper), slot_id=slot.id, now=NOW)
     slots.delete_slot(session=session, acc=shop.acc, slot_id=slot.id, now=NOW)
     assert session.get(PostingSlot, slot.id) is None
 
@@ -420,7 +400,7 @@ def test_only_published_posts_can_be_evergreen(auth, shop, session) -> None:
         )
     helper = auth.user(workspace=shop.owner.workspace, role=Role.CONTRIBUTOR)
     with pytest.raises(Forbidden):
-        evergreen.mark_evergreen(session=session, acc=_acc(helper), post_id=sent.id, now=NOW)
+        evergreen.mark_evergreen(session=session, acc=access_of(helper), post_id=sent.id, now=NOW)
     evergreen.mark_evergreen(session=session, acc=shop.acc, post_id=sent.id, now=NOW)
     evergreen.unmark_evergreen(session=session, acc=shop.acc, post_id=sent.id, now=NOW)
     assert evergreen.get_mark(session=session, post_id=sent.id) is None

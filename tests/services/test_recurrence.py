@@ -22,14 +22,10 @@ from planner.services import posts as post_service
 from planner.services import recurrence, review, workspaces
 from planner.services.errors import Forbidden, ValidationError
 from planner.services.posts import PostInput
-from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, to_local
+from tests.factories import access_of, make_channel, make_post
 
 MARCH_1 = datetime(2026, 3, 1, 12, tzinfo=UTC)
-
-
-def _acc(member) -> Access:
-    return Access(user=member.user, workspace=member.workspace, role=member.role)
 
 
 @pytest.fixture()
@@ -39,24 +35,12 @@ def owner(auth):
 
 @pytest.fixture()
 def feed(session, owner) -> Channel:
-    ch = Channel(
-        workspace_id=owner.workspace.id, name="Feed", platform="outbox", created_at=MARCH_1
-    )
-    session.add(ch)
-    session.commit()
-    return ch
+    return make_channel(session, owner.workspace)
 
 
 def _start(session, member, when: datetime, rule: str, channels=(), now=MARCH_1, body="Tip"):
-    acc = _acc(member)
-    post = post_service.create_post(
-        session=session,
-        acc=acc,
-        now=now,
-        data=PostInput(
-            body=body, category="educational", scheduled_at=when, channel_ids=tuple(channels)
-        ),
-    )
+    acc = access_of(member)
+    post = make_post(session, member, at=when, channels=channels, body=body, now=now)
     series = recurrence.start_series(session=session, acc=acc, post=post, rrule=rule, now=now)
     session.commit()
     return post, series
@@ -154,7 +138,7 @@ def test_the_worker_tick_extends_series(app, session, owner) -> None:
 
 
 def test_deleted_or_edited_occurrences_are_not_brought_back(session, owner) -> None:
-    acc = _acc(owner)
+    acc = access_of(owner)
     _post, series = _start(session, owner, datetime(2026, 3, 2, 9, tzinfo=UTC), "FREQ=WEEKLY")
     found = _posts(session, series.id)
     gone, moved = found[2], found[3]
@@ -181,7 +165,7 @@ def test_deleted_or_edited_occurrences_are_not_brought_back(session, owner) -> N
 
 
 def test_edit_from_an_occurrence_on_replaces_the_later_unsent_ones(session, owner) -> None:
-    acc = _acc(owner)
+    acc = access_of(owner)
     _post, series = _start(
         session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY;COUNT=6"
     )
@@ -221,7 +205,7 @@ def test_edit_from_an_occurrence_on_replaces_the_later_unsent_ones(session, owne
 
 
 def test_stop_repeating_from_an_occurrence(session, owner) -> None:
-    acc = _acc(owner)
+    acc = access_of(owner)
     _post, series = _start(session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY")
     found = _posts(session, series.id)
     second = found[1]
@@ -245,11 +229,11 @@ def test_remaining_count_counts_from_the_occurrence(session, owner) -> None:
         session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY;COUNT=8"
     )
     found = _posts(session, series.id)
-    assert recurrence.remaining_count(session=session, acc=_acc(owner), post=found[5]) == 3
+    assert recurrence.remaining_count(session=session, acc=access_of(owner), post=found[5]) == 3
 
 
 def test_bad_rules_and_missing_times_name_their_field(session, owner) -> None:
-    acc = _acc(owner)
+    acc = access_of(owner)
     idea = post_service.create_post(
         session=session,
         acc=acc,
@@ -278,7 +262,9 @@ def test_series_of_a_member_who_left_stops_growing(auth, session, owner) -> None
     editor = auth.user(workspace=owner.workspace, role=Role.EDITOR)
     _post, series = _start(session, editor, datetime(2026, 3, 2, 9, tzinfo=UTC), "FREQ=WEEKLY")
     count = len(_posts(session, series.id))
-    workspaces.remove_member(session=session, acc=_acc(owner), user_id=editor.user.id, now=MARCH_1)
+    workspaces.remove_member(
+        session=session, acc=access_of(owner), user_id=editor.user.id, now=MARCH_1
+    )
     session.commit()
     assert recurrence.extend_series(session=session, now=MARCH_1 + timedelta(days=30)) == 0
     session.refresh(series)
@@ -292,7 +278,7 @@ def test_contributors_change_only_their_own_series(auth, session, owner) -> None
     with pytest.raises(Forbidden):
         recurrence.edit_following(
             session=session,
-            acc=_acc(helper),
+            acc=access_of(helper),
             post_id=later.id,
             now=MARCH_1,
             rrule=None,
@@ -303,11 +289,7 @@ def test_contributors_change_only_their_own_series(auth, session, owner) -> None
 
 
 def test_occurrences_skip_a_deleted_channel(session, owner, feed) -> None:
-    other = Channel(
-        workspace_id=owner.workspace.id, name="Other", platform="outbox", created_at=MARCH_1
-    )
-    session.add(other)
-    session.commit()
+    other = make_channel(session, owner.workspace, "Other")
     _post, series = _start(
         session,
         owner,
@@ -327,7 +309,7 @@ def test_occurrences_skip_a_deleted_channel(session, owner, feed) -> None:
 
 
 def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:
-    acc = _acc(owner)
+    acc = access_of(owner)
     post = post_service.create_post(
         session=session,
         acc=acc,
@@ -355,7 +337,7 @@ def test_approved_occurrences_missed_while_the_worker_was_down_are_never_sent(
     _post, series = _start(
         session, owner, datetime(2026, 3, 3, 9, tzinfo=UTC), "FREQ=WEEKLY;COUNT=4", (feed.id,)
     )
-    acc = _acc(owner)
+    acc = access_of(owner)
     for post in _posts(session, series.id):
         review.approve(session=session, acc=acc, post_id=post.id, now=MARCH_1)
     session.commit()
@@ -368,3 +350,20 @@ def test_approved_occurrences_missed_while_the_worker_was_down_are_never_sent(
     assert statuses == ["missed"] * 4
     assert [p.status for p in _posts(session, series.id)] == ["missed"] * 4
     assert not (Path(app.instance_path) / "outbox" / f"channel-{feed.id}.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("zone", "when"),
+    [
+        ("Asia/Tokyo", datetime(9999, 12, 31, 20, tzinfo=UTC)),  # local time is past year 9999
+        ("America/New_York", datetime(1, 1, 1, 2, tzinfo=UTC)),  # local time is before year 1
+        ("UTC", datetime(2201, 1, 1, 10, tzinfo=UTC)),
+    ],
+)
+def test_a_series_cannot_start_outside_the_years_a_rule_may_use(auth, session, zone, when) -> None:
+    member = auth.user(timezone=zone)
+    with pytest.raises(ValidationError) as info:
+        _start(session, member, when, "FREQ=WEEKLY")
+    assert info.value.fields == {
+        "scheduled_at": "A repeating post must start between 1970 and 2200."
+    }

@@ -17,7 +17,8 @@ from planner.services.errors import (
 )
 from planner.services.posts import PostInput
 from tests.conftest import NOW
-from tests.review_cases import ACTORS, Team, access_of, expected, make_channel, make_post
+from tests.factories import access_of, make_channel, make_post
+from tests.review_cases import ACTORS, Team, expected
 
 S = PostStatus
 SOON = NOW + timedelta(days=6)  # Tuesday 10 March 2026, 12:00 UTC

@@ -6,14 +6,7 @@ from sqlmodel import select
 
 from planner.models import Channel, Post
 from planner.web.api import core
-from tests.conftest import NOW
-
-
-def _channel(session, member, name="Feed") -> Channel:
-    ch = Channel(workspace_id=member.workspace.id, name=name, platform="outbox", created_at=NOW)
-    session.add(ch)
-    session.commit()
-    return ch
+from tests.factories import make_channel
 
 
 def test_workspaces_list_and_create(auth, api) -> None:
@@ -47,7 +40,7 @@ def test_workspaces_list_and_create(auth, api) -> None:
 
 def test_create_post_with_local_time_and_read_it_back(auth, api, session) -> None:
     owner = auth.user(timezone="America/Los_Angeles")
-    ch = _channel(session, owner)
+    ch = make_channel(session, owner.workspace)
     client = api(owner)
     resp = client.post(
         f"/api/v1/workspaces/{owner.workspace.id}/posts",
@@ -126,7 +119,7 @@ def test_malformed_json_is_a_400(auth, api, client) -> None:
 
 def test_list_filters(auth, api, session) -> None:
     owner = auth.user(timezone="UTC")
-    ch = _channel(session, owner)
+    ch = make_channel(session, owner.workspace)
     client = api(owner)
     wid = owner.workspace.id
     for day, cat, chans in [

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
 from sqlmodel import select
+from werkzeug.security import generate_password_hash
 
 from planner.models import Membership, Role, User, Workspace
+from planner.services import accounts
+from planner.web.context import local_url
 from tests.conftest import TEST_PASSWORD
 
 
@@ -128,7 +133,7 @@ def test_login_renews_session_and_logout_ends_it(client, auth) -> None:
     assert resp.status_code == 302
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert sess.get("_user_id") == str(member.user.id)
+        assert sess.get("_user_id") == f"{member.user.id}:0"  # id and session generation
     assert client.get("/").status_code == 200
     assert client.get("/logout").status_code == 405  # no state change on GET
     client.post("/logout")
@@ -148,6 +153,71 @@ def test_wrong_password_is_refused_and_repeated_failures_are_throttled(client, a
     assert "Too many failed attempts" in resp.get_data(as_text=True)
 
 
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(
+    app, auth, session, monkeypatch
+) -> None:
+    member = auth.user()
+    # A slower hash widens the gap a read-then-write count would leave open.
+    member.user.password_hash = generate_password_hash(TEST_PASSWORD, "pbkdf2:sha256:60000")
+    session.add(member.user)
+    session.commit()
+    checks = []
+    real_check = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda h, p: checks.append(1) or real_check(h, p)
+    )
+    barrier = threading.Barrier(60)
+
+    def guess(n: int) -> int:
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            "/login", data={"email": member.user.email, "password": f"guess-{n}"}
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=60) as pool:
+        codes = list(pool.map(guess, range(60)))
+    assert len(checks) == 5
+    assert sorted(codes) == [401] * 5 + [429] * 55
+
+
+def test_failures_are_also_counted_per_client_address(app, client, auth) -> None:
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    member = auth.user()
+    here = {"REMOTE_ADDR": "203.0.113.7"}
+    for n in range(3):
+        resp = client.post(
+            "/login",
+            data={"email": f"nobody{n}@example.com", "password": "wrong-password"},
+            environ_base=here,
+        )
+        assert resp.status_code == 401
+    right = {"email": member.user.email, "password": TEST_PASSWORD}
+    assert client.post("/login", data=right, environ_base=here).status_code == 429
+    elsewhere = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.post("/login", data=right, environ_base=elsewhere).status_code == 302
+
+
+def test_a_success_gives_the_address_its_attempt_back(app, client, auth) -> None:
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 2
+    member = auth.user()
+    right = {"email": member.user.email, "password": TEST_PASSWORD}
+    for _ in range(4):
+        assert app.test_client().post("/login", data=right).status_code == 302
+
+
+def test_an_unknown_email_costs_a_hash_of_the_configured_strength(app, client, monkeypatch) -> None:
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:2345"
+    hashes = []
+    real_check = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda h, p: hashes.append(h) or real_check(h, p)
+    )
+    resp = client.post("/login", data={"email": "nobody@example.com", "password": "whatever-1"})
+    assert resp.status_code == 401
+    assert [h.split("$")[0] for h in hashes] == ["pbkdf2:sha256:2345"]
+
+
 def test_login_next_parameter_cannot_redirect_offsite(client, auth) -> None:
     member = auth.user()
     resp = client.post(
@@ -160,6 +230,62 @@ def test_login_next_parameter_cannot_redirect_offsite(client, auth) -> None:
         "/login?next=/list", data={"email": member.user.email, "password": TEST_PASSWORD}
     )
     assert resp.headers["Location"] == "/list"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "\t//evil.example",
+        "/\\evil.example",
+        "/\t\\evil.example",
+        "https:/\t/evil.example",
+        "/list\r\nSet-Cookie: x=1",
+        "/\x00/evil.example",
+    ],
+)
+def test_login_next_with_tabs_newlines_or_backslashes_stays_on_site(client, auth, target) -> None:
+    member = auth.user()
+    resp = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": member.user.email, "password": TEST_PASSWORD},
+    )
+    assert resp.status_code == 302
+    location = resp.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert "\\" not in location and "\n" not in location and "\t" not in location
+
+
+def test_a_buttons_next_field_cannot_leave_the_site(client, auth) -> None:
+    auth.login(client, auth.user())
+    for target in ("/\t/evil.example", "/\n/evil.example", "/\\evil.example"):
+        resp = client.post("/review/approve", data={"next": target})
+        assert resp.status_code == 302
+        assert resp.headers["Location"] == "/review"
+
+
+@pytest.mark.parametrize(
+    ("target", "local"),
+    [
+        ("/list?q=a", "/list?q=a"),
+        ("/li\tst", "/list"),
+        ("/\t/evil.example", None),
+        ("/\\evil.example", None),
+        ("//evil.example", None),
+        ("https://evil.example/", None),
+        ("javascript:alert(1)", None),
+        ("list", None),
+        ("/\x7f", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_local_url(target, local) -> None:
+    assert local_url(target) == local
 
 
 def test_change_password(client, auth) -> None:
@@ -192,6 +318,61 @@ def test_change_password(client, auth) -> None:
     )
 
 
+def _copy_cookie(app: Flask, client):
+    """Another browser holding a copy of *client*'s session cookie (a stolen cookie)."""
+    host = app.config["SERVER_NAME"]
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session", domain=host).value, domain=host)
+    return thief
+
+
+def test_logout_ends_a_copied_session_cookie(app, client, auth) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    thief = _copy_cookie(app, client)
+    assert thief.get("/").status_code == 200
+    client.post("/logout")
+    assert thief.get("/").status_code == 302
+    auth.login(client, member)  # logging in again works, with a new generation
+    assert client.get("/").status_code == 200
+    assert thief.get("/").status_code == 302
+
+
+def _change_password(client, **extra):
+    data = {
+        "current_password": TEST_PASSWORD,
+        "new_password": "new-password-1",
+        "confirm": "new-password-1",
+        **extra,
+    }
+    return client.post("/settings/password", data=data)
+
+
+def test_password_change_ends_other_sessions_keeps_this_one_and_tokens_unless_asked(
+    app, client, auth, api
+) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    other_device = _copy_cookie(app, client)
+    token_api = api(member)
+    page = client.get("/settings/password").get_data(as_text=True)
+    assert "API tokens keep working until you revoke them" in page
+    assert 'name="revoke_tokens"' in page
+    assert _change_password(client).status_code == 302
+    assert client.get("/").status_code == 200
+    assert other_device.get("/").status_code == 302
+    assert token_api.get("/api/v1/workspaces").status_code == 200
+
+
+def test_password_change_can_revoke_every_api_token(client, auth, api) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    token_api = api(member)
+    assert token_api.get("/api/v1/workspaces").status_code == 200
+    assert _change_password(client, revoke_tokens="y").status_code == 302
+    assert token_api.get("/api/v1/workspaces").status_code == 401
+
+
 @pytest.fixture()
 def csrf_client(app):
     app.config["WTF_CSRF_ENABLED"] = True
@@ -219,3 +400,46 @@ def test_form_posts_without_csrf_token_are_refused(csrf_client, auth) -> None:
         assert resp.status_code == 400, path
         assert "expired" in resp.get_data(as_text=True)
     assert csrf_client.get("/").status_code == 200  # still logged in: logout was refused too
+
+
+@pytest.mark.parametrize("field", ["name", "workspace"])
+def test_registration_refuses_a_line_break_in_a_name(client, session, field: str) -> None:
+    data = {
+        "name": "Ana",
+        "email": "ana@example.com",
+        "password": "long-enough-pw",
+        "workspace": "Ana's Plants",
+        "timezone": "UTC",
+    }
+    resp = client.post("/register", data={**data, field: "Mallory\r\nBcc: x@evil.test"})
+    assert resp.status_code == 422
+    assert "without line breaks or control characters" in resp.get_data(as_text=True)
+    assert session.exec(select(User)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/workspaces", {"name": "Shop\nBcc: x@evil.test", "timezone": "UTC"}),
+        ("/api/v1/workspaces/{wid}/channels", {"name": "Feed\r\n", "platform": "outbox"}),
+        ("/api/v1/workspaces/{wid}/channels", {"name": "Fe\x00ed", "platform": "outbox"}),
+    ],
+)
+def test_api_names_refuse_control_characters(auth, api, session, path: str, body) -> None:
+    member = auth.user()
+    resp = api(member).post(path.format(wid=member.workspace.id), body)
+    assert resp.status_code == 422, resp.data[:300]
+    assert resp.get_json()["error"]["fields"] == {
+        "name": "Use one line of plain text, without line breaks or control characters."
+    }
+    assert len(session.exec(select(Workspace)).all()) == 1
+
+
+def test_renaming_the_workspace_refuses_a_line_break(client, auth, session) -> None:
+    member = auth.user()
+    auth.login(client, member)
+    resp = client.post("/settings/", data={"name": "Shop\r\nBcc: x", "timezone": "Europe/London"})
+    assert resp.status_code == 200
+    assert "without line breaks" in resp.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Workspace, member.workspace.id).name == "Shop"

@@ -3,24 +3,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from planner.models import Post
-from tests.conftest import NOW
-
-
-def _add(session, member, body, when, category="educational", status="draft") -> Post:
-    post = Post(
-        workspace_id=member.workspace.id,
-        author_id=member.user.id,
-        body=body,
-        category=category,
-        scheduled_at=when,
-        status=status,
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    session.add(post)
-    session.commit()
-    return post
+from tests.factories import add_post
 
 
 def _day_cell(html: str, day: str) -> str:
@@ -32,7 +15,9 @@ def _day_cell(html: str, day: str) -> str:
 def test_month_view_places_posts_on_their_local_day(client, auth, session) -> None:
     owner = auth.user(timezone="America/Los_Angeles")
     # Sunday 8 March 2026, 23:30 in Los Angeles is Monday 06:30 UTC.
-    _add(session, owner, "Late Sunday question", datetime(2026, 3, 9, 6, 30, tzinfo=UTC))
+    add_post(
+        session, owner, at=datetime(2026, 3, 9, 6, 30, tzinfo=UTC), body="Late Sunday question"
+    )
     auth.login(client, owner)
     html = client.get("/?month=2026-03").get_data(as_text=True)
     assert "March 2026" in html
@@ -52,7 +37,9 @@ def test_month_navigation_and_default_month(client, auth) -> None:
 def test_week_mix_counts_each_category(client, auth, session) -> None:
     owner = auth.user(timezone="UTC")
     for day, cat in [(2, "promotional"), (3, "promotional"), (4, "educational"), (10, "curated")]:
-        _add(session, owner, f"p{day}", datetime(2026, 3, day, 9, tzinfo=UTC), category=cat)
+        add_post(
+            session, owner, at=datetime(2026, 3, day, 9, tzinfo=UTC), category=cat, body=f"p{day}"
+        )
     auth.login(client, owner)
     html = client.get("/?month=2026-03").get_data(as_text=True)
     week = html[
@@ -66,13 +53,19 @@ def test_week_mix_counts_each_category(client, auth, session) -> None:
 
 def test_week_view_and_list_filters(client, auth, session) -> None:
     owner = auth.user(timezone="UTC")
-    _add(session, owner, "Promo one", datetime(2026, 3, 2, 9, tzinfo=UTC), category="promotional")
-    _add(
+    add_post(
         session,
         owner,
-        "Teach one",
-        datetime(2026, 3, 3, 9, tzinfo=UTC),
+        at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+        category="promotional",
+        body="Promo one",
+    )
+    add_post(
+        session,
+        owner,
+        at=datetime(2026, 3, 3, 9, tzinfo=UTC),
         category="educational",
+        body="Teach one",
         status="in_review",
     )
     auth.login(client, owner)

@@ -48,3 +48,16 @@ def test_item_without_warnings_has_no_mark() -> None:
 def test_short_text_leaves_a_little_over_alone_and_cuts_the_rest() -> None:
     assert short_text("x" * 65) == "x" * 65
     assert short_text("x" * 66) == "x" * 59 + "…"
+
+
+def test_only_posts_whose_day_is_not_history_can_be_dragged() -> None:
+    for status in ("draft", "in_review", "approved", "rejected", "missed", "expired"):
+        cp = _item("Fresh bread", [])
+        cp.post.status = status
+        html = post_item(cp, None, "/posts/")
+        assert 'draggable="true"' in html and 'draggable="false"' not in html, status
+    for status in ("publishing", "published", "failed"):
+        cp = _item("Fresh bread", [])
+        cp.post.status = status
+        html = post_item(cp, None, "/posts/")
+        assert 'draggable="true"' not in html and html.count('draggable="false"') == 2, status

@@ -11,35 +11,16 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
-from planner.models import CalendarFeed, Channel, Post, PostChannel, Role
+from planner.models import CalendarFeed, Post, Role
 from planner.services import workspaces
 from tests.conftest import NOW
+from tests.factories import add_post, make_channel
 
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch) -> None:
     """The feed covers 60 days back to a year ahead of now: pin now to the tests' NOW."""
     monkeypatch.setattr("planner.web.feeds.utcnow", lambda: NOW)
-
-
-def _post(session, member, at: datetime, body: str, category="educational", channel=None, **kw):
-    post = Post(
-        workspace_id=member.workspace.id,
-        author_id=member.user.id,
-        body=body,
-        category=category,
-        scheduled_at=at,
-        status=kw.get("status", "draft"),
-        link=kw.get("link"),
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    session.add(post)
-    session.flush()
-    if channel is not None:
-        session.add(PostChannel(post_id=post.id, channel_id=channel.id))
-    session.commit()
-    return post
 
 
 def _make_feed(client, auth, member) -> str:
@@ -59,23 +40,19 @@ def _calendar(client, path: str) -> Calendar:
 
 def test_feed_serves_the_workspace_plan_as_icalendar(app, client, auth, session) -> None:
     owner = auth.user(workspace_name="Bakery", timezone="Europe/London")
-    ch = Channel(
-        workspace_id=owner.workspace.id, name="Mastodon", platform="outbox", created_at=NOW
-    )
-    session.add(ch)
-    session.commit()
-    post = _post(
+    ch = make_channel(session, owner.workspace, "Mastodon")
+    post = add_post(
         session,
         owner,
-        datetime(2026, 3, 10, 9, tzinfo=UTC),
-        "Our sourdough class is back: book your seat for Saturday morning",
+        at=datetime(2026, 3, 10, 9, tzinfo=UTC),
+        body="Our sourdough class is back: book your seat for Saturday morning",
         category="promotional",
-        channel=ch,
+        channels=[ch.id],
         status="approved",
         link="https://shop.example/class",
     )
-    _post(session, owner, NOW - timedelta(days=61), "Too old")
-    _post(session, owner, NOW + timedelta(days=367), "Too far ahead")
+    add_post(session, owner, at=NOW - timedelta(days=61), body="Too old")
+    add_post(session, owner, at=NOW + timedelta(days=367), body="Too far ahead")
     idea = Post(
         workspace_id=owner.workspace.id,
         body="An idea",
@@ -112,8 +89,8 @@ def test_feed_serves_the_workspace_plan_as_icalendar(app, client, auth, session)
 def test_times_round_trip_across_the_clock_change(client, auth, session) -> None:
     owner = auth.user(timezone="Europe/London")
     # 10:00 in London on each side of 29 March 2026: GMT (UTC+0), then BST (UTC+1).
-    before = _post(session, owner, datetime(2026, 3, 27, 10, tzinfo=UTC), "Before")
-    after = _post(session, owner, datetime(2026, 3, 30, 9, tzinfo=UTC), "After")
+    before = add_post(session, owner, at=datetime(2026, 3, 27, 10, tzinfo=UTC), body="Before")
+    after = add_post(session, owner, at=datetime(2026, 3, 30, 9, tzinfo=UTC), body="After")
     cal = _calendar(client, _make_feed(client, auth, owner))
     starts = {str(e["SUMMARY"]): e.decoded("DTSTART") for e in cal.walk("VEVENT")}
     assert starts["[Educational] Before"] == before.scheduled_at
@@ -153,8 +130,8 @@ def test_revoking_stops_the_feed(client, auth) -> None:
 def test_a_feed_is_one_members_view_of_one_workspace(client, auth, session) -> None:
     owner = auth.user(workspace_name="Mine")
     other = auth.user(workspace_name="Theirs")
-    _post(session, owner, datetime(2026, 3, 10, 9, tzinfo=UTC), "Mine")
-    _post(session, other, datetime(2026, 3, 10, 9, tzinfo=UTC), "Theirs")
+    add_post(session, owner, at=datetime(2026, 3, 10, 9, tzinfo=UTC), body="Mine")
+    add_post(session, other, at=datetime(2026, 3, 10, 9, tzinfo=UTC), body="Theirs")
     editor = auth.user(workspace=owner.workspace, role=Role.EDITOR)
     path = _make_feed(client, auth, editor)
     cal = _calendar(client, path)

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from planner.models import AuditEvent, Channel, Post, PostChannel, Role, Workspace
+from planner.models import AuditEvent, Role, Workspace
 from planner.services import calendar, guardrail_checks, guardrail_posts
 from tests.conftest import NOW
+from tests.factories import add_post, make_channel
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -19,37 +20,18 @@ UTC_ZONE = ZoneInfo("UTC")
 def shop(auth, session):
     """A UTC workspace with one channel and the week of Monday 2 March 2027 planned."""
     owner = auth.user(timezone="UTC")
-    ch = Channel(
-        workspace_id=owner.workspace.id, name="Mastodon", platform="outbox", created_at=NOW
-    )
-    session.add(ch)
-    session.commit()
-    return owner, ch
+    return owner, make_channel(session, owner.workspace, "Mastodon")
 
 
-def _post(session, owner, ch, day, category, hour=9) -> Post:
-    p = Post(
-        workspace_id=owner.workspace.id,
-        author_id=owner.user.id,
-        body=f"{category} {day}",
-        category=category,
-        scheduled_at=datetime(2027, 3, day, hour, tzinfo=UTC),
-        status="draft",
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    session.add(p)
-    session.flush()
-    if ch is not None:
-        session.add(PostChannel(post_id=p.id, channel_id=ch.id))
-    session.commit()
-    return p
+def march_day(day: int) -> datetime:
+    """9:00 UTC on *day* March 2027, the month these tests plan."""
+    return datetime(2027, 3, day, 9, tzinfo=UTC)
 
 
 def test_range_warnings_and_mix(api, shop, session) -> None:
     owner, ch = shop
     posts = [
-        _post(session, owner, ch, d, c)
+        add_post(session, owner, at=march_day(d), category=c, channels=[ch.id])
         for d, c in [(1, "promotional"), (2, "promotional"), (3, "promotional"), (4, "educational")]
     ]
     resp = api(owner).get(
@@ -98,8 +80,11 @@ def test_range_warnings_and_mix(api, shop, session) -> None:
 
 def test_preview_new_post_and_move(api, shop, session) -> None:
     owner, ch = shop
-    _post(session, owner, ch, 1, "promotional")
-    edu = [_post(session, owner, ch, d, "educational") for d in (2, 3, 4)]
+    add_post(session, owner, at=march_day(1), category="promotional", channels=[ch.id])
+    edu = [
+        add_post(session, owner, at=march_day(d), category="educational", channels=[ch.id])
+        for d in (2, 3, 4)
+    ]
     client = api(owner)
     url = f"/api/v1/workspaces/{owner.workspace.id}/guardrails/preview"
     # 1 promo in 4 is 25%, over the limit; a fifth, educational post makes it exactly 20%: cleared.
@@ -170,7 +155,10 @@ def test_policy_get_put_and_validation(api, auth, shop, session) -> None:
 
 def test_month_view_marks_days_and_lists_warnings(client, auth, shop, session) -> None:
     owner, ch = shop
-    promos = [_post(session, owner, ch, d, "promotional") for d in (1, 2, 3)]
+    promos = [
+        add_post(session, owner, at=march_day(d), category="promotional", channels=[ch.id])
+        for d in (1, 2, 3)
+    ]
     auth.login(client, owner)
     html = client.get("/?month=2027-03").get_data(as_text=True)
     assert "3 promotional posts in a row on Mastodon (limit 2)" in html
@@ -190,7 +178,7 @@ def test_month_view_marks_days_and_lists_warnings(client, auth, shop, session) -
 def test_policy_page_previews_before_saving(client, auth, shop, session) -> None:
     owner, ch = shop
     for d, c in [(1, "promotional"), (2, "educational"), (3, "educational")]:
-        _post(session, owner, ch, d, c)
+        add_post(session, owner, at=march_day(d), category=c, channels=[ch.id])
     auth.login(client, owner)
     form = {
         "preset": "custom",
@@ -220,8 +208,8 @@ def test_policy_page_previews_before_saving(client, auth, shop, session) -> None
 
 def test_ui_preview_endpoint_for_the_composer(client, auth, shop, session) -> None:
     owner, ch = shop
-    _post(session, owner, ch, 1, "promotional")
-    _post(session, owner, ch, 2, "promotional")
+    add_post(session, owner, at=march_day(1), category="promotional", channels=[ch.id])
+    add_post(session, owner, at=march_day(2), category="promotional", channels=[ch.id])
     auth.login(client, owner)
     resp = client.post(
         "/guardrails/preview",
@@ -245,13 +233,14 @@ def test_blocking_rules_refuse_approval_but_a_quiet_gap_never_does(shop, session
     ).to_dict()
     session.add(ws)
     session.commit()
-    first = _post(session, owner, ch, 1, "promotional")
-    _post(session, owner, ch, 2, "promotional")
-    _post(session, owner, ch, 10, "educational")
-    third = _post(session, owner, ch, 20, "promotional")  # ends a long silence; not in a run
+    first = add_post(session, owner, at=march_day(1), category="promotional", channels=[ch.id])
+    add_post(session, owner, at=march_day(2), category="promotional", channels=[ch.id])
+    add_post(session, owner, at=march_day(10), category="educational", channels=[ch.id])
+    # The third ends a long silence; it is not in a run.
+    third = add_post(session, owner, at=march_day(20), category="promotional", channels=[ch.id])
     now = datetime(2027, 2, 1, tzinfo=UTC)
     assert guardrail_checks.blocking_for(session=session, workspace=ws, post=first, now=now) == []
-    _post(session, owner, ch, 3, "promotional")
+    add_post(session, owner, at=march_day(3), category="promotional", channels=[ch.id])
     blocked = guardrail_checks.blocking_for(session=session, workspace=ws, post=first, now=now)
     assert [w["rule"] for w in blocked] == ["streak"]
     gap_bound = guardrail_checks.impact_of_approval(
@@ -259,24 +248,6 @@ def test_blocking_rules_refuse_approval_but_a_quiet_gap_never_does(shop, session
     )
     assert any(w["rule"] == "quiet_gap" for w in gap_bound)
     assert guardrail_checks.blocking_for(session=session, workspace=ws, post=third, now=now) == []
-
-
-def _promo(session, owner, ch, when: datetime, category: str = "promotional") -> Post:
-    p = Post(
-        workspace_id=owner.workspace.id,
-        author_id=owner.user.id,
-        body=f"{category} {when:%d %b}",
-        category=category,
-        scheduled_at=when,
-        status="draft",
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    session.add(p)
-    session.flush()
-    session.add(PostChannel(post_id=p.id, channel_id=ch.id))
-    session.commit()
-    return p
 
 
 def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop, session) -> None:
@@ -292,7 +263,7 @@ def test_listed_posts_carry_the_share_warnings_a_wide_evaluation_finds(api, shop
         for _ in range(14):
             when = datetime(2027, month, rng.randrange(1, 29), rng.randrange(24), tzinfo=UTC)
             category = rng.choices(list(weights), list(weights.values()))[0]
-            _promo(session, owner, ch, when, category)
+            add_post(session, owner, at=when, category=category, channels=[ch.id])
     session.commit()
     wid = owner.workspace.id
     listed = api(owner).get(
@@ -340,9 +311,15 @@ def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(
     owner, ch = shop
     client = api(owner)
     wid = owner.workspace.id
-    _promo(session, owner, ch, datetime(2027, 2, 20, 9, tzinfo=UTC), "educational")
-    run = [_promo(session, owner, ch, datetime(2027, 2, d, 9, tzinfo=UTC)) for d in (26, 27)] + [
-        _promo(session, owner, ch, datetime(2027, 3, 2, 9, tzinfo=UTC))
+    before = datetime(2027, 2, 20, 9, tzinfo=UTC)
+    add_post(session, owner, at=before, category="educational", channels=[ch.id])
+    run = [
+        add_post(session, owner, at=at, category="promotional", channels=[ch.id])
+        for at in (
+            datetime(2027, 2, 26, 9, tzinfo=UTC),
+            datetime(2027, 2, 27, 9, tzinfo=UTC),
+            datetime(2027, 3, 2, 9, tzinfo=UTC),
+        )
     ]
     ids = [p.id for p in run]
 
@@ -392,9 +369,11 @@ def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(
 def test_a_long_run_is_followed_page_by_page(api, shop, session) -> None:
     owner, ch = shop
     start = datetime(2027, 1, 20, 9, tzinfo=UTC)
-    _promo(session, owner, ch, start - timedelta(days=1), "curated")
+    add_post(session, owner, at=start - timedelta(days=1), category="curated", channels=[ch.id])
     for day in range(41):  # 20 Jan to 1 Mar: longer than one page of RUN_PAGE posts
-        _promo(session, owner, ch, start + timedelta(days=day))
+        add_post(
+            session, owner, at=start + timedelta(days=day), category="promotional", channels=[ch.id]
+        )
     march = guardrail_checks.evaluate_range(
         session=session,
         workspace=session.get(Workspace, owner.workspace.id),

@@ -10,45 +10,19 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from planner.models import Channel, ImportBatch, Post, Role
-from planner.secretbox import SecretBox
+from planner.models import ImportBatch, Post, Role
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
-from planner.services import workspaces
-from planner.services.posts import PostInput
 from planner.timeutils import to_local
-from tests.conftest import NOW
+from tests.factories import make_import_channels, make_post
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "csv"
-
-
-def _channels(app, session, member) -> tuple[Channel, Channel]:
-    acc = workspaces.access(session=session, user=member.user, workspace_id=member.workspace.id)
-    box = SecretBox([app.config["ENCRYPTION_KEY"]])
-    mastodon = channel_service.create_channel(
-        session=session, acc=acc, name="Mastodon", platform="outbox", config={}, box=box, now=NOW
-    )
-    bluesky = channel_service.create_channel(
-        session=session,
-        acc=acc,
-        name="Bluesky",
-        platform="bluesky",
-        config={
-            "service_url": "https://bsky.social",
-            "handle": "shop.bsky.social",
-            "app_password": "abcd-efgh-ijkl-mnop",
-        },
-        box=box,
-        now=NOW,
-    )
-    session.commit()
-    return mastodon, bluesky
 
 
 @pytest.fixture()
 def shop(app, auth, session):
     owner = auth.user(timezone="Europe/London")
-    mastodon, bluesky = _channels(app, session, owner)
+    mastodon, bluesky = make_import_channels(app, session, owner)
     return owner, mastodon, bluesky
 
 
@@ -241,35 +215,17 @@ def test_a_committed_batch_keeps_its_rows_for_the_api(api, client, shop, session
 # ---- Export --------------------------------------------------------------------------------
 
 
-def _make(session, owner, channels, **kw) -> Post:
-    acc = workspaces.access(session=session, user=owner.user, workspace_id=owner.workspace.id)
-    post = post_service.create_post(
-        session=session,
-        acc=acc,
-        now=NOW,
-        data=PostInput(
-            body=kw["body"],
-            category=kw.get("category", "educational"),
-            scheduled_at=kw["at"],
-            channel_ids=tuple(c.id for c in channels),
-            link=kw.get("link"),
-        ),
-    )
-    session.commit()
-    return post
-
-
 def test_export_csv_in_the_ui(client, auth, session, shop) -> None:
     owner, mastodon, bluesky = shop
-    _make(
+    make_post(
         session,
         owner,
-        [mastodon, bluesky],
-        body='Say "cheese", then: eat it',
         at=datetime(2026, 3, 30, 9, tzinfo=UTC),
+        channels=[mastodon.id, bluesky.id],
+        body='Say "cheese", then: eat it',
         link="https://shop.example/c",
     )
-    _make(session, owner, [], body="Outside the range", at=datetime(2026, 5, 1, 9, tzinfo=UTC))
+    make_post(session, owner, at=datetime(2026, 5, 1, 9, tzinfo=UTC), body="Outside the range")
     auth.login(client, owner)
     resp = client.get("/export.csv?start=2026-03-01&end=2026-04-30")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
@@ -286,8 +242,12 @@ def test_export_csv_in_the_ui(client, auth, session, shop) -> None:
 
 def test_api_export_takes_iso_instants(api, session, shop) -> None:
     owner, mastodon, _b = shop
-    _make(session, owner, [mastodon], body="In", at=datetime(2026, 3, 10, 9, tzinfo=UTC))
-    _make(session, owner, [mastodon], body="Out", at=datetime(2026, 3, 20, 9, tzinfo=UTC))
+    make_post(
+        session, owner, at=datetime(2026, 3, 10, 9, tzinfo=UTC), channels=[mastodon.id], body="In"
+    )
+    make_post(
+        session, owner, at=datetime(2026, 3, 20, 9, tzinfo=UTC), channels=[mastodon.id], body="Out"
+    )
     resp = api(owner).get(
         f"/api/v1/workspaces/{owner.workspace.id}/export.csv?start=2026-03-01T00:00&end=2026-03-15T00:00"
     )
@@ -299,37 +259,36 @@ def test_api_export_takes_iso_instants(api, session, shop) -> None:
 def test_export_reimports_to_the_same_posts(api, auth, app, client, session, shop) -> None:
     owner, mastodon, bluesky = shop
     made = [
-        _make(
+        make_post(
             session,
             owner,
-            [mastodon],
-            body="Before the clocks change",
             at=datetime(2026, 3, 27, 10, tzinfo=UTC),
+            channels=[mastodon.id],
+            body="Before the clocks change",
             category="promotional",
             link="https://shop.example/a?x=1",
         ),
-        _make(
+        make_post(
             session,
             owner,
-            [mastodon, bluesky],
-            body='After, with\ntwo lines; a semicolon, and "quotes"',
             at=datetime(2026, 3, 30, 9, tzinfo=UTC),
+            channels=[mastodon.id, bluesky.id],
+            body='After, with\ntwo lines; a semicolon, and "quotes"',
             category="conversational",
         ),
-        _make(
+        make_post(
             session,
             owner,
-            [bluesky],
-            body="=1+1 is not a formula here",
             at=datetime(2026, 4, 2, 16, 45, tzinfo=UTC),
+            channels=[bluesky.id],
+            body="=1+1 is not a formula here",
             category="curated",
         ),
-        _make(
+        make_post(
             session,
             owner,
-            [],
-            body="-20% on Saturday, @everyone",
             at=datetime(2026, 4, 4, 8, tzinfo=UTC),
+            body="-20% on Saturday, @everyone",
             category="promotional",
         ),
     ]
@@ -343,7 +302,7 @@ def test_export_reimports_to_the_same_posts(api, auth, app, client, session, sho
 
     # A second workspace with channels of the same names, in the same zone.
     other = auth.user(workspace_name="Copy", timezone="Europe/London")
-    _channels(app, session, other)
+    make_import_channels(app, session, other)
     resp = api(other).call(
         "POST",
         f"/api/v1/workspaces/{other.workspace.id}/imports",
@@ -382,12 +341,12 @@ def test_export_reimports_to_the_same_posts(api, auth, app, client, session, sho
 
 def test_printable_month(client, auth, session, shop) -> None:
     owner, mastodon, _b = shop
-    _make(
+    make_post(
         session,
         owner,
-        [mastodon],
-        body="Printed post",
         at=datetime(2026, 3, 10, 9, tzinfo=UTC),
+        channels=[mastodon.id],
+        body="Printed post",
         category="curated",
     )
     auth.login(client, owner)

@@ -6,35 +6,28 @@ from datetime import UTC, datetime
 
 import pytest
 
-from planner.models import Channel, Post, PostChannel
 from planner.services import workspaces
-from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from tests.conftest import NOW
+from tests.factories import access_of, add_post, make_channel
 
 
 @pytest.fixture()
 def two_shops(auth, session):
     a = auth.user("a@example.com", workspace_name="Shop A")
     b = auth.user("b@example.com", workspace_name="Shop B")
-    ch = Channel(workspace_id=b.workspace.id, name="B feed", platform="outbox", created_at=NOW)
-    session.add(ch)
-    session.flush()
-    post = Post(
-        workspace_id=b.workspace.id,
-        author_id=b.user.id,
-        body="B's secret plan",
+    ch = make_channel(session, b.workspace, "B feed")
+    post = add_post(
+        session,
+        b,
+        at=datetime(2026, 3, 10, 9, tzinfo=UTC),
         category="promotional",
-        scheduled_at=datetime(2026, 3, 10, 9, tzinfo=UTC),
-        created_at=NOW,
-        updated_at=NOW,
+        body="B's secret plan",
+        channels=[ch.id],
     )
-    session.add(post)
-    session.flush()
-    session.add(PostChannel(post_id=post.id, channel_id=ch.id))
     inv, _token = workspaces.create_invitation(
         session=session,
-        acc=Access(user=b.user, workspace=b.workspace, role=b.role),
+        acc=access_of(b),
         role="editor",
         now=NOW,
     )
@@ -130,7 +123,7 @@ def test_channels_of_another_workspace_cannot_be_targeted(api, two_shops) -> Non
 
 def test_invitation_is_one_time(client, session, two_shops) -> None:
     _a, b, _post, _ch, _inv = two_shops
-    acc = Access(user=b.user, workspace=b.workspace, role=b.role)
+    acc = access_of(b)
     _invite, token = workspaces.create_invitation(
         session=session, acc=acc, role="contributor", now=utcnow()
     )

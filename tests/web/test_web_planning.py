@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
-from planner.models import Channel, EvergreenMark, Post, PostChannel, PostingSlot, Role
+from planner.models import EvergreenMark, Post, PostChannel, PostingSlot, Role
 from planner.services import recurrence, slots
 from planner.services.slots import SlotInput
-from planner.services.workspaces import Access
 from planner.timeutils import next_month, utcnow
 from tests.conftest import NOW
+from tests.factories import access_of, add_post, make_channel
 
 # Two months ahead of the real clock (the web layer reads it): every slot of it is in the future.
 FIRST = next_month(next_month(utcnow().date()))
@@ -28,10 +28,8 @@ def shop(auth, session):
     """
     owner = auth.user(timezone="UTC")
     owner.workspace.settings = {"recurrence_horizon_days": 366}
-    feed = Channel(workspace_id=owner.workspace.id, name="Feed", platform="outbox", created_at=NOW)
-    session.add(feed)
-    session.flush()
-    acc = Access(user=owner.user, workspace=owner.workspace, role=owner.role)
+    feed = make_channel(session, owner.workspace)
+    acc = access_of(owner)
     for weekday in (0, 2, 4):
         slots.add_slot(
             session=session,
@@ -39,19 +37,10 @@ def shop(auth, session):
             now=NOW,
             data=SlotInput(channel_id=feed.id, weekday=weekday, local_time=time(10)),
         )
-    ideas = []
-    for category in ("educational", "conversational", "curated"):
-        post = Post(
-            workspace_id=owner.workspace.id,
-            author_id=owner.user.id,
-            body=f"An idea that is {category}",
-            category=category,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        session.add(post)
-        ideas.append(post)
-    session.commit()
+    ideas = [
+        add_post(session, owner, at=None, category=category, body=f"An idea that is {category}")
+        for category in ("educational", "conversational", "curated")
+    ]
     return owner, feed, ideas
 
 
@@ -348,18 +337,13 @@ def test_api_patch_with_an_rrule_makes_a_single_post_repeat(client, auth, shop, 
 
 def test_mark_a_published_post_evergreen(client, auth, shop, session) -> None:
     owner, feed, _ideas = shop
-    post = Post(
-        workspace_id=owner.workspace.id,
-        author_id=owner.user.id,
+    post = add_post(
+        session,
+        owner,
+        at=datetime(2026, 1, 5, 10, tzinfo=UTC),
         body="Our best tip",
-        category="educational",
-        scheduled_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
         status="published",
-        created_at=NOW,
-        updated_at=NOW,
     )
-    session.add(post)
-    session.commit()
     auth.login(client, owner)
     assert "Mark evergreen" in client.get(f"/posts/{post.id}").get_data(as_text=True)
     resp = client.post(

@@ -4,37 +4,17 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from planner.models import AuditEvent, Channel, Post, PostChannel, Role
-from planner.services import posts as post_service
-from planner.services.posts import PostInput
-from planner.services.workspaces import Access
+from planner.models import AuditEvent, Post, PostChannel, Role
 from tests.conftest import NOW
+from tests.factories import make_channel, make_post
 
-
-def _channel(session, workspace, name="Feed", platform="outbox") -> Channel:
-    ch = Channel(workspace_id=workspace.id, name=name, platform=platform, created_at=NOW)
-    session.add(ch)
-    session.commit()
-    return ch
-
-
-def _post(session, member, **kw) -> Post:
-    data = PostInput(
-        body=kw.pop("body", "Hello"),
-        category=kw.pop("category", "educational"),
-        scheduled_at=kw.pop("scheduled_at", datetime(2026, 3, 10, 9, 0, tzinfo=UTC)),
-        channel_ids=tuple(kw.pop("channel_ids", ())),
-        link=kw.pop("link", None),
-    )
-    acc = Access(user=member.user, workspace=member.workspace, role=member.role)
-    post = post_service.create_post(session=session, acc=acc, data=data, now=NOW)
-    session.commit()
-    return post
+# The time a post made by a test here is planned for, unless the test says otherwise.
+MARCH_10 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
 def test_create_post_in_workspace_zone_stores_utc(client, auth, session) -> None:
     owner = auth.user(timezone="America/New_York")
-    ch = _channel(session, owner.workspace)
+    ch = make_channel(session, owner.workspace)
     auth.login(client, owner)
     resp = client.post(
         "/posts/new",
@@ -61,7 +41,7 @@ def test_create_post_in_workspace_zone_stores_utc(client, auth, session) -> None
 
 def test_failed_post_form_keeps_everything_typed(client, auth, session) -> None:
     owner = auth.user()
-    ch = _channel(session, owner.workspace)
+    ch = make_channel(session, owner.workspace)
     auth.login(client, owner)
     resp = client.post(
         "/posts/new",
@@ -107,7 +87,7 @@ def test_idea_without_date_goes_to_ideas(client, auth, session) -> None:
 
 def test_edit_records_what_changed(client, auth, session) -> None:
     owner = auth.user()
-    post = _post(session, owner)
+    post = make_post(session, owner, at=MARCH_10, body="Hello")
     auth.login(client, owner)
     form = client.get(f"/posts/{post.id}/edit").get_data(as_text=True)
     assert 'value="2026-03-10"' in form and 'value="09:00"' in form
@@ -124,8 +104,8 @@ def test_edit_records_what_changed(client, auth, session) -> None:
 
 def test_duplicate_and_delete(client, auth, session) -> None:
     owner = auth.user()
-    ch = _channel(session, owner.workspace)
-    post = _post(session, owner, channel_ids=[ch.id])
+    ch = make_channel(session, owner.workspace)
+    post = make_post(session, owner, at=MARCH_10, channels=[ch.id], body="Hello")
     auth.login(client, owner)
     resp = client.post(f"/posts/{post.id}/duplicate")
     assert resp.status_code == 302
@@ -143,10 +123,11 @@ def test_duplicate_and_delete(client, auth, session) -> None:
     assert actions == ["created", "deleted"]
 
 
-def test_move_keeps_local_time_across_dst(client, auth, session) -> None:
+def test_move_keeps_local_time_across_dst(client, auth, session, monkeypatch) -> None:
+    monkeypatch.setattr("planner.web.posts.utcnow", lambda: NOW)  # 4 March: the 31st is ahead
     owner = auth.user(timezone="Europe/London")
     # Friday 27 March 2026 10:00 GMT; move to Tuesday 31 March (BST): still 10:00 local.
-    post = _post(session, owner, scheduled_at=datetime(2026, 3, 27, 10, 0, tzinfo=UTC))
+    post = make_post(session, owner, at=datetime(2026, 3, 27, 10, 0, tzinfo=UTC), body="Hello")
     auth.login(client, owner)
     resp = client.post(f"/posts/{post.id}/move", json={"date": "2026-03-31"})
     assert resp.status_code == 200
@@ -162,11 +143,33 @@ def test_move_keeps_local_time_across_dst(client, auth, session) -> None:
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"date": "Not a date."}
 
 
+def test_move_to_a_past_day_is_refused_and_changes_nothing(
+    client, auth, session, monkeypatch
+) -> None:
+    monkeypatch.setattr("planner.web.posts.utcnow", lambda: NOW)  # Wednesday 4 March, noon
+    owner = auth.user(timezone="Europe/London")
+    post = make_post(session, owner, at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC), body="Hello")
+    auth.login(client, owner)
+    for day in ("2026-03-03", "2026-03-04"):  # yesterday, and today at 09:00 (before noon)
+        resp = client.post(f"/posts/{post.id}/move", json={"date": day})
+        assert resp.status_code == 422, day
+        error = resp.get_json()["error"]
+        assert error["fields"] == {"date": "A day in the past."}
+        assert "has already passed" in error["message"]
+    form = client.post(f"/posts/{post.id}/move", data={"date": "2026-03-03"})
+    assert form.status_code == 302
+    assert "has already passed" in client.get(form.location).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Post, post.id).scheduled_at == datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    events = session.exec(select(AuditEvent).where(AuditEvent.post_id == post.id)).all()
+    assert [e.action for e in events] == ["created"]
+
+
 def test_script_in_post_body_is_shown_as_text_everywhere(client, auth, session, api) -> None:
     owner = auth.user()
     evil = "<script>alert(1)</script>"
-    post = _post(session, owner, body=evil, link="https://x.example/?q=<b>")
-    idea = _post(session, owner, body=evil + " idea", scheduled_at=None)
+    post = make_post(session, owner, at=MARCH_10, body=evil, link="https://x.example/?q=<b>")
+    idea = make_post(session, owner, at=None, body=evil + " idea")
     post.status = "in_review"  # so the review queue shows it too
     session.add(post)
     session.commit()
@@ -197,8 +200,8 @@ def test_script_in_post_body_is_shown_as_text_everywhere(client, auth, session, 
 def test_contributor_edits_only_own_drafts(client, auth, session) -> None:
     owner = auth.user()
     helper = auth.user(workspace=owner.workspace, role=Role.CONTRIBUTOR)
-    theirs = _post(session, owner)
-    mine = _post(session, helper)
+    theirs = make_post(session, owner, at=MARCH_10, body="Hello")
+    mine = make_post(session, helper, at=MARCH_10, body="Hello")
     auth.login(client, helper)
     assert client.get(f"/posts/{theirs.id}/edit").status_code == 403
     assert client.post(f"/posts/{theirs.id}/delete").status_code == 403

@@ -8,16 +8,12 @@ from sqlmodel import select
 
 from planner.models import AuditEvent, Delivery, Notification, Post, PostStatus
 from planner.services import posts as post_service
-from planner.timeutils import get_zone, to_local, utcnow
+from planner.timeutils import get_zone, to_local
 from tests.conftest import ApiClient
-from tests.review_cases import ACTORS, Team, expected, make_channel, make_post
+from tests.factories import ahead, make_channel, make_post
+from tests.review_cases import ACTORS, Team, expected
 
 S = PostStatus
-
-
-def _ahead(days: int = 10):
-    """A time comfortably after the real clock, which the web layer reads."""
-    return utcnow().replace(second=0, microsecond=0) + timedelta(days=days)
 
 
 def _edit_form(session, post: Post, **changes) -> dict:
@@ -68,7 +64,7 @@ def test_every_status_and_role_against_each_action_over_http(
             callers[actor] = auth.login(app.test_client(), team.member(actor))
         else:
             callers[actor] = ApiClient(app.test_client(), auth.token(team.member(actor)))
-    at = _ahead()
+    at = ahead()
     ok = {"ui": {302}, "api": {200, 204}}[way]
     wrong = []
     for status in PostStatus:
@@ -104,8 +100,8 @@ def test_every_status_and_role_against_each_action_over_http(
 def test_post_page_offers_the_buttons_each_role_may_press(app, auth, session) -> None:
     team = Team(auth, session)
     ch = (team.channel.id,)
-    draft = make_post(session, team.author, at=_ahead(), channels=ch)
-    waiting = make_post(session, team.author, at=_ahead(), channels=ch, status=S.IN_REVIEW)
+    draft = make_post(session, team.author, at=ahead(), channels=ch)
+    waiting = make_post(session, team.author, at=ahead(), channels=ch, status=S.IN_REVIEW)
     author = auth.login(app.test_client(), team.author)
     editor = auth.login(app.test_client(), team.editor)
     page = author.get(f"/posts/{draft.id}").get_data(as_text=True)
@@ -123,7 +119,7 @@ def test_post_page_offers_the_buttons_each_role_may_press(app, auth, session) ->
 
 def test_contributor_story_submit_then_reject_then_rework(app, auth, session) -> None:
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     editor = auth.login(app.test_client(), team.editor)
     assert author.post(f"/posts/{post.id}/submit").status_code == 302
@@ -159,7 +155,7 @@ def test_contributor_story_submit_then_reject_then_rework(app, auth, session) ->
 def test_review_queue_shows_text_channels_and_guardrail_impact(app, auth, session) -> None:
     team = Team(auth, session)
     mastodon = make_channel(session, team.workspace, "Mastodon")
-    at = _ahead()
+    at = ahead()
     first = make_post(
         session,
         team.author,
@@ -212,7 +208,7 @@ def test_review_queue_shows_text_channels_and_guardrail_impact(app, auth, sessio
 
 def test_bulk_approval_approves_the_ticked_posts(app, auth, session) -> None:
     team = Team(auth, session)
-    at = _ahead()
+    at = ahead()
     ch = (team.channel.id,)
     a = make_post(session, team.author, at=at, channels=ch, status=S.IN_REVIEW)
     b = make_post(session, team.author, at=at + timedelta(hours=2), channels=ch, status=S.IN_REVIEW)
@@ -245,7 +241,7 @@ def test_blocked_approval_and_owner_override_in_the_ui(app, auth, session) -> No
     post = make_post(
         session,
         team.author,
-        at=_ahead(),
+        at=ahead(),
         channels=(team.channel.id,),
         status=S.IN_REVIEW,
         category="promotional",
@@ -270,8 +266,8 @@ def test_blocked_approval_and_owner_override_in_the_ui(app, auth, session) -> No
 def test_notifications_bell_page_and_mark_read(app, auth, session) -> None:
     team = Team(auth, session)
     ch = (team.channel.id,)
-    one = make_post(session, team.author, at=_ahead(), channels=ch, body="First idea")
-    two = make_post(session, team.author, at=_ahead(), channels=ch, body="Second idea")
+    one = make_post(session, team.author, at=ahead(), channels=ch, body="First idea")
+    two = make_post(session, team.author, at=ahead(), channels=ch, body="Second idea")
     author = auth.login(app.test_client(), team.author)
     author.post(f"/posts/{one.id}/submit")
     author.post(f"/posts/{two.id}/submit")
@@ -298,7 +294,7 @@ def test_notifications_bell_page_and_mark_read(app, auth, session) -> None:
 def test_owner_turns_on_second_pair_of_eyes(app, auth, session) -> None:
     team = Team(auth, session)
     own = make_post(
-        session, team.owner, at=_ahead(), channels=(team.channel.id,), status=S.IN_REVIEW
+        session, team.owner, at=ahead(), channels=(team.channel.id,), status=S.IN_REVIEW
     )
     owner = auth.login(app.test_client(), team.owner)
     page = owner.get("/settings/").get_data(as_text=True)
@@ -327,7 +323,7 @@ def test_owner_turns_on_second_pair_of_eyes(app, auth, session) -> None:
 
 def test_api_review_actions_comments_and_history(app, auth, session) -> None:
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = ApiClient(app.test_client(), auth.token(team.author))
     editor = ApiClient(app.test_client(), auth.token(team.editor))
     resp = author.post(f"/api/v1/posts/{post.id}/submit")
@@ -376,7 +372,7 @@ def test_api_blocking_guardrail_lists_the_warnings_and_owner_overrides(app, auth
     post = make_post(
         session,
         team.author,
-        at=_ahead(),
+        at=ahead(),
         channels=(team.channel.id,),
         status=S.IN_REVIEW,
         category="promotional",
@@ -402,7 +398,7 @@ def test_api_blocking_guardrail_lists_the_warnings_and_owner_overrides(app, auth
 
 def test_workspace_activity_lists_every_step_newest_first(app, auth, session) -> None:
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     editor = auth.login(app.test_client(), team.editor)
     assert author.post(f"/posts/{post.id}/submit").status_code == 302

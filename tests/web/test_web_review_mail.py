@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,13 +13,13 @@ from sqlmodel import select
 from planner import create_app
 from planner import mail as mailer
 from planner.db import get_engine
-from planner.models import Notification, Post, PostStatus
+from planner.models import Notification, Post, PostStatus, Role
 from planner.publishing.worker import tick
 from planner.services import review
-from planner.timeutils import utcnow
 from tests.conftest import NOW, ApiClient
+from tests.factories import ahead, make_post
 from tests.fakes.smtp import FakeSmtp, free_port
-from tests.review_cases import Team, make_post
+from tests.review_cases import Team
 
 S = PostStatus
 BASE_URL = "https://planner.example"
@@ -35,13 +36,9 @@ def app_config(app_config: dict[str, Any], smtp: FakeSmtp) -> dict[str, Any]:
     return {**app_config, **smtp.config(), "BASE_URL": BASE_URL, "SMTP_FROM": "planner@shop.test"}
 
 
-def _ahead():
-    return utcnow().replace(second=0, microsecond=0) + timedelta(days=10)
-
-
 def test_submitting_mails_each_editor_and_owner_a_link(app, auth, session, smtp) -> None:
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     assert author.post(f"/posts/{post.id}/submit").status_code == 302
     assert sorted(m.rcpt_tos for m in smtp.received) == [
@@ -58,9 +55,9 @@ def test_submitting_mails_each_editor_and_owner_a_link(app, auth, session, smtp)
 def test_approval_and_rejection_mail_the_author(app, auth, session, smtp) -> None:
     team = Team(auth, session)
     ch = (team.channel.id,)
-    good = make_post(session, team.author, at=_ahead(), channels=ch, status=S.IN_REVIEW)
+    good = make_post(session, team.author, at=ahead(), channels=ch, status=S.IN_REVIEW)
     poor = make_post(
-        session, team.author, at=_ahead(), channels=ch, status=S.IN_REVIEW, body="Buy now"
+        session, team.author, at=ahead(), channels=ch, status=S.IN_REVIEW, body="Buy now"
     )
     editor = ApiClient(app.test_client(), auth.token(team.editor))
     assert editor.post(f"/api/v1/posts/{good.id}/approve").status_code == 200
@@ -100,7 +97,7 @@ def test_expiry_in_review_mails_the_owners(app, auth, session, smtp) -> None:
 
 def test_a_missed_publish_mails_the_author_editors_and_owners(app, auth, session, smtp) -> None:
     team = Team(auth, session)
-    at = _ahead()
+    at = ahead()
     post = make_post(session, team.author, at=at, channels=(team.channel.id,), status=S.IN_REVIEW)
     editor = auth.login(app.test_client(), team.editor)
     assert editor.post(f"/posts/{post.id}/approve").status_code == 302
@@ -122,7 +119,7 @@ def test_a_missed_publish_mails_the_author_editors_and_owners(app, auth, session
 def test_actions_succeed_when_the_mail_server_is_down(app_config, auth, session, caplog) -> None:
     app = create_app({**app_config, "SMTP_PORT": free_port()})  # nothing listens there
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     with caplog.at_level(logging.ERROR, logger="planner.mail"):
         resp = author.post(f"/posts/{post.id}/submit")
@@ -144,7 +141,7 @@ def test_without_an_smtp_host_mail_is_written_to_the_instance_folder(
 ) -> None:
     app = create_app({**app_config, "SMTP_HOST": None})
     team = Team(auth, session)
-    post = make_post(session, team.author, at=_ahead(), channels=(team.channel.id,))
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
     author = auth.login(app.test_client(), team.author)
     assert author.post(f"/posts/{post.id}/submit").status_code == 302
     files = sorted((Path(app.instance_path) / "mail").glob("*.eml"))
@@ -153,3 +150,111 @@ def test_without_an_smtp_host_mail_is_written_to_the_instance_folder(
     assert "To: owner@example.com" in text and "To: editor@example.com" in text
     assert f"{BASE_URL}/posts/{post.id}" in text
     get_engine(app).dispose()
+
+
+BAD_NAME = "Mallory\r\nBcc: x@evil.test"
+BAD_ADDRESS = "owner@example.com\r\nBcc: x@evil.test"
+
+
+def _store(session, member, **values) -> None:
+    """Write a user's row directly, as one saved before names and addresses were checked."""
+    for key, value in values.items():
+        setattr(member.user, key, value)
+    session.add(member.user)
+    session.commit()
+
+
+def test_a_name_with_a_line_break_adds_no_header_and_the_reject_stands(
+    app, auth, session, smtp
+) -> None:
+    team = Team(auth, session)
+    _store(session, team.author, name=BAD_NAME)
+    post = make_post(
+        session, team.author, at=ahead(), channels=(team.channel.id,), status=S.IN_REVIEW
+    )
+    editor = ApiClient(app.test_client(), auth.token(team.editor))
+
+    resp = editor.post(f"/api/v1/posts/{post.id}/reject", json={"comment": "Shorter, please."})
+
+    assert resp.status_code == 200, resp.data[:500]
+    assert resp.get_json()["status"] == "rejected"
+    (mail,) = smtp.received
+    assert mail.rcpt_tos == ("author@example.com",)
+    assert mail.message["Bcc"] is None
+    assert mail.message["To"] == '"Mallory Bcc: x@evil.test" <author@example.com>'
+    assert "Hello Mallory Bcc: x@evil.test," in mail.text
+
+
+def test_one_email_that_cannot_be_built_loses_none_of_the_others(
+    app, auth, session, smtp, caplog
+) -> None:
+    team = Team(auth, session)
+    _store(session, team.owner, email=BAD_ADDRESS)
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
+    author = auth.login(app.test_client(), team.author)
+
+    with caplog.at_level(logging.ERROR, logger="planner.mail"):
+        assert author.post(f"/posts/{post.id}/submit").status_code == 302
+
+    assert [m.rcpt_tos for m in smtp.received] == [("editor@example.com",)]
+    (record,) = [r for r in caplog.records if r.exc_info is not None]
+    assert record.getMessage().startswith(
+        f"Could not build the submitted email about post {post.id}"
+    )
+    session.expire_all()
+    assert session.get(Post, post.id).status == S.IN_REVIEW
+
+
+@pytest.mark.parametrize("stored", [{"name": BAD_NAME}, {"email": BAD_ADDRESS}])
+def test_an_expiry_whose_email_fails_does_not_stop_the_tick(
+    app, auth, session, smtp, stored
+) -> None:
+    team = Team(auth, session)
+    auth.user("second-owner@example.com", workspace=team.workspace, role=Role.OWNER)
+    at = ahead()
+    due = make_post(session, team.author, at=at, channels=(team.channel.id,), status=S.IN_REVIEW)
+    editor = auth.login(app.test_client(), team.editor)
+    assert editor.post(f"/posts/{due.id}/approve").status_code == 302
+    late = make_post(
+        session,
+        team.author,
+        at=at - timedelta(hours=1),
+        channels=(team.channel.id,),
+        status=S.IN_REVIEW,
+    )
+    _store(session, team.owner, **stored)
+    smtp.received.clear()
+
+    assert tick(app, now=at) == 1
+
+    session.expire_all()
+    assert session.get(Post, late.id).status == S.EXPIRED
+    assert session.get(Post, due.id).status == S.PUBLISHED
+    expired_to = sorted(
+        m.rcpt_tos for m in smtp.received if m.message["Subject"].startswith("[Shop] Expired")
+    )
+    kept = [("owner@example.com",)] if "name" in stored else []
+    assert expired_to == [*kept, ("second-owner@example.com",)]
+
+
+def test_a_message_that_fails_on_the_way_out_loses_none_of_the_others(
+    app, auth, session, smtp, caplog, monkeypatch
+) -> None:
+    team = Team(auth, session)
+    post = make_post(session, team.author, at=ahead(), channels=(team.channel.id,))
+    send_message = smtplib.SMTP.send_message
+
+    def failing_for_the_owner(self, msg, *args, **kwargs):
+        if "owner@example.com" in msg["To"]:
+            raise ValueError("the library could not encode this message")
+        return send_message(self, msg, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "send_message", failing_for_the_owner)
+    author = auth.login(app.test_client(), team.author)
+
+    with caplog.at_level(logging.ERROR, logger="planner.mail"):
+        assert author.post(f"/posts/{post.id}/submit").status_code == 302
+
+    assert [m.rcpt_tos for m in smtp.received] == [("editor@example.com",)]
+    (record,) = [r for r in caplog.records if r.exc_info is not None]
+    assert record.getMessage().startswith("Could not send the email to 'owner@example.com'")

@@ -9,7 +9,8 @@ from sqlmodel import select
 from planner.models import Delivery, Post, PostStatus
 from planner.publishing.worker import tick
 from planner.timeutils import get_zone, to_local, utcnow
-from tests.review_cases import Team, make_channel, make_post
+from tests.factories import make_channel, make_post
+from tests.review_cases import Team
 
 S = PostStatus
 

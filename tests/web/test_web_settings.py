@@ -8,18 +8,12 @@ from sqlmodel import select
 from planner.models import Channel, Membership, Role, Workspace
 from planner.publishing import policy
 from planner.services import recurrence
+from tests.factories import make_channel
 
 
 def test_contributor_and_editor_cannot_manage_members_or_channels(client, auth, session) -> None:
     owner = auth.user()
-    ch = Channel(
-        workspace_id=owner.workspace.id,
-        name="Feed",
-        platform="outbox",
-        created_at=owner.user.created_at,
-    )
-    session.add(ch)
-    session.commit()
+    ch = make_channel(session, owner.workspace)
     for role in (Role.CONTRIBUTOR, Role.EDITOR):
         member = auth.user(workspace=owner.workspace, role=role)
         c = client.application.test_client()
