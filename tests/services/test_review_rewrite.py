@@ -12,7 +12,8 @@ from planner.services import review
 from planner.services.errors import Forbidden
 from planner.services.posts import PostInput
 from tests.conftest import NOW
-from tests.review_cases import Team, access_of, make_post
+from tests.factories import access_of, make_post
+from tests.review_cases import Team
 
 SOON = NOW + timedelta(days=6)
 
