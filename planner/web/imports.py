@@ -19,7 +19,7 @@ from planner.csvformats import FORMAT_LABELS, MAX_BYTES, MAX_ROWS, TemplateRow, 
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import imports
-from planner.services.errors import Conflict, ValidationError
+from planner.services.errors import Conflict, ValidationError, error_body
 from planner.services.imports import ImportOptions
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, to_local, utcnow
@@ -100,16 +100,12 @@ def upload(acc: Access):
         if wants_json:
             fields = {name: " ".join(errors) for name, errors in form.errors.items()}
             return jsonify(
-                error={
-                    "code": "validation_error",
-                    "message": "Check the highlighted fields.",
-                    "fields": fields,
-                }
+                error_body("validation_error", "Check the highlighted fields.", fields)
             ), 422
     return _page(acc, form, 422 if form.errors else 200)
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<id:batch_id>")
 @with_access
 def preview(acc: Access, batch_id: int):
     batch = imports.get_batch(session=get_session(), acc=acc, batch_id=batch_id)
@@ -125,7 +121,7 @@ def preview(acc: Access, batch_id: int):
     )
 
 
-@bp.post("/<int:batch_id>/commit")
+@bp.post("/<id:batch_id>/commit")
 @with_access
 def commit(acc: Access, batch_id: int):
     back = url_for("imports.preview", batch_id=batch_id)

@@ -110,7 +110,7 @@ def slot_list(acc: Access):
     ), (422 if form.errors else 200)
 
 
-@bp.post("/slots/<int:slot_id>/delete")
+@bp.post("/slots/<id:slot_id>/delete")
 @with_access
 def delete_slot(acc: Access, slot_id: int):
     if EmptyForm().validate_on_submit():
@@ -121,7 +121,7 @@ def delete_slot(acc: Access, slot_id: int):
     return redirect(url_for("planning.slot_list"))
 
 
-@bp.post("/posts/<int:post_id>/queue")
+@bp.post("/posts/<id:post_id>/queue")
 @with_access
 def queue(acc: Access, post_id: int):
     """Put a draft in the next free posting slot of its channels."""
@@ -218,7 +218,7 @@ def _mix_table(result: planning.Review) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: r["name"])
 
 
-@bp.post("/plan/<int:proposal_id>/remove")
+@bp.post("/plan/<id:proposal_id>/remove")
 @with_access
 def remove(acc: Access, proposal_id: int):
     _managers_only(acc)
@@ -239,7 +239,7 @@ def remove(acc: Access, proposal_id: int):
     return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
 
 
-@bp.post("/plan/<int:proposal_id>/accept")
+@bp.post("/plan/<id:proposal_id>/accept")
 @with_access
 def accept(acc: Access, proposal_id: int):
     _managers_only(acc)
@@ -262,7 +262,7 @@ def accept(acc: Access, proposal_id: int):
     return redirect(url_for("calendar.month", month=proposal.month))
 
 
-@bp.post("/posts/<int:post_id>/evergreen")
+@bp.post("/posts/<id:post_id>/evergreen")
 @with_access
 def mark_evergreen(acc: Access, post_id: int):
     db = get_session()
@@ -290,7 +290,7 @@ def mark_evergreen(acc: Access, post_id: int):
     return redirect(url_for("posts.view", post_id=post_id))
 
 
-@bp.post("/posts/<int:post_id>/evergreen/stop")
+@bp.post("/posts/<id:post_id>/evergreen/stop")
 @with_access
 def stop_evergreen(acc: Access, post_id: int):
     db = get_session()

@@ -13,7 +13,8 @@ from planner.services import posts as post_service
 from planner.services.errors import Forbidden, NotFound, ServiceError, ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
-from planner.timeutils import combine_local, get_zone, to_local, utcnow
+from planner.timeutils import combine_local, get_zone, parse_day, to_local, utcnow
+from planner.web.boundary import read_json
 from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
@@ -113,7 +114,7 @@ def _back_to(post) -> str:
     return url_for("posts.view", post_id=post.id)
 
 
-@bp.get("/<int:post_id>")
+@bp.get("/<id:post_id>")
 @with_access
 def view(acc: Access, post_id: int):
     db = get_session()
@@ -138,7 +139,7 @@ def view(acc: Access, post_id: int):
     )
 
 
-@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:post_id>/edit", methods=["GET", "POST"])
 @with_access
 def edit(acc: Access, post_id: int):
     db = get_session()
@@ -174,7 +175,7 @@ def edit(acc: Access, post_id: int):
     return _composer(acc, form, post=post, status=status, repeat=repeat)
 
 
-@bp.post("/<int:post_id>/duplicate")
+@bp.post("/<id:post_id>/duplicate")
 @with_access
 def duplicate(acc: Access, post_id: int):
     if not EmptyForm().validate_on_submit():
@@ -186,7 +187,7 @@ def duplicate(acc: Access, post_id: int):
     return redirect(url_for("posts.edit", post_id=copy.id))
 
 
-@bp.post("/<int:post_id>/delete")
+@bp.post("/<id:post_id>/delete")
 @with_access
 def delete(acc: Access, post_id: int):
     db = get_session()
@@ -196,42 +197,36 @@ def delete(acc: Access, post_id: int):
     return redirect(url_for("calendar.month"))
 
 
-@bp.post("/<int:post_id>/move")
+@bp.post("/<id:post_id>/move")
 @with_access
 def move(acc: Access, post_id: int):
     """Reschedule to another day at the same local time (the calendar's drag and drop)."""
-    raw = request.form.get("date") or (request.get_json(silent=True) or {}).get("date", "")
     wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
     db = get_session()
     try:
-        day = date.fromisoformat(raw)
-    except (TypeError, ValueError):
-        err = {
-            "code": "validation_error",
-            "message": "Choose a valid date.",
-            "fields": {"date": "Not a date."},
-        }
-        if wants_json:
-            return jsonify(error=err), 422
-        flash(err["message"], "error")
-        return redirect(url_for("posts.view", post_id=post_id))
-    tz = get_zone(acc.workspace.timezone)
-    try:
+        raw = request.form.get("date") if not request.is_json else read_json().get("date")
+        try:
+            day = parse_day(raw if isinstance(raw, str) else "")
+        except ValueError:
+            raise ValidationError("Choose a valid date.", fields={"date": "Not a date."}) from None
         post = post_service.move_post(
-            session=db, acc=acc, post_id=post_id, day=day, tz=tz, now=utcnow()
+            session=db,
+            acc=acc,
+            post_id=post_id,
+            day=day,
+            tz=get_zone(acc.workspace.timezone),
+            now=utcnow(),
         )
     except ServiceError as exc:
         db.rollback()
         if not wants_json and isinstance(exc, NotFound | Forbidden):
             raise
         if wants_json:
-            return jsonify(
-                error={"code": exc.code, "message": exc.message, "fields": exc.fields}
-            ), exc.status
+            return jsonify(exc.to_dict()), exc.status
         flash(exc.message, "error")
         return redirect(url_for("posts.view", post_id=post_id))
+    local = to_local(post.scheduled_at, get_zone(acc.workspace.timezone))
     db.commit()
-    local = to_local(post.scheduled_at, tz)
     if wants_json:
         return jsonify(
             ok=True, post_id=post.id, date=local.date().isoformat(), time=local.strftime("%H:%M")

@@ -26,13 +26,13 @@ def index(acc: Access):
     return render_template("publishing/index.html", board=board, form=EmptyForm())
 
 
-@bp.post("/deliveries/<int:delivery_id>/retry")
+@bp.post("/deliveries/<id:delivery_id>/retry")
 @with_access
 def retry(acc: Access, delivery_id: int):
     return _act(acc, delivery_id, deliveries.retry, "It will be published in a moment.")
 
 
-@bp.post("/deliveries/<int:delivery_id>/cancel")
+@bp.post("/deliveries/<id:delivery_id>/cancel")
 @with_access
 def cancel(acc: Access, delivery_id: int):
     return _act(acc, delivery_id, deliveries.cancel, "Cancelled; it will not be published.")

@@ -79,7 +79,7 @@ def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):
     return redirect(_next_url(post_id))
 
 
-@bp.post("/posts/<int:post_id>/submit")
+@bp.post("/posts/<id:post_id>/submit")
 @with_access
 def submit(acc: Access, post_id: int):
     return _act(
@@ -89,7 +89,7 @@ def submit(acc: Access, post_id: int):
     )
 
 
-@bp.post("/posts/<int:post_id>/approve")
+@bp.post("/posts/<id:post_id>/approve")
 @with_access
 def approve(acc: Access, post_id: int):
     reason = ApproveForm().override_reason.data
@@ -107,7 +107,7 @@ def approve(acc: Access, post_id: int):
     )
 
 
-@bp.post("/posts/<int:post_id>/reject")
+@bp.post("/posts/<id:post_id>/reject")
 @with_access
 def reject(acc: Access, post_id: int):
     comment = RejectForm().comment.data
@@ -120,7 +120,7 @@ def reject(acc: Access, post_id: int):
     )
 
 
-@bp.post("/posts/<int:post_id>/comments")
+@bp.post("/posts/<id:post_id>/comments")
 @with_access
 def comment(acc: Access, post_id: int):
     form = NoteForm()

@@ -104,7 +104,7 @@ def invite(acc: Access):
     return render_template("settings/invite_link.html", link=link, role=form.role.data)
 
 
-@bp.post("/members/<int:user_id>/role")
+@bp.post("/members/<id:user_id>/role")
 @with_access
 def change_role(acc: Access, user_id: int):
     owner_only(acc)
@@ -124,7 +124,7 @@ def change_role(acc: Access, user_id: int):
     return redirect(url_for("settings.members"))
 
 
-@bp.post("/members/<int:user_id>/remove")
+@bp.post("/members/<id:user_id>/remove")
 @with_access
 def remove_member(acc: Access, user_id: int):
     owner_only(acc)
@@ -140,7 +140,7 @@ def remove_member(acc: Access, user_id: int):
     return redirect(url_for("settings.members"))
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.post("/invitations/<id:invitation_id>/revoke")
 @with_access
 def revoke_invitation(acc: Access, invitation_id: int):
     owner_only(acc)
@@ -172,7 +172,7 @@ def api_tokens(acc: Access):
     )
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @with_access
 def revoke_token(acc: Access, token_id: int):
     db = get_session()
