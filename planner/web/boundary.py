@@ -37,8 +37,9 @@ class IdConverter(BaseConverter):
         return str(int(value))
 
 
-def as_id(raw: object) -> int | None:
-    """Return *raw* (text or a JSON number) as a row id, or None when it cannot be one."""
+def as_id(raw: object, *, minimum: int = 1) -> int | None:
+    """Return *raw* (text or a JSON number) as a row id (or, with *minimum* 0, an index), or None
+    when it cannot be one: ``'²'`` passes ``isdigit()`` but is no number, and 2**64 fits no row."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
@@ -47,7 +48,7 @@ def as_id(raw: object) -> int | None:
         number = int(raw.strip())
     else:
         return None
-    return number if 1 <= number <= MAX_ID else None
+    return number if minimum <= number <= MAX_ID else None
 
 
 def query_id(name: str, source: Any = None) -> int | None:

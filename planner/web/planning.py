@@ -16,9 +16,10 @@ from planner.services import posts as post_service
 from planner.services.errors import Conflict, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, prev_month, to_local, utcnow
+from planner.web.boundary import as_id
 from planner.web.context import current_access, with_access
 from planner.web.forms import EmptyForm, EvergreenForm, SlotForm, choices
-from planner.web.forms_support import apply_field_errors
+from planner.web.forms_support import act, apply_field_errors
 
 bp = Blueprint("planning", __name__)
 
@@ -163,12 +164,13 @@ def plan(acc: Access):
     first = _month_arg()
     db = get_session()
     now = utcnow()
-    raw_id = request.args.get("id", "")
-    if not raw_id.isdigit():
+    proposal_id = as_id(request.args.get("id", ""))
+    if proposal_id is None:
         proposal = planning.propose(session=db, acc=acc, first=first, now=now)
+        target = url_for("planning.plan", month=proposal.month, id=proposal.id)
         db.commit()
-        return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
-    proposal = planning.get_proposal(session=db, acc=acc, proposal_id=int(raw_id))
+        return redirect(target)
+    proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
     result = planning.review(session=db, acc=acc, proposal=proposal, now=now)
     grid = calendar.month(
         session=db,
@@ -225,17 +227,14 @@ def remove(acc: Access, proposal_id: int):
     db = get_session()
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
     raw = request.form.get("index", "")
-    if EmptyForm().validate_on_submit() and raw.isdigit():
-        try:
-            planning.remove_placement(
-                session=db, acc=acc, proposal_id=proposal.id, index=int(raw), now=utcnow()
-            )
-        except (Conflict, ValidationError) as exc:
-            db.rollback()
-            flash(exc.message, "error")
-        else:
-            db.commit()
-            flash("Taken out of the plan.", "success")
+    index = as_id(raw, minimum=0)
+    if EmptyForm().validate_on_submit() and index is not None:
+        act(
+            lambda db: planning.remove_placement(
+                session=db, acc=acc, proposal_id=proposal.id, index=index, now=utcnow()
+            ),
+            done="Taken out of the plan.",
+        )
     return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
 
 
@@ -247,18 +246,16 @@ def accept(acc: Access, proposal_id: int):
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
-    try:
-        scheduled = planning.accept(session=db, acc=acc, proposal_id=proposal.id, now=utcnow())
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
-    db.commit()
-    n = len(scheduled)
-    flash(
-        f"{n} post{'' if n == 1 else 's'} scheduled as drafts. Send them for review when ready.",
-        "success",
+    ok, _scheduled = act(
+        lambda db: planning.accept(session=db, acc=acc, proposal_id=proposal.id, now=utcnow()),
+        done=lambda posts: (
+            f"{len(posts)} post{'' if len(posts) == 1 else 's'} scheduled as drafts. "
+            "Send them for review when ready."
+        ),
+        refused=(Conflict,),
     )
+    if not ok:
+        return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
     return redirect(url_for("calendar.month", month=proposal.month))
 
 
@@ -272,21 +269,17 @@ def mark_evergreen(acc: Access, post_id: int):
     if not form.validate_on_submit():
         flash("Give a gap from 1 to 730 days and a number of reuses from 1 to 50.", "error")
         return redirect(url_for("posts.view", post_id=post_id))
-    try:
-        evergreen.mark_evergreen(
+    act(
+        lambda db: evergreen.mark_evergreen(
             session=db,
             acc=acc,
             post_id=post_id,
             min_gap_days=form.min_gap_days.data,
             max_uses=form.max_uses.data,
             now=utcnow(),
-        )
-    except (Conflict, ValidationError) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-    else:
-        db.commit()
-        flash("Evergreen: this post will be offered again when you fill a month.", "success")
+        ),
+        done="Evergreen: this post will be offered again when you fill a month.",
+    )
     return redirect(url_for("posts.view", post_id=post_id))
 
 

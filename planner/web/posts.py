@@ -18,7 +18,7 @@ from planner.web.boundary import read_json
 from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
-from planner.web.forms_support import apply_field_errors
+from planner.web.forms_support import commit_or_show
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
 from planner.web.review import review_context
@@ -91,17 +91,16 @@ def new(acc: Access):
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
     if form.validate_on_submit() and repeat.form.validate():
-        db = get_session()
-        try:
+
+        def create(db):
             post = post_service.create_post(
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
             save_new(db, acc, post, repeat, utcnow())
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, FIELD_ALIASES)
-        else:
-            db.commit()
+            return post
+
+        ok, post = commit_or_show(form, create, FIELD_ALIASES)
+        if ok:
             flash("Draft saved.", "success")
             return redirect(_back_to(post))
     status = 422 if form.errors or repeat.form.errors else 200
@@ -162,15 +161,13 @@ def edit(acc: Access, post_id: int):
                 local.time().replace(second=0, microsecond=0),
             )
     if form.validate_on_submit() and repeat.form.validate():
-        try:
-            post = save_edit(db, acc, post, _input_from(form, acc), repeat, utcnow())
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, FIELD_ALIASES)
-        else:
-            db.commit()
+        data = _input_from(form, acc)
+        ok, saved = commit_or_show(
+            form, lambda db: save_edit(db, acc, post, data, repeat, utcnow()), FIELD_ALIASES
+        )
+        if ok:
             flash("Changes saved.", "success")
-            return redirect(_back_to(post))
+            return redirect(_back_to(saved))
     status = 422 if form.errors or repeat.form.errors else 200
     return _composer(acc, form, post=post, status=status, repeat=repeat)
 

@@ -26,9 +26,11 @@ from planner.services.notifications import Notice
 from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
+from planner.web.boundary import as_id
 from planner.web.channels import connector_options, counting, secret_box
 from planner.web.context import current_access, with_access
 from planner.web.forms import ApproveForm, NoteForm, RejectForm
+from planner.web.forms_support import act
 
 bp = Blueprint("review", __name__)
 
@@ -66,16 +68,9 @@ def _next_url(post_id: int | None = None) -> str:
 
 def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):
     """Run one review action, commit and tell who needs telling; a refusal is flashed."""
-    db = get_session()
-    try:
-        result = run(db)
-    except (ValidationError, GuardrailBlocked) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(_next_url(post_id))
-    db.commit()
-    _send(result.notices)
-    flash(success, "success")
+    ok, result = act(run, done=success, refused=(ValidationError, GuardrailBlocked))
+    if ok and result is not None:
+        _send(result.notices)
     return redirect(_next_url(post_id))
 
 
@@ -124,15 +119,13 @@ def reject(acc: Access, post_id: int):
 @with_access
 def comment(acc: Access, post_id: int):
     form = NoteForm()
-    db = get_session()
-    try:
-        review.add_comment(session=db, acc=acc, post_id=post_id, body=form.body.data, now=utcnow())
-    except ValidationError as exc:
-        db.rollback()
-        flash(exc.message, "error")
-    else:
-        db.commit()
-        flash("Note added.", "success")
+    act(
+        lambda db: review.add_comment(
+            session=db, acc=acc, post_id=post_id, body=form.body.data, now=utcnow()
+        ),
+        done="Note added.",
+        refused=(ValidationError,),
+    )
     return redirect(url_for("posts.view", post_id=post_id, _anchor="comments"))
 
 
@@ -140,7 +133,7 @@ def comment(acc: Access, post_id: int):
 @with_access
 def approve_many(acc: Access):
     """Approve the ticked posts; each is checked on its own, so one refusal stops no other."""
-    ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit()]
+    ids = [i for v in request.form.getlist("post_ids") if (i := as_id(v)) is not None]
     if not ids:
         flash("Tick the posts to approve first.", "info")
         return redirect(_next_url())

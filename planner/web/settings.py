@@ -12,6 +12,7 @@ from planner.services import accounts, audit, recurrence, review, tokens, worksp
 from planner.services.errors import Conflict
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow, zone_names
+from planner.web.boundary import as_id
 from planner.web.context import owner_only, switch_to, with_access
 from planner.web.forms import (
     EmptyForm,
@@ -228,12 +229,11 @@ def new_workspace():
 
 @bp.post("/workspaces/switch")
 def switch():
-    raw = request.form.get("workspace_id", "")
+    wanted = as_id(request.form.get("workspace_id", ""))
     db = get_session()
-    if raw.isdigit():
-        acc = workspaces.access(
-            session=db, user=current_user, workspace_id=int(raw)
-        )  # 404 if not a member
+    if wanted is not None:
+        # 404 if not a member
+        acc = workspaces.access(session=db, user=current_user, workspace_id=wanted)
         switch_to(acc.workspace.id)
         flash(f"Now planning for {acc.workspace.name}.", "info")
     return redirect(url_for("calendar.month"))
