@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from planner.models import Category
+from planner.timeutils import day_in_span
 
 FORMATS = ("template", "buffer", "hootsuite")
 FORMAT_LABELS = {
@@ -215,14 +216,19 @@ def parse_channels(raw: str, row: SourceRow) -> None:
 
 def _parse_date(raw: str, column: str, row: SourceRow) -> date | None:
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
+        day = None
+    if day is not None and not day_in_span(day):
+        row.problems.append(Problem(column, f"“{raw.strip()}”: choose a date from 1970 to 2199."))
+        return None
+    if day is None:
         row.problems.append(
             Problem(
                 column, f"“{raw.strip()}” is not a date: write it as YYYY-MM-DD, like 2026-03-10."
             )
         )
-        return None
+    return day
 
 
 def _parse_time(raw: str, column: str, row: SourceRow) -> time | None:
@@ -243,10 +249,16 @@ def _parse_moment(raw: str, column: str, pattern: str, label: str, row: SourceRo
         return
     for candidate in (pattern, pattern + ":%S"):
         try:
-            row.local = datetime.strptime(text, candidate)
-            return
+            local = datetime.strptime(text, candidate)
         except ValueError:
             continue
+        if not day_in_span(local.date()):
+            row.problems.append(
+                Problem(column, f"“{raw.strip()}”: choose a date from 1970 to 2199.")
+            )
+        else:
+            row.local = local
+        return
     row.problems.append(Problem(column, f"“{raw.strip()}” does not match the date format {label}."))
 
 
