@@ -15,8 +15,9 @@ from werkzeug.routing import ValidationError as NoMatch
 
 from planner.services.errors import BadRequest, ValidationError
 
-# Ids are 64-bit signed integers in every database planner runs on.
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: 32-bit signed on PostgreSQL, so a larger number can name no row
+# (and PostgreSQL would refuse to compare it with one).
+MAX_ID = 2**31 - 1
 # No request planner understands nests deeper than this.
 MAX_JSON_DEPTH = 32
 
@@ -24,7 +25,7 @@ MAX_JSON_DEPTH = 32
 class IdConverter(BaseConverter):
     """``<id:name>``: a row id in ASCII digits; one the database cannot hold is simply not found."""
 
-    regex = r"[0-9]{1,20}"
+    regex = r"[0-9]{1,20}"  # longer runs of digits are no id either: the URL does not match
     weight = 50
 
     def to_python(self, value: str) -> int:
@@ -39,7 +40,7 @@ class IdConverter(BaseConverter):
 
 def as_id(raw: object, *, minimum: int = 1) -> int | None:
     """Return *raw* (text or a JSON number) as a row id (or, with *minimum* 0, an index), or None
-    when it cannot be one: ``'²'`` passes ``isdigit()`` but is no number, and 2**64 fits no row."""
+    when it cannot be one: ``'²'`` passes ``isdigit()`` but is no number, and 2**31 fits no row."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):

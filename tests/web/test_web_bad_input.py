@@ -123,6 +123,7 @@ def test_huge_and_unicode_ids_are_404_or_400(auth, api, session) -> None:
     wid = owner.workspace.id
     assert client.get(f"/api/v1/posts/{HUGE}").status_code == 404
     assert client.get(f"/api/v1/posts/{2**63}").status_code == 404
+    assert client.get(f"/api/v1/posts/{2**31}").status_code == 404  # past PostgreSQL's INTEGER
     assert client.get(f"/api/v1/workspaces/{HUGE}/posts").status_code == 404
     for raw in (HUGE, "²", "٣"):
         resp = client.get(f"/api/v1/workspaces/{wid}/posts", query_string={"channel_id": raw})
