@@ -19,7 +19,7 @@ from planner.timeutils import get_zone, next_month, prev_month, to_local, utcnow
 from planner.web.boundary import as_id
 from planner.web.context import current_access, with_access
 from planner.web.forms import EmptyForm, EvergreenForm, SlotForm, choices
-from planner.web.forms_support import act, apply_field_errors
+from planner.web.forms_support import act, commit_or_show
 
 bp = Blueprint("planning", __name__)
 
@@ -75,23 +75,16 @@ def slot_list(acc: Access):
     form.channel_id.choices = choices((c.id, c.name) for c in channels)
     if form.validate_on_submit():
         _managers_only(acc)
-        try:
-            slots.add_slot(
-                session=db,
-                acc=acc,
-                now=utcnow(),
-                data=slots.SlotInput(
-                    channel_id=form.channel_id.data,
-                    weekday=form.weekday.data,
-                    local_time=form.local_time.data,
-                    category=form.category.data or None,
-                ),
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, {})
-        else:
-            db.commit()
+        data = slots.SlotInput(
+            channel_id=form.channel_id.data,
+            weekday=form.weekday.data,
+            local_time=form.local_time.data,
+            category=form.category.data or None,
+        )
+        ok, _slot = commit_or_show(
+            form, lambda db: slots.add_slot(session=db, acc=acc, now=utcnow(), data=data)
+        )
+        if ok:
             flash("Posting time added.", "success")
             return redirect(url_for("planning.slot_list"))
     names = {c.id: c.name for c in channels}
@@ -130,18 +123,19 @@ def queue(acc: Access, post_id: int):
     post_service.get_post(session=db, acc=acc, post_id=post_id)  # 404 before anything else
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("posts.view", post_id=post_id))
-    try:
-        post = slots.add_to_queue(session=db, acc=acc, post_id=post_id, now=utcnow())
-    except (Conflict, ValidationError) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(request.referrer or url_for("posts.view", post_id=post_id))
-    db.commit()
-    local = to_local(post.scheduled_at, get_zone(acc.workspace.timezone))
-    flash(
-        f"Added to the queue: {local:%A %-d %B} at {local:%H:%M}. It is still a draft.", "success"
+    tz = get_zone(acc.workspace.timezone)
+
+    def queued(post: Post) -> str:
+        local = to_local(post.scheduled_at, tz)
+        return f"Added to the queue: {local:%A %-d %B} at {local:%H:%M}. It is still a draft."
+
+    ok, _post = act(
+        lambda db: slots.add_to_queue(session=db, acc=acc, post_id=post_id, now=utcnow()),
+        done=queued,
     )
-    return redirect(url_for("posts.view", post_id=post.id))
+    if not ok:
+        return redirect(request.referrer or url_for("posts.view", post_id=post_id))
+    return redirect(url_for("posts.view", post_id=post_id))
 
 
 def _month_arg() -> date:

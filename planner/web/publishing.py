@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import deliveries, delivery_board
-from planner.services.errors import ServiceError
+from planner.services.errors import Conflict, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import current_access, with_access
 from planner.web.forms import EmptyForm
+from planner.web.forms_support import act
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 
@@ -39,19 +40,13 @@ def cancel(acc: Access, delivery_id: int):
 
 
 def _act(acc: Access, delivery_id: int, action: Any, done: str):
-    form = EmptyForm()
-    db = get_session()
-    if form.validate_on_submit():
-        try:
-            action(session=db, acc=acc, delivery_id=delivery_id, now=utcnow())
-        except ServiceError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                raise
-            flash(exc.message, "error")
-        else:
-            db.commit()
-            flash(done, "success")
+    if EmptyForm().validate_on_submit():
+        # Not found and not allowed are answered as such; a refusal is flashed.
+        act(
+            lambda db: action(session=db, acc=acc, delivery_id=delivery_id, now=utcnow()),
+            done=done,
+            refused=(Conflict, ValidationError),
+        )
     return redirect(_back())
 
 

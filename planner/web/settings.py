@@ -23,7 +23,7 @@ from planner.web.forms import (
     WorkspaceForm,
     choices,
 )
-from planner.web.forms_support import commit_or_show
+from planner.web.forms_support import act, commit_or_show
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -110,18 +110,14 @@ def invite(acc: Access):
 def change_role(acc: Access, user_id: int):
     owner_only(acc)
     form = RoleForm()
-    db = get_session()
     if form.validate_on_submit():
-        try:
-            workspaces.change_role(
+        act(
+            lambda db: workspaces.change_role(
                 session=db, acc=acc, user_id=user_id, role=Role(form.role.data), now=utcnow()
-            )
-        except Conflict as exc:
-            db.rollback()
-            flash(exc.message, "error")
-        else:
-            db.commit()
-            flash("Role changed.", "success")
+            ),
+            done="Role changed.",
+            refused=(Conflict,),
+        )
     return redirect(url_for("settings.members"))
 
 
@@ -129,15 +125,11 @@ def change_role(acc: Access, user_id: int):
 @with_access
 def remove_member(acc: Access, user_id: int):
     owner_only(acc)
-    db = get_session()
-    try:
-        workspaces.remove_member(session=db, acc=acc, user_id=user_id, now=utcnow())
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.message, "error")
-    else:
-        db.commit()
-        flash("Member removed.", "success")
+    act(
+        lambda db: workspaces.remove_member(session=db, acc=acc, user_id=user_id, now=utcnow()),
+        done="Member removed.",
+        refused=(Conflict,),
+    )
     return redirect(url_for("settings.members"))
 
 
