@@ -105,6 +105,7 @@ def list_posts(wid: int):
     category = args.get("category") or None
     if category and category not in post_service.CATEGORIES:
         fields["category"] = f"Unknown category; one of {', '.join(post_service.CATEGORIES)}."
+    channel_id = None
     try:
         channel_id = query_id("channel_id")
     except BadRequest as exc:
