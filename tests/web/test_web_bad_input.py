@@ -107,6 +107,29 @@ def test_ui_pages_never_fail_on_far_dates(auth, client, path) -> None:
     assert resp.status_code in (200, 302, 400, 404), (path, resp.status_code)
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"date": "0001-01-01", "time": "00:00"}, "date"),
+        ({"date": "9999-12-31", "time": "23:59"}, "date"),
+        ({"channels": HUGE}, "channels"),
+        ({"channels": str(2**31)}, "channels"),
+        ({"date": "2026-03-02", "time": "10:00", "kind": "weekly", "weekdays": "99"}, "weekdays"),
+        (
+            {"date": "2026-03-02", "time": "10:00", "kind": "weekly", "ends": "until"}
+            | {"until": "9999-12-31"},
+            "until",
+        ),
+    ],
+)
+def test_the_composer_refuses_far_dates_and_huge_ids(auth, client, session, extra, field) -> None:
+    owner = auth.user(timezone="Asia/Tokyo")
+    auth.login(client, owner)
+    resp = client.post("/posts/new", data={"body": "Hi", "category": "curated", **extra})
+    assert resp.status_code == 422, resp.status_code
+    assert _posts(session) == 0
+
+
 def test_ui_month_out_of_range_falls_back_to_this_month_with_a_message(auth, client) -> None:
     owner = auth.user()
     auth.login(client, owner)
