@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
@@ -84,7 +84,7 @@ def new(acc: Access):
         day = request.args.get("date")
         if day:
             try:
-                form.date.data = date.fromisoformat(day)
+                form.date.data = parse_day(day)
                 form.time.data = datetime.strptime("10:00", "%H:%M").time()
             except ValueError:
                 pass

@@ -1,14 +1,17 @@
-"""The API blueprint, its bearer-token authentication, error shape and shared helpers."""
+"""The API blueprint, its bearer-token authentication and the helpers every route module uses.
+
+HTTP errors (404, 405, ...) get the JSON error shape from the app's handler in ``planner.web``,
+which answers for every URL under /api/, matched or not.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from planner.db import get_session
 from planner.models import Post, User
 from planner.services import tokens, workspaces
-from planner.services.errors import NotFound, ServiceError, error_body
+from planner.services.errors import NotFound, ServiceError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 
@@ -25,14 +28,6 @@ class Unauthorized(ServiceError):
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
     return jsonify(exc.to_dict()), exc.status
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(
-        exc.code or 500, "error"
-    )
-    return jsonify(error_body(code, exc.description or exc.name)), exc.code or 500
 
 
 @bp.before_request
