@@ -22,7 +22,7 @@ from planner.connectors.registry import CONNECTORS, UnknownPlatform, get_connect
 from planner.models import Channel, ChannelStatus
 from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit
-from planner.services.errors import Forbidden, NotFound, ValidationError
+from planner.services.errors import Forbidden, NotFound, ValidationError, error_body
 from planner.services.text import single_line
 from planner.services.workspaces import Access, require_owner
 
@@ -285,7 +285,7 @@ def _error_code(exc: ConnectorError) -> str:
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
-    return {"code": code, "message": message, "fields": {}}
+    return error_body(code, message)["error"]
 
 
 def channel_json(channel: Channel) -> dict[str, Any]:

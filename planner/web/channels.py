@@ -105,7 +105,7 @@ def new(acc: Access):
     )
 
 
-@bp.route("/<int:channel_id>/reconnect", methods=["GET", "POST"])
+@bp.route("/<id:channel_id>/reconnect", methods=["GET", "POST"])
 @with_access
 def reconnect(acc: Access, channel_id: int):
     """Replace a channel's credentials; posts waiting for it go out on the next tick."""
@@ -169,7 +169,7 @@ def _public_config(channel):
     return {k: v for k, v in channel.config.items() if isinstance(v, str)}
 
 
-@bp.post("/<int:channel_id>/test")
+@bp.post("/<id:channel_id>/test")
 @with_access
 def test(acc: Access, channel_id: int):
     """Ask the platform whether the channel works (and refresh its limits), then say so."""
@@ -186,7 +186,7 @@ def test(acc: Access, channel_id: int):
     return redirect(url_for("channels.index"))
 
 
-@bp.post("/<int:channel_id>/delete")
+@bp.post("/<id:channel_id>/delete")
 @with_access
 def delete(acc: Access, channel_id: int):
     owner_only(acc)

@@ -26,9 +26,11 @@ from planner.services.notifications import Notice
 from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
+from planner.web.boundary import as_id
 from planner.web.channels import connector_options, counting, secret_box
 from planner.web.context import current_access, local_url, with_access
 from planner.web.forms import ApproveForm, NoteForm, RejectForm
+from planner.web.forms_support import act
 
 bp = Blueprint("review", __name__)
 
@@ -65,20 +67,13 @@ def _next_url(post_id: int | None = None) -> str:
 
 def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):
     """Run one review action, commit and tell who needs telling; a refusal is flashed."""
-    db = get_session()
-    try:
-        result = run(db)
-    except (ValidationError, GuardrailBlocked) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(_next_url(post_id))
-    db.commit()
-    _send(result.notices)
-    flash(success, "success")
+    ok, result = act(run, done=success, refused=(ValidationError, GuardrailBlocked))
+    if ok and result is not None:
+        _send(result.notices)
     return redirect(_next_url(post_id))
 
 
-@bp.post("/posts/<int:post_id>/submit")
+@bp.post("/posts/<id:post_id>/submit")
 @with_access
 def submit(acc: Access, post_id: int):
     return _act(
@@ -88,7 +83,7 @@ def submit(acc: Access, post_id: int):
     )
 
 
-@bp.post("/posts/<int:post_id>/approve")
+@bp.post("/posts/<id:post_id>/approve")
 @with_access
 def approve(acc: Access, post_id: int):
     reason = ApproveForm().override_reason.data
@@ -106,7 +101,7 @@ def approve(acc: Access, post_id: int):
     )
 
 
-@bp.post("/posts/<int:post_id>/reject")
+@bp.post("/posts/<id:post_id>/reject")
 @with_access
 def reject(acc: Access, post_id: int):
     comment = RejectForm().comment.data
@@ -119,19 +114,17 @@ def reject(acc: Access, post_id: int):
     )
 
 
-@bp.post("/posts/<int:post_id>/comments")
+@bp.post("/posts/<id:post_id>/comments")
 @with_access
 def comment(acc: Access, post_id: int):
     form = NoteForm()
-    db = get_session()
-    try:
-        review.add_comment(session=db, acc=acc, post_id=post_id, body=form.body.data, now=utcnow())
-    except ValidationError as exc:
-        db.rollback()
-        flash(exc.message, "error")
-    else:
-        db.commit()
-        flash("Note added.", "success")
+    act(
+        lambda db: review.add_comment(
+            session=db, acc=acc, post_id=post_id, body=form.body.data, now=utcnow()
+        ),
+        done="Note added.",
+        refused=(ValidationError,),
+    )
     return redirect(url_for("posts.view", post_id=post_id, _anchor="comments"))
 
 
@@ -139,7 +132,7 @@ def comment(acc: Access, post_id: int):
 @with_access
 def approve_many(acc: Access):
     """Approve the ticked posts; each is checked on its own, so one refusal stops no other."""
-    ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit()]
+    ids = [i for v in request.form.getlist("post_ids") if (i := as_id(v)) is not None]
     if not ids:
         flash("Tick the posts to approve first.", "info")
         return redirect(_next_url())
