@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify, request
 
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
@@ -15,7 +16,6 @@ from planner.services.posts import PostFilters, PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, parse_iso_instant, utcnow
 from planner.web.api.base import ApiError, _access, _body, _post_access, _user, bp
-from planner.web.channels import secret_box
 from planner.web.guardrail_support import warnings_by_post
 
 
@@ -64,7 +64,7 @@ def create_channel(wid: int):
         name=str(data.get("name") or ""),
         platform=str(data.get("platform") or ""),
         config=config if isinstance(config, dict) else None,
-        box=secret_box(),
+        connectors=get_connectors(),
         now=utcnow(),
     )
     db.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from planner.connectors_app import get_connectors
 from planner.csvformats import MAX_BYTES
 from planner.db import get_session
 from planner.services import exports, imports
@@ -11,7 +12,6 @@ from planner.services.imports import ImportOptions
 from planner.timeutils import get_zone, utcnow
 from planner.web.api.base import ApiError, _access, bp
 from planner.web.api.guardrails import _range
-from planner.web.channels import connector_options, secret_box
 from planner.web.exports import csv_response
 
 
@@ -49,8 +49,7 @@ def create_import(wid: int):
         acc=acc,
         data=upload.read(MAX_BYTES + 1),
         options=options,
-        box=secret_box(),
-        connector_options=connector_options(),
+        connectors=get_connectors(),
         now=utcnow(),
     )
     db.commit()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from planner import mail
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import audit, comments, review
 from planner.services.errors import GuardrailBlocked
@@ -16,7 +17,6 @@ from planner.services.workspaces import Access
 from planner.timeutils import iso_utc, utcnow
 from planner.web.api.base import ApiError, _body, _post_access, bp
 from planner.web.api.core import _posts_json
-from planner.web.channels import counting
 
 
 def _optional_body() -> dict[str, Any]:
@@ -46,7 +46,7 @@ def _finish(acc: Access, result: ReviewResult):
 def submit_post(pid: int):
     acc, post = _post_access(pid)
     result = review.submit(
-        session=get_session(), acc=acc, post_id=post.id, now=utcnow(), **counting()
+        session=get_session(), acc=acc, post_id=post.id, connectors=get_connectors(), now=utcnow()
     )
     return _finish(acc, result)
 
@@ -63,7 +63,7 @@ def approve_post(pid: int):
             post_id=post.id,
             now=utcnow(),
             override_reason=reason,
-            **counting(),
+            connectors=get_connectors(),
         )
     except GuardrailBlocked as exc:
         db.rollback()
