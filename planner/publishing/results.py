@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select, update
 
@@ -45,17 +46,19 @@ def _values(statuses: Sequence[DeliveryStatus]) -> list[str]:
     return [s.value for s in statuses]
 
 
-def lock_post(session: Session, post_id: int) -> Post | None:
-    """Take the post's lock for this transaction and return it freshly read (None if deleted).
-
-    A no-op UPDATE is the portable lock: a row lock on PostgreSQL, the write lock on SQLite.
-    """
+def _take_lock(session: Session, post_id: Any) -> None:
+    """A no-op UPDATE is the portable lock: a row lock on PostgreSQL, the write lock on SQLite."""
     session.exec(
         update(Post)
         .where(col(Post.id) == post_id)
         .values(status=Post.status)
         .execution_options(synchronize_session=False)
     )
+
+
+def lock_post(session: Session, post_id: int) -> Post | None:
+    """Take the post's lock for this transaction and return it freshly read (None if deleted)."""
+    _take_lock(session, post_id)
     return session.exec(
         select(Post).where(Post.id == post_id).execution_options(populate_existing=True)
     ).first()
@@ -63,12 +66,8 @@ def lock_post(session: Session, post_id: int) -> Post | None:
 
 def lock_for_delivery(session: Session, delivery_id: int) -> tuple[Delivery, Post] | None:
     """Take the lock of the delivery's post and return both freshly read (None if deleted)."""
-    post_id = select(Delivery.post_id).where(Delivery.id == delivery_id).scalar_subquery()
-    session.exec(
-        update(Post)
-        .where(col(Post.id) == post_id)
-        .values(status=Post.status)
-        .execution_options(synchronize_session=False)
+    _take_lock(
+        session, select(Delivery.post_id).where(Delivery.id == delivery_id).scalar_subquery()
     )
     row = session.exec(
         select(Delivery, Post)
