@@ -72,18 +72,13 @@ class _Lengths:
     def __init__(
         self, acc: Access, channels: Iterable[Channel], connectors: Connectors, now: datetime
     ) -> None:
-        self.acc, self.connectors, self.now = acc, connectors, now
+        self.texts = outgoing.Outgoing(workspace=acc.workspace, connectors=connectors, now=now)
         self.channels = {c.id: c for c in channels}
 
     def problems(self, data: PostInput) -> list[str]:
-        texts = outgoing.texts_for(
-            data,
-            [self.channels[cid] for cid in data.channel_ids if cid in self.channels],
-            workspace=self.acc.workspace,
-            connectors=self.connectors,
-            now=self.now,
-        )
+        chosen = [self.channels[cid] for cid in data.channel_ids if cid in self.channels]
         # A channel that cannot count is skipped: the channel page already tells the owner.
+        texts = self.texts.texts_for(data, chosen)
         return [f"Too long for {t.channel.name}: {t.too_long}." for t in texts if t.too_long]
 
 

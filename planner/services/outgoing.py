@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Protocol
 
 from sqlmodel import Session, col, select
 
+from planner.connectors.base import Connector
 from planner.connectors.bundle import UNUSABLE, Connectors
 from planner.models import Channel, Workspace
 from planner.services.errors import ValidationError
@@ -54,10 +56,15 @@ class ChannelText:
     link: str | None
     composed: str
     counted: bool
-    length: int | None = None
     limit: int | None = None
     url_length: int | None = None  # Mastodon counts every link as this many characters
     problem: str | None = None  # too long for the platform, or its settings cannot be read
+    connector: Connector | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def length(self) -> int | None:
+        """The length as the platform counts it; worked out when asked, as counting is slow."""
+        return None if self.connector is None else self.connector.count(self.text, self.link)
 
     @property
     def too_long(self) -> str | None:
@@ -74,6 +81,67 @@ def channels_of(*, session: Session, channel_ids: Sequence[int]) -> list[Channel
     )
 
 
+class Outgoing:
+    """Works out outgoing texts for many posts, building each channel's connector once."""
+
+    def __init__(self, *, workspace: Workspace, connectors: Connectors, now: datetime) -> None:
+        self.zone = get_zone(workspace.timezone)
+        self.settings = utm_settings(workspace.settings)
+        self.connectors, self.now = connectors, now
+        self._built: dict[int | None, Connector | None] = {}
+
+    def connector(self, channel: Channel) -> Connector | None:
+        """The channel's connector, or None when its settings cannot be used (logged once)."""
+        if channel.id not in self._built:
+            try:
+                self._built[channel.id] = self.connectors.for_channel(channel)
+            except UNUSABLE as exc:
+                logger.warning("Cannot count for channel %s: %s", channel.id, exc)
+                self._built[channel.id] = None
+        return self._built[channel.id]
+
+    def texts_for(self, post: Draft, channels: Iterable[Channel]) -> list[ChannelText]:
+        """Return what each of *channels* receives from *post* (see ``texts_for``)."""
+        month = month_of(post.scheduled_at, self.zone, now=self.now)
+        found = []
+        for channel in channels:
+            text, link = outgoing(
+                post.body,
+                post.link,
+                platform=channel.platform,
+                settings=self.settings,
+                campaign=post.utm_campaign,
+                month=month,
+            )
+            connector = self.connector(channel)
+            if connector is None:
+                found.append(
+                    ChannelText(
+                        channel=channel,
+                        text=text,
+                        link=link,
+                        composed=text if not link or link in text else f"{text}\n{link}",
+                        counted=False,
+                        problem=f"Cannot read the settings of {channel.name}; reconnect it.",
+                    )
+                )
+                continue
+            found.append(
+                ChannelText(
+                    channel=channel,
+                    text=text,
+                    link=link,
+                    composed=connector.compose(text, link),
+                    counted=True,
+                    limit=connector.limit(),
+                    url_length=connector.url_length,
+                    problem=connector.check_length(text, link),
+                    connector=connector,
+                )
+            )
+        return found
+
+
 def texts_for(
     post: Draft,
     channels: Iterable[Channel],
@@ -86,47 +154,7 @@ def texts_for(
 
     A link to the workspace's own site is tagged for each platform, in the body too.
     """
-    month = month_of(post.scheduled_at, get_zone(workspace.timezone), now=now)
-    settings = utm_settings(workspace.settings)
-    found = []
-    for channel in channels:
-        text, link = outgoing(
-            post.body,
-            post.link,
-            platform=channel.platform,
-            settings=settings,
-            campaign=post.utm_campaign,
-            month=month,
-        )
-        try:
-            connector = connectors.for_channel(channel)
-        except UNUSABLE as exc:
-            logger.warning("Cannot count for channel %s: %s", channel.id, exc)
-            found.append(
-                ChannelText(
-                    channel=channel,
-                    text=text,
-                    link=link,
-                    composed=text if not link or link in text else f"{text}\n{link}",
-                    counted=False,
-                    problem=f"Cannot read the settings of {channel.name}; reconnect it.",
-                )
-            )
-            continue
-        found.append(
-            ChannelText(
-                channel=channel,
-                text=text,
-                link=link,
-                composed=connector.compose(text, link),
-                counted=True,
-                length=connector.count(text, link),
-                limit=connector.limit(),
-                url_length=connector.url_length,
-                problem=connector.check_length(text, link),
-            )
-        )
-    return found
+    return Outgoing(workspace=workspace, connectors=connectors, now=now).texts_for(post, channels)
 
 
 def require_fit(
