@@ -140,22 +140,39 @@ def _is_current(session: Session, delivery: Delivery) -> bool:
     return newer is None
 
 
-def retry(*, session: Session, acc: Access, delivery_id: int, now: datetime) -> Delivery:
-    """Publish a failed, missed or unconfirmed delivery again now, with its same idempotency key.
-
-    A missed delivery is sent now rather than at its old time; the attempt count starts over.
-    """
+def _locked(
+    session: Session,
+    acc: Access,
+    delivery_id: int,
+    allowed: Sequence[DeliveryStatus],
+    refusal: str,
+) -> tuple[Post, Delivery]:
+    """Take the post's lock for an owner's action on a delivery, refusing any other status."""
     _require_manager(acc)
     delivery = get_delivery(session=session, acc=acc, delivery_id=delivery_id)
     post = lock_post(session, delivery.post_id)
     delivery = reload(session, delivery_id)
     if post is None or delivery is None:
         raise NotFound("No such delivery.")
-    if delivery.status not in _values(RETRYABLE):
+    if delivery.status not in _values(allowed):
         raise Conflict(
-            f"This delivery is {delivery.status}; only failed, missed or unconfirmed ones can be retried.",
-            fields={"status": delivery.status},
+            f"This delivery is {delivery.status}; {refusal}", fields={"status": delivery.status}
         )
+    return post, delivery
+
+
+def retry(*, session: Session, acc: Access, delivery_id: int, now: datetime) -> Delivery:
+    """Publish a failed, missed or unconfirmed delivery again now, with its same idempotency key.
+
+    A missed delivery is sent now rather than at its old time; the attempt count starts over.
+    """
+    post, delivery = _locked(
+        session,
+        acc,
+        delivery_id,
+        RETRYABLE,
+        "only failed, missed or unconfirmed ones can be retried.",
+    )
     if post.status not in _values(RETRYABLE_POSTS) or not _is_current(session, delivery):
         raise Conflict(
             "The post has changed since this delivery; it goes out again once it is approved.",
@@ -199,17 +216,9 @@ def retry(*, session: Session, acc: Access, delivery_id: int, now: datetime) -> 
 
 def cancel(*, session: Session, acc: Access, delivery_id: int, now: datetime) -> Delivery:
     """Stop a delivery that has not been published, or dismiss one that failed."""
-    _require_manager(acc)
-    delivery = get_delivery(session=session, acc=acc, delivery_id=delivery_id)
-    post = lock_post(session, delivery.post_id)
-    delivery = reload(session, delivery_id)
-    if post is None or delivery is None:
-        raise NotFound("No such delivery.")
-    if delivery.status not in _values(CANCELLABLE):
-        raise Conflict(
-            f"This delivery is {delivery.status}; it can no longer be cancelled.",
-            fields={"status": delivery.status},
-        )
+    post, delivery = _locked(
+        session, acc, delivery_id, CANCELLABLE, "it can no longer be cancelled."
+    )
     record_result(
         session=session,
         delivery=delivery,
