@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 
+from planner.connectors_app import get_connectors
 from planner.csvformats import FORMAT_LABELS, MAX_BYTES, MAX_ROWS, TemplateRow, write_template
 from planner.db import get_session
 from planner.services import channels as channel_service
@@ -24,7 +25,6 @@ from planner.services.imports import ImportOptions
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, to_local, utcnow
 from planner.web.boundary import as_id
-from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, ImportForm, choices
 from planner.web.forms_support import act, apply_field_errors
@@ -85,8 +85,7 @@ def upload(acc: Access):
                     acc=acc,
                     data=form.file.data.read(MAX_BYTES + 1),
                     options=_options(form),
-                    box=secret_box(),
-                    connector_options=connector_options(),
+                    connectors=get_connectors(),
                     now=utcnow(),
                 )
             except ValidationError as exc:

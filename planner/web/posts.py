@@ -6,8 +6,9 @@ from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
+from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.services import audit
+from planner.services import audit, outgoing
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Forbidden, NotFound, ServiceError, ValidationError
@@ -15,7 +16,6 @@ from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, parse_day, to_local, utcnow
 from planner.web.boundary import read_json
-from planner.web.channels import connector_options, secret_box
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
 from planner.web.forms_support import commit_or_show
@@ -38,15 +38,19 @@ def _composer(
     db = get_session()
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     form.channels.choices = choices((c.id, c.name) for c in channels)
-    counting = channel_service.counting_rules(
-        channels, box=secret_box(), options=connector_options()
+    # Each channel's limit and link width for the counters, counted as the worker will send it.
+    draft = PostInput(
+        body=form.body.data or "", category="", scheduled_at=None, link=form.link.data
+    )
+    texts = outgoing.texts_for(
+        draft, channels, workspace=acc.workspace, connectors=get_connectors(), now=utcnow()
     )
     return render_template(
         "posts/edit.html",
         form=form,
         post=post,
         channels=channels,
-        counting=counting,
+        counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         tz_name=acc.workspace.timezone,
         repeat=repeat,

@@ -13,12 +13,10 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from planner import mail
-from planner.connectors.errors import ConnectorError
-from planner.connectors.registry import UnknownPlatform
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.models import Channel, Post, PostStatus, Workspace
-from planner.secretbox import SecretBoxError
-from planner.services import accounts, comments, deliveries, guardrail_checks, review, workspaces
+from planner.services import accounts, comments, guardrail_checks, outgoing, review, workspaces
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import GuardrailBlocked, ValidationError
@@ -27,7 +25,6 @@ from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.boundary import as_id
-from planner.web.channels import connector_options, counting, secret_box
 from planner.web.context import current_access, local_url, with_access
 from planner.web.forms import ApproveForm, NoteForm, RejectForm
 from planner.web.forms_support import act
@@ -78,7 +75,9 @@ def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):
 def submit(acc: Access, post_id: int):
     return _act(
         post_id,
-        lambda db: review.submit(session=db, acc=acc, post_id=post_id, now=utcnow(), **counting()),
+        lambda db: review.submit(
+            session=db, acc=acc, post_id=post_id, connectors=get_connectors(), now=utcnow()
+        ),
         "Submitted for review. Editors have been told.",
     )
 
@@ -95,7 +94,7 @@ def approve(acc: Access, post_id: int):
             post_id=post_id,
             now=utcnow(),
             override_reason=reason,
-            **counting(),
+            connectors=get_connectors(),
         ),
         "Approved. It is queued for its time.",
     )
@@ -138,7 +137,7 @@ def approve_many(acc: Access):
         return redirect(_next_url())
     db = get_session()
     done, refused = review.approve_many(
-        session=db, acc=acc, post_ids=ids, now=utcnow(), **counting()
+        session=db, acc=acc, post_ids=ids, connectors=get_connectors(), now=utcnow()
     )
     db.commit()
     _send([n for result in done for n in result.notices])
@@ -173,21 +172,14 @@ def _as_published(
     """The text each channel will publish (links tagged), grouped where they agree, and any
     length problems."""
     by_text: dict[str, list[str]] = {}
-    too_long = []
-    for channel in channels:
-        body, link = deliveries.outgoing_text(post, channel, workspace, now=now)
-        try:
-            connector = channel_service.connector_for(
-                channel, box=secret_box(), options=connector_options()
-            )
-            text = connector.compose(body, link)
-            if problem := connector.check_length(body, link):
-                too_long.append(problem)
-        except (UnknownPlatform, SecretBoxError, ConnectorError):
-            text = body if not link or link in body else f"{body}\n{link}"
-        by_text.setdefault(text, []).append(channel.name)
+    texts = outgoing.texts_for(
+        post, channels, workspace=workspace, connectors=get_connectors(), now=now
+    )
+    for sent in texts:
+        by_text.setdefault(sent.composed, []).append(sent.channel.name)
     if not channels:
         by_text[post.body] = []
+    too_long = [t.too_long for t in texts if t.too_long]
     return [(", ".join(names), text) for text, names in by_text.items()], too_long
 
 

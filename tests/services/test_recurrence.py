@@ -332,14 +332,16 @@ def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:
 
 
 def test_approved_occurrences_missed_while_the_worker_was_down_are_never_sent(
-    app, session, owner, feed
+    app, session, owner, feed, connectors
 ) -> None:
     _post, series = _start(
         session, owner, datetime(2026, 3, 3, 9, tzinfo=UTC), "FREQ=WEEKLY;COUNT=4", (feed.id,)
     )
     acc = access_of(owner)
     for post in _posts(session, series.id):
-        review.approve(session=session, acc=acc, post_id=post.id, now=MARCH_1)
+        review.approve(
+            session=session, acc=acc, post_id=post.id, connectors=connectors, now=MARCH_1
+        )
     session.commit()
 
     # The worker comes back on 1 April: all four Tuesdays are long past their allowed lateness.

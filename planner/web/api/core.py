@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify, request
 
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
@@ -18,7 +19,6 @@ from planner.web.api.base import access, api_user, bp, post_access
 from planner.web.api.queries import query_range
 from planner.web.api.schemas import ChannelCreate, PostCreate, PostPatch, WorkspaceCreate, parse
 from planner.web.boundary import query_id
-from planner.web.channels import secret_box
 from planner.web.guardrail_support import warnings_by_post
 
 
@@ -62,7 +62,7 @@ def create_channel(wid: int):
         name=data.name,
         platform=data.platform,
         config=data.config,
-        box=secret_box(),
+        connectors=get_connectors(),
         now=utcnow(),
     )
     db.commit()

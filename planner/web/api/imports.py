@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from planner.connectors_app import get_connectors
 from planner.csvformats import MAX_BYTES
 from planner.db import get_session
 from planner.services import exports, imports
@@ -14,7 +15,6 @@ from planner.web.api.base import access, bp
 from planner.web.api.queries import MAX_EXPORT_DAYS, query_range
 from planner.web.api.schemas import ImportCommit, parse
 from planner.web.boundary import query_id, read_json
-from planner.web.channels import connector_options, secret_box
 from planner.web.exports import csv_response
 
 
@@ -46,8 +46,7 @@ def create_import(wid: int):
         acc=acc,
         data=upload.read(MAX_BYTES + 1),
         options=options,
-        box=secret_box(),
-        connector_options=connector_options(),
+        connectors=get_connectors(),
         now=utcnow(),
     )
     db.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.models import Delivery
 from planner.services import channels as channel_service
@@ -12,7 +13,6 @@ from planner.services.errors import NotFound
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.api.base import access, bp, member_access, post_access
-from planner.web.channels import connector_options, secret_box
 
 
 @bp.get("/posts/<id:pid>/deliveries")
@@ -39,8 +39,7 @@ def test_channel(wid: int, cid: int):
         session=db,
         acc=access(wid),
         channel_id=cid,
-        box=secret_box(),
-        options=connector_options(),
+        connectors=get_connectors(),
         now=utcnow(),
     )
     db.commit()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, jsonify
 
 from planner import mail
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import audit, comments, review
 from planner.services.errors import GuardrailBlocked
@@ -18,7 +19,6 @@ from planner.web.api.base import bp, post_access
 from planner.web.api.core import posts_json
 from planner.web.api.schemas import Approval, CommentCreate, Rejection, parse
 from planner.web.boundary import read_json
-from planner.web.channels import counting
 
 
 def _finish(acc: Access, result: ReviewResult):
@@ -32,7 +32,7 @@ def _finish(acc: Access, result: ReviewResult):
 def submit_post(pid: int):
     acc, post = post_access(pid)
     result = review.submit(
-        session=get_session(), acc=acc, post_id=post.id, now=utcnow(), **counting()
+        session=get_session(), acc=acc, post_id=post.id, connectors=get_connectors(), now=utcnow()
     )
     return _finish(acc, result)
 
@@ -49,7 +49,7 @@ def approve_post(pid: int):
             post_id=post.id,
             now=utcnow(),
             override_reason=reason,
-            **counting(),
+            connectors=get_connectors(),
         )
     except GuardrailBlocked as exc:
         db.rollback()
