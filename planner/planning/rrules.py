@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from planner.timeutils import as_utc, local_to_utc, to_local
+from planner.timeutils import EARLIEST, LATEST, as_utc, local_to_utc, to_local
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -23,9 +23,10 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 MAX_COUNT = 500
 MAX_INTERVAL = 365
-# A series' start and its UNTIL are accepted within these years: far from datetime's limits, so
-# the wall clock of any zone can hold them. Rules stored before this check are clamped instead.
-YEARS = (1970, 2200)
+# An UNTIL is accepted within planner's one span of years (planner.timeutils), far from
+# datetime's limits, so the wall clock of any zone can hold it. Rules stored before this check
+# are clamped instead.
+YEARS = (EARLIEST.year, LATEST.year)
 # The expansion stays a day inside datetime's range, in UTC and on the wall clock alike, so
 # turning one into the other (no zone is a day away from UTC) can never overflow.
 _EARLIEST = datetime(1, 1, 2)

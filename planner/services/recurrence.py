@@ -32,7 +32,7 @@ from planner.services import posts as post_service
 from planner.services.errors import Conflict, Forbidden, ValidationError
 from planner.services.posts import LOCKED, PostInput
 from planner.services.workspaces import Access
-from planner.timeutils import get_zone, to_local
+from planner.timeutils import OUT_OF_SPAN, get_zone, in_span, to_local
 
 logger = logging.getLogger(__name__)
 
@@ -148,10 +148,8 @@ def start_series(
     if post.scheduled_at is None:
         message = "A repeating post needs a date and time to start from."
         raise ValidationError(message, fields={"scheduled_at": message})
-    low, high = rrules.YEARS
-    if not low <= post.scheduled_at.year <= high:
-        message = f"A repeating post must start between {low} and {high}."
-        raise ValidationError(message, fields={"scheduled_at": message})
+    if not in_span(post.scheduled_at):
+        raise ValidationError(OUT_OF_SPAN, fields={"scheduled_at": OUT_OF_SPAN})
     if series_of(session=session, post_ids=[post.id]):
         raise Conflict("This post already repeats.")
     tz = get_zone(acc.workspace.timezone)

@@ -366,9 +366,7 @@ def test_a_series_cannot_start_outside_the_years_a_rule_may_use(auth, session, z
     member = auth.user(timezone=zone)
     with pytest.raises(ValidationError) as info:
         _start(session, member, when, "FREQ=WEEKLY")
-    assert info.value.fields == {
-        "scheduled_at": "A repeating post must start between 1970 and 2200."
-    }
+    assert info.value.fields == {"scheduled_at": "Choose a time between 1970 and 2200."}
 
 
 def _edit(session, owner, post: Post, *, following: bool, rrule, body: str) -> Post:
