@@ -65,6 +65,7 @@ class PostStatus(StrEnum):
 class ChannelStatus(StrEnum):
     OK = "ok"
     NEEDS_REAUTH = "needs_reauth"
+    ERROR = "error"  # the last connection test failed for another reason; approval waits
 
 
 def _utc_field(**kw: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from planner.connectors.registry import CONNECTORS, UnknownPlatform
 from planner.models import Channel, ChannelStatus
 from planner.services import audit
 from planner.services.errors import Forbidden, NotFound, ValidationError, error_body
-from planner.services.text import single_line
+from planner.services.text import as_sentence, single_line
 from planner.services.workspaces import Access, require_owner
 
 
@@ -245,7 +246,8 @@ def check_channel(
 ) -> CheckResult:
     """Ask the platform whether the channel's credentials work (owners and editors).
 
-    Refused credentials mark the channel ``needs_reauth``; accepted ones clear that mark.
+    The result is kept on the channel: refused credentials mark it ``needs_reauth``, any other
+    failure ``error`` with the platform's words (approval waits for it), and a pass clears both.
     """
     if not acc.can_review:
         raise Forbidden("Only owners and editors can test channels.")
@@ -254,25 +256,65 @@ def check_channel(
         connector = connectors.for_channel(channel)
         detail = connector.check()
     except UNUSABLE as exc:
+        _mark_error(session, acc, channel, str(exc), now)
         return CheckResult(False, error=_error("config_error", str(exc)))
     except ConnectorError as exc:
         if isinstance(exc, AuthError):
             mark_needs_reauth(session=session, channel_id=channel.id, message=exc.message, now=now)
+        else:
+            _mark_error(session, acc, channel, exc.message, now)
         return CheckResult(False, error=_error(_error_code(exc), exc.message))
     if connector.state_changed:
         channel.state = connectors.box.seal(connector.state)
-    if channel.status == ChannelStatus.NEEDS_REAUTH:
-        channel.status, channel.status_detail = ChannelStatus.OK, ""
+    if channel.status != ChannelStatus.OK:
+        cleared = {ChannelStatus.NEEDS_REAUTH: "channel_reconnected"}
         audit.record(
             session=session,
             workspace_id=channel.workspace_id,
             actor_id=acc.user.id,
-            action="channel_reconnected",
+            action=cleared.get(ChannelStatus(channel.status), "channel_test_passed"),
             detail={"channel_id": channel.id, "name": channel.name, "by": "test"},
             now=now,
         )
+        channel.status, channel.status_detail = ChannelStatus.OK, ""
     session.add(channel)
     return CheckResult(True, detail=detail)
+
+
+def _mark_error(
+    session: Session, acc: Access, channel: Channel, message: str, now: datetime
+) -> None:
+    """Keep a failed test's words on the channel; refused credentials (``needs_reauth``) win."""
+    if channel.status == ChannelStatus.NEEDS_REAUTH:
+        return
+    if channel.status != ChannelStatus.ERROR:
+        audit.record(
+            session=session,
+            workspace_id=channel.workspace_id,
+            actor_id=acc.user.id,
+            action="channel_test_failed",
+            detail={"channel_id": channel.id, "name": channel.name, "error": message},
+            now=now,
+        )
+    channel.status, channel.status_detail = ChannelStatus.ERROR, message[:500]
+    session.add(channel)
+
+
+def require_working(channels: Iterable[Channel]) -> None:
+    """Refuse to approve posts to a channel whose last connection test failed, naming it."""
+    failing = [c for c in channels if c.status == ChannelStatus.ERROR]
+    if not failing:
+        return
+    said = " ".join(
+        f"{c.name} failed its last connection test: {as_sentence(c.status_detail or 'unknown')}"
+        for c in failing
+    )
+    them = "it" if len(failing) == 1 else "them"
+    names = " and ".join(c.name for c in failing)
+    raise ValidationError(
+        f"{said} Approve posts for {them} once a test passes on the Channels page.",
+        fields={"channel_ids": f"The last connection test of {names} failed."},
+    )
 
 
 def _error_code(exc: ConnectorError) -> str:

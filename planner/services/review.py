@@ -7,7 +7,7 @@ Who may do what is decided here and nowhere else; the status moves themselves go
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,12 +24,12 @@ from planner.models import (
     Workspace,
 )
 from planner.services import audit, comments, deliveries, guardrail_checks, lifecycle, outgoing
+from planner.services import channels as channel_service
 from planner.services import notifications as notification_service
 from planner.services.errors import (
     Conflict,
     Forbidden,
     GuardrailBlocked,
-    ServiceError,
     ValidationError,
 )
 from planner.services.notifications import Notice, excerpt
@@ -198,6 +198,7 @@ def approve(
     channel_ids = _ready(session, post, now)
     channels = outgoing.channels_of(session=session, channel_ids=channel_ids)
     outgoing.require_fit(post, channels, workspace=acc.workspace, connectors=connectors, now=now)
+    channel_service.require_working(channels)
     reason = (override_reason or "").strip()
     blocking = guardrail_checks.blocking_for(
         session=session, workspace=acc.workspace, post=post, now=now
@@ -314,27 +315,6 @@ def reject(
     )
     session.flush()
     return ReviewResult(post=post, notices=tuple(notices))
-
-
-def approve_many(
-    *,
-    session: Session,
-    acc: Access,
-    post_ids: Iterable[int],
-    connectors: Connectors,
-    now: datetime,
-) -> tuple[list[ReviewResult], dict[int, str]]:
-    """Approve each post in turn; returns the approvals and, per refused post, why."""
-    done: list[ReviewResult] = []
-    refused: dict[int, str] = {}
-    for pid in dict.fromkeys(post_ids):
-        try:
-            done.append(
-                approve(session=session, acc=acc, post_id=pid, connectors=connectors, now=now)
-            )
-        except ServiceError as exc:
-            refused[pid] = exc.message
-    return done, refused
 
 
 def add_comment(

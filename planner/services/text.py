@@ -34,3 +34,9 @@ def flatten(value: str) -> str:
     """Return *value* as one line: each run of breaks, controls and spaces becomes one space."""
     kept = (" " if unicodedata.category(ch) in _REFUSED else ch for ch in value)
     return " ".join("".join(kept).split())
+
+
+def as_sentence(message: str) -> str:
+    """End *message* (a platform's words, often without a full stop) so a sentence can follow."""
+    message = message.strip()
+    return message if not message or message[-1] in ".!?…" else f"{message}."

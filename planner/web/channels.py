@@ -8,6 +8,7 @@ from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services.errors import ValidationError
+from planner.services.text import as_sentence
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import owner_only, with_access
@@ -130,7 +131,7 @@ def _check_and_tell(acc: Access, channel, done: str) -> None:
     if result.ok:
         flash(f"{done} Connected as {result.detail}; posts for it go out at their time.", "success")
     else:
-        message = result.error["message"]
+        message = as_sentence(result.error["message"])
         flash(f"{done} But the connection test failed: {message} Check its settings.", "error")
 
 
@@ -152,7 +153,7 @@ def test(acc: Access, channel_id: int):
         if result.ok:
             flash(f"Connected: {result.detail}", "success")
         else:
-            flash(f"The test failed: {result.error['message']}", "error")
+            flash(f"The test failed: {as_sentence(result.error['message'])}", "error")
     return redirect(url_for("channels.index"))
 
 

@@ -16,7 +16,15 @@ from planner import mail
 from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.models import Channel, Post, PostStatus, Workspace
-from planner.services import accounts, comments, guardrail_checks, outgoing, review, workspaces
+from planner.services import (
+    accounts,
+    comments,
+    guardrail_checks,
+    outgoing,
+    review,
+    review_bulk,
+    workspaces,
+)
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import GuardrailBlocked, ValidationError
@@ -136,7 +144,7 @@ def approve_many(acc: Access):
         flash("Tick the posts to approve first.", "info")
         return redirect(_next_url())
     db = get_session()
-    done, refused = review.approve_many(
+    done, refused = review_bulk.approve_many(
         session=db, acc=acc, post_ids=ids, connectors=get_connectors(), now=utcnow()
     )
     db.commit()

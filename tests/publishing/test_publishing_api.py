@@ -136,4 +136,4 @@ def test_channel_test_of_an_unreachable_webhook(api, desk: Desk) -> None:
     assert body["ok"] is False
     assert body["error"]["code"] == "transient_error"
     assert "connection refused" in body["error"]["message"]
-    assert desk.reload(channel).status == ChannelStatus.OK
+    assert desk.reload(channel).status == ChannelStatus.ERROR

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from planner.models import AuditEvent, Comment, Delivery, Notification, Post, PostStatus, Role
-from planner.services import comments, expiry, review
+from planner.services import comments, expiry, review, review_bulk
 from planner.services import posts as post_service
 from planner.services.errors import (
     Conflict,
@@ -391,7 +391,7 @@ def test_approve_many_approves_what_it_may_and_says_why_not_for_the_rest(
     b = make_post(
         session, team.author, at=SOON + timedelta(days=1), channels=ch, status=S.IN_REVIEW
     )
-    done, refused = review.approve_many(
+    done, refused = review_bulk.approve_many(
         session=session,
         acc=access_of(team.editor),
         post_ids=[a.id, own.id, b.id],
