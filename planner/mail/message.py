@@ -27,6 +27,15 @@ SUBJECTS = {
     "publish_failed": "Not published: {excerpt}",
     "publish_missed": "Missed its time: {excerpt}",
 }
+# The subject of one email about several posts (one action on many), by kind.
+DIGESTS = {
+    "submitted": "Review needed: {count} posts",
+    "approved": "Approved: {count} posts",
+    "rejected": "Changes requested: {count} posts",
+    "expired": "Expired in review: {count} posts",
+    "publish_failed": "Not published: {count} posts",
+    "publish_missed": "Missed their time: {count} posts",
+}
 
 
 def post_url(config: Mapping[str, Any], post_id: int) -> str:
@@ -48,10 +57,65 @@ def build_message(config: Mapping[str, Any], notice: Notice, *, now: datetime) -
         "",
         f"-- Planner for {workspace}",
     ]
+    return _envelope(config, name, notice.email, f"[{workspace}] {subject}", lines, now)
+
+
+def build_digest(
+    config: Mapping[str, Any], notices: Sequence[Notice], *, now: datetime
+) -> EmailMessage:
+    """Word several notices to one person (one action on many posts) as one email."""
+    first = notices[0]
+    name, workspace = flatten(first.name), flatten(first.workspace_name)
+    kinds = {n.kind for n in notices}
+    about = DIGESTS.get(first.kind, "{count} updates") if len(kinds) == 1 else "{count} updates"
+    lines = [f"Hello {name},", ""]
+    for notice in notices:
+        lines += [notice.message]
+        if notice.detail:
+            lines += [f"> {line}" for line in notice.detail.splitlines()]
+        lines += [f"Open the post: {post_url(config, notice.post_id)}", ""]
+    lines += [f"-- Planner for {workspace}"]
+    subject = f"[{workspace}] {about.format(count=len(notices))}"
+    return _envelope(config, name, first.email, subject, lines, now)
+
+
+def build_invitation(
+    config: Mapping[str, Any],
+    *,
+    email: str,
+    inviter: str,
+    workspace_name: str,
+    role: str,
+    link: str,
+    now: datetime,
+) -> EmailMessage:
+    """Word an invitation to join a workspace, with its one-time link."""
+    inviter, workspace = flatten(inviter), flatten(workspace_name)
+    lines = [
+        "Hello,",
+        "",
+        f"{inviter} invites you to plan posts for {workspace} as {flatten(role)}.",
+        "",
+        f"Join here (the link works once and expires in a few days): {link}",
+        "",
+        f"-- Planner for {workspace}",
+    ]
+    subject = f"[{workspace}] {inviter} invites you to join"
+    return _envelope(config, email, email, subject, lines, now)
+
+
+def _envelope(
+    config: Mapping[str, Any],
+    name: str,
+    email: str,
+    subject: str,
+    lines: Sequence[str],
+    now: datetime,
+) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = flatten(f"[{workspace}] {subject}")
+    msg["Subject"] = flatten(subject)
     msg["From"] = config["SMTP_FROM"]
-    msg["To"] = formataddr((name, notice.email)) if name != notice.email else notice.email
+    msg["To"] = formataddr((name, email)) if name != email else email
     msg["Date"] = format_datetime(now)
     # An explicit domain: make_msgid would otherwise ask DNS for this machine's name.
     msg["Message-ID"] = make_msgid(domain=urlsplit(str(config["BASE_URL"])).hostname or "planner")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -70,16 +71,8 @@ def add_slot(*, session: Session, acc: Access, data: SlotInput, now: datetime) -
     if fields:
         raise ValidationError("Check the highlighted fields.", fields=fields)
     at = data.local_time.replace(second=0, microsecond=0)
-    duplicate = session.exec(
-        select(PostingSlot).where(
-            PostingSlot.channel_id == data.channel_id,
-            PostingSlot.weekday == data.weekday,
-            PostingSlot.local_time == at,
-        )
-    ).first()
-    if duplicate is not None:
-        message = f"{channel.name} already posts on {WEEKDAY_NAMES[data.weekday]} at {at:%H:%M}."
-        raise ValidationError(message, fields={"local_time": message})
+    if _taken(session, data.channel_id, data.weekday, at):
+        _refuse_taken(channel, [data.weekday], at)
     slot = PostingSlot(
         workspace_id=acc.workspace.id,
         channel_id=data.channel_id,
@@ -99,6 +92,51 @@ def add_slot(*, session: Session, acc: Access, data: SlotInput, now: datetime) -
         now=now,
     )
     return slot
+
+
+def add_slots(
+    *, session: Session, acc: Access, data: SlotInput, weekdays: Sequence[int], now: datetime
+) -> tuple[list[PostingSlot], list[int]]:
+    """Add *data*'s time on each of *weekdays*; returns the new slots and the days that had it.
+
+    Days that already post at that time are skipped; when every day has it, nothing is added.
+    """
+    days = sorted(set(weekdays))
+    if not days:
+        message = "Tick at least one day."
+        raise ValidationError(message, fields={"weekday": message})
+    at = data.local_time.replace(second=0, microsecond=0)
+    had = [day for day in days if _taken(session, data.channel_id, day, at)]
+    if had == days:
+        channel = session.get(Channel, data.channel_id)
+        if channel is not None and channel.workspace_id == acc.workspace.id:
+            _refuse_taken(channel, days, at)
+    added = [
+        add_slot(session=session, acc=acc, data=replace(data, weekday=day), now=now)
+        for day in days
+        if day not in had
+    ]
+    return added, had
+
+
+def _taken(session: Session, channel_id: int, weekday: int, at: time) -> bool:
+    return (
+        session.exec(
+            select(PostingSlot.id).where(
+                PostingSlot.channel_id == channel_id,
+                PostingSlot.weekday == weekday,
+                PostingSlot.local_time == at,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _refuse_taken(channel: Channel, weekdays: Sequence[int], at: time) -> None:
+    days = [WEEKDAY_NAMES[d] for d in weekdays]
+    listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} and {days[-1]}"
+    message = f"{channel.name} already posts on {listed} at {at:%H:%M}."
+    raise ValidationError(message, fields={"local_time": message})
 
 
 def delete_slot(*, session: Session, acc: Access, slot_id: int, now: datetime) -> None:

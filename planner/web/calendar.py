@@ -10,7 +10,7 @@ from planner.db import get_session
 from planner.models import Category, PostStatus
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
-from planner.services import onboarding
+from planner.services import onboarding, review
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
 from planner.timeutils import (
@@ -167,6 +167,7 @@ def list_view(acc: Access):
         statuses=[s.value for s in PostStatus],
         categories=[c.value for c in Category],
         limit=filters.limit,
+        submittable={p.id for p in posts if review.may_submit(acc, p)},
     )
 
 

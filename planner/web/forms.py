@@ -192,7 +192,7 @@ class NoteForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(
-        "Email (optional, for your records)",
+        "Email (optional: we send the link there)",
         validators=[Optional()],
     )
     role = SelectField(
@@ -344,10 +344,16 @@ WEEKDAY_CHOICES = choices(
 
 
 class SlotForm(FlaskForm):
-    """A weekly posting time for one channel."""
+    """A weekly posting time for one channel, on one or several days at once."""
 
     channel_id = SelectField("Channel", coerce=int, validators=[InputRequired()])
-    weekday = SelectField("Day", choices=WEEKDAY_CHOICES, coerce=int, validators=[InputRequired()])
+    weekday = MultiCheckboxField(
+        "Days",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(message="Tick at least one day."), EachBetween(0, 6)],
+    )
     local_time = TimeField("Time", validators=[InputRequired(message="Choose a time.")])
     category = SelectField(
         "Preferred category (optional)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -91,15 +92,18 @@ def slot_list(acc: Access):
         _managers_only(acc)
         data = slots.SlotInput(
             channel_id=form.channel_id.data,
-            weekday=form.weekday.data,
+            weekday=form.weekday.data[0],
             local_time=form.local_time.data,
             category=form.category.data or None,
         )
-        ok, _slot = commit_or_show(
-            form, lambda db: slots.add_slot(session=db, acc=acc, now=utcnow(), data=data)
+        ok, outcome = commit_or_show(
+            form,
+            lambda db: slots.add_slots(
+                session=db, acc=acc, data=data, weekdays=form.weekday.data, now=utcnow()
+            ),
         )
         if ok:
-            flash("Posting time added.", "success")
+            flash(_slots_added(*outcome), "success")
             return redirect(url_for("planning.slot_list"))
     names = {c.id: c.name for c in channels}
     grouped: dict[int, list[Any]] = {}
@@ -116,6 +120,17 @@ def slot_list(acc: Access):
         can_manage=acc.role in MANAGERS,
         tz_name=acc.workspace.timezone,
     ), (422 if form.errors else 200)
+
+
+def _slots_added(added: list[Any], had: list[int]) -> str:
+    """Say which days got the new time, and which already had it."""
+    said = f"Posting time added on {_days(slot.weekday for slot in added)}."
+    return f"{said} {_days(had)} already had it." if had else said
+
+
+def _days(weekdays: Iterable[int]) -> str:
+    names = [WEEKDAY_NAMES[d] for d in weekdays]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @bp.post("/slots/<id:slot_id>/delete")

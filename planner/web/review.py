@@ -28,7 +28,7 @@ from planner.services import (
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import GuardrailBlocked, ValidationError
-from planner.services.notifications import Notice
+from planner.services.notifications import Notice, excerpt
 from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
@@ -70,7 +70,11 @@ def _next_url(post_id: int | None = None) -> str:
 # that text, after the role and status checks, so every way in refuses in the same order.
 
 
-def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):
+def _act(
+    post_id: int,
+    run: Callable[[Session], ReviewResult],
+    success: str | Callable[[ReviewResult], str],
+):
     """Run one review action, commit and tell who needs telling; a refusal is flashed."""
     ok, result = act(run, done=success, refused=(ValidationError, GuardrailBlocked))
     if ok and result is not None:
@@ -86,8 +90,19 @@ def submit(acc: Access, post_id: int):
         lambda db: review.submit(
             session=db, acc=acc, post_id=post_id, connectors=get_connectors(), now=utcnow()
         ),
-        "Submitted for review. Editors have been told.",
+        lambda result: f"Submitted for review. {_told(result.notices)}",
     )
+
+
+def _told(notices: Sequence[Notice]) -> str:
+    """Who heard of a submission, by name; an editor is named only when there is one."""
+    names = list(dict.fromkeys(n.name for n in notices))
+    if not names:
+        return "Nobody else reviews posts here yet: invite an editor, or approve it yourself."
+    if len(names) > 3:
+        return f"{len(names)} reviewers have been told."
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} {'has' if len(names) == 1 else 'have'} been told."
 
 
 @bp.post("/posts/<id:post_id>/approve")
@@ -139,20 +154,61 @@ def comment(acc: Access, post_id: int):
 @with_access
 def approve_many(acc: Access):
     """Approve the ticked posts; each is checked on its own, so one refusal stops no other."""
+    return _bulk(acc, review_bulk.approve_many, "approve", "Approved {n}.")
+
+
+@bp.post("/review/submit")
+@with_access
+def submit_many(acc: Access):
+    """Submit the ticked drafts for review, each checked on its own."""
+    return _bulk(acc, review_bulk.submit_many, "submit", "Submitted {n} for review.")
+
+
+@bp.post("/posts/<id:post_id>/submit-series")
+@with_access
+def submit_series(acc: Access, post_id: int):
+    """Submit every draft still to come in the post's repeating series."""
+    db = get_session()
+    outcome = review_bulk.submit_series(
+        session=db, acc=acc, post_id=post_id, connectors=get_connectors(), now=utcnow()
+    )
+    return _after_bulk(acc, outcome, "submitted", "Submitted {n} of this series for review.")
+
+
+def _bulk(acc: Access, action: Callable[..., review_bulk.Outcome], verb: str, done: str):
     ids = [i for v in request.form.getlist("post_ids") if (i := as_id(v)) is not None]
     if not ids:
-        flash("Tick the posts to approve first.", "info")
+        flash(f"Tick the posts to {verb} first.", "info")
         return redirect(_next_url())
-    db = get_session()
-    done, refused = review_bulk.approve_many(
-        session=db, acc=acc, post_ids=ids, connectors=get_connectors(), now=utcnow()
+    outcome = action(
+        session=get_session(), acc=acc, post_ids=ids, connectors=get_connectors(), now=utcnow()
     )
+    return _after_bulk(acc, outcome, "approved" if verb == "approve" else "submitted", done)
+
+
+def _after_bulk(acc: Access, outcome: review_bulk.Outcome, undone: str, done: str):
+    """Commit what went through, send its mail (one email per person), and say what did not."""
+    db = get_session()
+    results, refused = outcome
     db.commit()
-    _send([n for result in done for n in result.notices])
-    if done:
-        flash(f"Approved {len(done)} post{'s' if len(done) != 1 else ''}.", "success")
-    for pid, message in refused.items():
-        flash(f"Post #{pid} was not approved: {message}", "error")
+    notices = [n for result in results for n in result.notices]
+    _send(notices)
+    if results:
+        n = len(results)
+        message = done.format(n=f"{n} post{'s' if n != 1 else ''}")
+        if undone == "submitted":
+            message = f"{message} {_told(notices)}"
+        flash(message, "success")
+    elif not refused:
+        flash(f"There was nothing left to be {undone}.", "info")
+    for pid, why in refused.items():
+        post = db.get(Post, pid)
+        which = (
+            f"“{excerpt(post.body)}”"
+            if post is not None and post.workspace_id == acc.workspace.id
+            else "A post"
+        )
+        flash(f"{which} was not {undone}: {why}", "error")
     return redirect(_next_url())
 
 
@@ -250,6 +306,7 @@ class ReviewPanel:
     comments: list[Any]
     people: dict[int, str]
     own_post_blocked: bool = False
+    series_drafts: int = 0  # drafts to come in the post's repeating series the user may submit
 
     @property
     def blocking(self) -> list[dict[str, Any]]:
@@ -283,6 +340,11 @@ def review_context(acc: Access, post: Post, history: Sequence[Any]) -> dict[str,
             overrides=overrides,
             comments=notes,
             people=people,
+            series_drafts=len(
+                review_bulk.series_drafts(session=db, acc=acc, post=post, now=utcnow())
+            )
+            if review.may_submit(acc, post)
+            else 0,
             own_post_blocked=(
                 acc.can_review
                 and post.status in review.MOVES["approve"]

@@ -6,11 +6,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user
 from sqlmodel import Session
 
+from planner import mail
 from planner.db import get_session
 from planner.models import Role, User
 from planner.publishing import policy
 from planner.services import accounts, audit, recurrence, review, tokens, workspaces
-from planner.services.errors import Conflict
+from planner.services.errors import Conflict, ServiceError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow, zone_names
 from planner.web.boundary import as_id
@@ -86,23 +87,47 @@ def members(acc: Access):
 @bp.post("/members/invite")
 @with_access
 def invite(acc: Access):
+    """Make a one-time link; with an address, email it there too (the link is shown either way)."""
     owner_only(acc)
     form = InviteForm()
     if not form.validate_on_submit():
         flash("Choose a role for the invitation.", "error")
+        return redirect(url_for("settings.members"))
+    email = (form.email.data or "").strip()
+    try:
+        email = accounts.check_email(email) if email else ""
+    except ServiceError as exc:
+        flash(exc.message, "error")
         return redirect(url_for("settings.members"))
     db = get_session()
     _inv, token = workspaces.create_invitation(
         session=db,
         acc=acc,
         role=Role(form.role.data),
-        email=form.email.data or "",
+        email=email,
         now=utcnow(),
         ttl_hours=current_app.config["INVITE_TTL_HOURS"],
     )
     db.commit()
     link = url_for("auth.invite", token=token, _external=True)
-    flash("Invitation created. Copy the link below and send it; it works once.", "success")
+    if not email:
+        flash("Invitation created. Copy the link below and send it; it works once.", "success")
+    elif mail.send_invitation(
+        current_app._get_current_object(),
+        email=email,
+        inviter=acc.user.display_name,
+        workspace_name=acc.workspace.name,
+        role=form.role.data,
+        link=link,
+        now=utcnow(),
+    ):
+        flash(f"Invitation emailed to {email}. The link is below too; it works once.", "success")
+    else:
+        flash(
+            f"Invitation created, but the email to {email} could not be sent. "
+            "Copy the link below and send it yourself; it works once.",
+            "error",
+        )
     return render_template("settings/invite_link.html", link=link, role=form.role.data)
 
 
