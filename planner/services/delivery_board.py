@@ -33,12 +33,20 @@ class Row:
 
 @dataclass(frozen=True)
 class Board:
-    """The publishing page: what is coming, going, gone out, and what needs a decision."""
+    """The publishing page: what is coming, going, gone out, and what needs a decision.
+
+    ``attention`` also holds retrying deliveries (they retry on their own, at their next try).
+    """
 
     upcoming: list[Row]
     in_flight: list[Row]
     published: list[Row]
     attention: list[Row]
+
+    @property
+    def busy(self) -> bool:
+        """Something is being published or retried soon, so the page is worth refreshing."""
+        return bool(self.in_flight) or any(r.delivery.status == D.RETRYING for r in self.attention)
 
 
 def board(*, session: Session, workspace_id: int, limit: int = 50) -> Board:
@@ -64,9 +72,13 @@ def board(*, session: Session, workspace_id: int, limit: int = 50) -> Board:
 
     reauth = ChannelStatus.NEEDS_REAUTH.value
     pending = col(Delivery.status).in_(_values(PENDING))
+    # A retrying delivery goes out again on its own, but the platform refused it once: the
+    # owner sees it under attention, with its next try, rather than among the upcoming.
+    retrying = Delivery.status == D.RETRYING.value
     return Board(
         upcoming=rows(
             pending,
+            ~retrying,
             Channel.status != reauth,
             order=(col(Delivery.next_attempt_at), col(Delivery.id)),
         ),
@@ -77,7 +89,8 @@ def board(*, session: Session, workspace_id: int, limit: int = 50) -> Board:
         ),
         attention=rows(
             (col(Delivery.status).in_(_values(ATTENTION)) & ~superseded)
-            | (pending & (Channel.status == reauth)),
+            | (pending & (Channel.status == reauth))
+            | retrying,
             col(Post.status).in_(_values(RETRYABLE_POSTS)),
             order=(col(Delivery.due_at).desc(), col(Delivery.id).desc()),
         ),

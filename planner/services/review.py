@@ -8,7 +8,7 @@ Who may do what is decided here and nowhere else; the status moves themselves go
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -304,17 +304,14 @@ def reject(
         actor_id=acc.user.id,
         detail={"comment": text},
     )
+    lead = f"{_name(acc)} rejected your post “{excerpt(post.body)}”"
     notices = _tell_author(
-        session,
-        acc,
-        post,
-        "rejected",
-        f"{_name(acc)} rejected your post “{excerpt(post.body)}”: {excerpt(text, 200)}",
-        now,
-        detail=text,
+        session, acc, post, "rejected", f"{lead}: {excerpt(text, 200)}", now, detail=text
     )
+    # The app's line carries the comment; the email quotes it in full below a shorter lead.
+    emails = (replace(n, message=f"{lead}. The comment:") for n in notices)
     session.flush()
-    return ReviewResult(post=post, notices=tuple(notices))
+    return ReviewResult(post=post, notices=tuple(emails))
 
 
 def add_comment(

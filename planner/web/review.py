@@ -18,6 +18,7 @@ from planner.db import get_session
 from planner.models import Channel, Post, PostStatus, Workspace
 from planner.services import (
     accounts,
+    audit_words,
     comments,
     guardrail_checks,
     outgoing,
@@ -314,7 +315,7 @@ class ReviewPanel:
 
 
 def review_context(acc: Access, post: Post, history: Sequence[Any]) -> dict[str, Any]:
-    """Template values for the post page's review panel, comments and named history."""
+    """Template values for the post page's review panel, comments and history in words."""
     db = get_session()
     notes = comments.for_post(session=db, post_id=post.id)
     impact = []
@@ -331,7 +332,11 @@ def review_context(acc: Access, post: Post, history: Sequence[Any]) -> dict[str,
         session=db,
         user_ids=[*(e.actor_id for e in history), *(c.author_id for c in notes), post.author_id],
     )
+    words = audit_words.vocabulary(
+        session=db, workspace_id=acc.workspace.id, tz_name=acc.workspace.timezone, events=history
+    )
     return {
+        "worded": {e.id: audit_words.describe(e, words) for e in history},
         "review": ReviewPanel(
             can_submit=review.may_submit(acc, post),
             can_approve=review.may_approve(acc, post),
@@ -350,5 +355,5 @@ def review_context(acc: Access, post: Post, history: Sequence[Any]) -> dict[str,
                 and post.status in review.MOVES["approve"]
                 and not review.may_approve(acc, post)
             ),
-        )
+        ),
     }

@@ -10,7 +10,15 @@ from planner import mail
 from planner.db import get_session
 from planner.models import Role, User
 from planner.publishing import policy
-from planner.services import accounts, audit, recurrence, review, tokens, workspaces
+from planner.services import (
+    accounts,
+    audit,
+    audit_words,
+    recurrence,
+    review,
+    tokens,
+    workspaces,
+)
 from planner.services.errors import Conflict, ServiceError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow, zone_names
@@ -268,5 +276,8 @@ def switch():
 def activity(acc: Access):
     db = get_session()
     events = audit.workspace_history(session=db, workspace_id=acc.workspace.id)
-    names = accounts.display_names(session=db, user_ids=(e.actor_id for e in events))
-    return render_template("settings/activity.html", events=events, names=names)
+    words = audit_words.vocabulary(
+        session=db, workspace_id=acc.workspace.id, tz_name=acc.workspace.timezone, events=events
+    )
+    rows = [(e, audit_words.describe(e, words)) for e in events]
+    return render_template("settings/activity.html", rows=rows, words=words)

@@ -132,7 +132,8 @@ def test_contributor_story_submit_then_reject_then_rework(app, auth, session) ->
     assert resp.status_code == 302
     page = author.get(f"/posts/{post.id}").get_data(as_text=True)
     assert "Add the new hours, please." in page
-    assert "editor@example.com · <strong>rejected</strong>" in page  # history names the actor
+    # The history names the actor and says what happened in words.
+    assert "editor@example.com · Rejected: “Add the new hours, please.”" in page
     author.post(f"/posts/{post.id}/comments", data={"body": "Done, see the new text."})
     session.expire_all()
     post = session.get(Post, post.id)
@@ -409,10 +410,13 @@ def test_workspace_activity_lists_every_step_newest_first(app, auth, session) ->
     owner = auth.login(app.test_client(), team.owner)
     page = owner.get("/settings/activity").get_data(as_text=True)
 
-    steps = re.findall(r" · ([^·<]+?) · <strong>([^<]+)</strong>", page)
-    assert steps[:3] == [
-        ("editor@example.com", "rejected"),
-        ("author@example.com", "submitted"),
-        ("author@example.com", "created"),
+    steps = re.findall(r"</time> · ([^·<]+?) · ([^·<]+?) · <a", page)
+    assert [(who, said.split(" ")[0]) for who, said in steps[:3]] == [
+        ("editor@example.com", "Rejected:"),
+        ("author@example.com", "Submitted"),
+        ("author@example.com", "Created"),
     ]
-    assert f'href="/posts/{post.id}"' in page and "Add prices" in page
+    assert steps[0][1] == "Rejected: “Add prices”"
+    # Each step links to its post by its words, not by a number.
+    assert f'href="/posts/{post.id}">“Spring hours start Monday”</a>' in page
+    assert "post #" not in page
