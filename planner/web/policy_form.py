@@ -34,29 +34,22 @@ class PolicyForm(FlaskForm):
 
 
 for _cat in Category:
-    setattr(
-        PolicyForm,
-        f"max_{_cat.value}",
-        DecimalField(
-            f"{_cat.value.capitalize()}: at most (%)",
-            places=None,
-            validators=[Optional(), NumberRange(min=0, max=100)],
-        ),
-    )
-    setattr(
-        PolicyForm,
-        f"min_{_cat.value}",
-        DecimalField(
-            f"{_cat.value.capitalize()}: at least (%)",
-            places=None,
-            validators=[Optional(), NumberRange(min=0, max=100)],
-        ),
-    )
+    _name = _cat.value.capitalize()
+    for _bound, _words in (("max", "at most"), ("min", "at least")):
+        setattr(
+            PolicyForm,
+            f"{_bound}_{_cat.value}",
+            DecimalField(
+                f"{_name}: {_words} (%)",
+                places=None,
+                validators=[Optional(), NumberRange(min=0, max=100)],
+            ),
+        )
     setattr(
         PolicyForm,
         f"streak_{_cat.value}",
         IntegerField(
-            f"{_cat.value.capitalize()}: at most in a row",
+            f"{_name}: at most in a row",
             validators=[Optional(), NumberRange(min=1, max=100)],
         ),
     )
