@@ -7,7 +7,7 @@ finding; it never touches Flask, the database or the clock.
 from __future__ import annotations
 
 from planner.guardrails.engine import evaluate, mix
-from planner.guardrails.findings import GuardrailWarning
+from planner.guardrails.findings import GuardrailWarning, same_warning
 from planner.guardrails.policy import (
     CATEGORIES,
     DEFAULT_POLICY,
@@ -18,7 +18,15 @@ from planner.guardrails.policy import (
     Policy,
     PolicyError,
 )
-from planner.guardrails.preview import blocking, compare, preview, warnings_for_post
+from planner.guardrails.preview import (
+    Changed,
+    Comparison,
+    blocking,
+    compare,
+    preview,
+    warnings_for_post,
+)
+from planner.guardrails.rules import allowance
 from planner.guardrails.snapshots import COUNTED_STATUSES, PostSnapshot
 from planner.guardrails.windows import affected_span, load_span
 
@@ -30,16 +38,20 @@ __all__ = [
     "PRESET_NAMES",
     "RULES",
     "SEVERITIES",
+    "Changed",
+    "Comparison",
     "GuardrailWarning",
     "Policy",
     "PolicyError",
     "PostSnapshot",
     "affected_span",
+    "allowance",
     "blocking",
     "compare",
     "evaluate",
     "load_span",
     "mix",
     "preview",
+    "same_warning",
     "warnings_for_post",
 ]

@@ -18,6 +18,8 @@ from sqlmodel import Session
 from planner.guardrails import (
     COUNTED_STATUSES,
     DEFAULT_POLICY,
+    Changed,
+    Comparison,
     GuardrailWarning,
     Policy,
     PostSnapshot,
@@ -71,7 +73,8 @@ class Findings:
     """What the rules find in a span: as the edits leave it, as it is, and the difference.
 
     Which fields are filled depends on the report asked for: ``after`` fills ``warnings``
-    (and ``mix``); ``both`` fills every field; ``changes`` fills ``added`` and ``removed``.
+    (and ``mix``); ``both`` fills every field; ``changes`` fills ``added``, ``removed`` and
+    ``changed`` (warnings that stay, with their numbers moved: before and after).
     """
 
     channel_names: dict[int, str]
@@ -79,6 +82,7 @@ class Findings:
     warnings_before: list[GuardrailWarning] = field(default_factory=list)
     added: list[GuardrailWarning] = field(default_factory=list)
     removed: list[GuardrailWarning] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
     mix: list[dict[str, Any]] = field(default_factory=list)
     mix_before: list[dict[str, Any]] = field(default_factory=list)
 
@@ -132,19 +136,22 @@ def judge(
 
     if report == "changes":
         context = beyond(before, after)
-        added, removed = compare(run(before + context), run(after + context))
-        return Findings(channel_names=names, added=added, removed=removed)
+        diff = compare(run(before + context), run(after + context))
+        return Findings(
+            channel_names=names, added=diff.added, removed=diff.removed, changed=diff.changed
+        )
     found = run(after + beyond(after))
     if report == "after":
         return Findings(channel_names=names, warnings=found, mix=counts(after))
     found_before = run(before + beyond(before))
-    added, removed = compare(found_before, found)
+    diff = compare(found_before, found)
     return Findings(
         channel_names=names,
         warnings=found,
         warnings_before=found_before,
-        added=added,
-        removed=removed,
+        added=diff.added,
+        removed=diff.removed,
+        changed=diff.changed,
         mix=counts(after),
         mix_before=counts(before),
     )
@@ -233,8 +240,8 @@ PREVIEW_ID = -1  # the id a not-yet-saved post carries in a what-if
 
 def preview_change(
     *, session: Session, workspace: Workspace, change: Change, now: datetime
-) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
-    """Return (added, removed): the warnings saving *change* would create and clear.
+) -> Comparison:
+    """Return the warnings saving *change* would create, clear, and change (before, after).
 
     Only the week and month windows around the old and new times are loaded and evaluated.
     """
@@ -248,7 +255,7 @@ def preview_change(
         t for t in (old.scheduled_at if old else None, change.scheduled_at) if t is not None
     ]
     if not instants:
-        return [], []
+        return Comparison([], [], [])
     new = PostSnapshot(
         id=change.post_id if change.post_id is not None else PREVIEW_ID,
         category=change.category,
@@ -264,7 +271,7 @@ def preview_change(
         edits=Edits(changed=(new,)) if old else Edits(added=(new,)),
         report="changes",
     )
-    return found.added, found.removed
+    return Comparison(found.added, found.removed, found.changed)
 
 
 def _involving(

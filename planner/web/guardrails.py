@@ -14,6 +14,7 @@ from planner.services import guardrail_checks
 from planner.services.errors import NotFound, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, month_window, to_local, utcnow
+from planner.web import guardrail_support
 from planner.web.api.guardrails import parse_change
 from planner.web.context import owner_only, with_access
 from planner.web.forms import PolicyForm
@@ -32,14 +33,14 @@ def preview(acc: Access):
         return jsonify(error={"code": "bad_request", "message": "Send JSON.", "fields": {}}), 400
     try:
         change = parse_change(data, get_zone(acc.workspace.timezone))
-        added, removed = guardrail_checks.preview_change(
+        diff = guardrail_checks.preview_change(
             session=get_session(), workspace=acc.workspace, change=change, now=utcnow()
         )
     except ValidationError as exc:
         return jsonify(error={"code": exc.code, "message": exc.message, "fields": exc.fields}), 422
     except LookupError:
         raise NotFound("No such post.") from None
-    return jsonify(added=[w.to_dict() for w in added], removed=[w.to_dict() for w in removed])
+    return jsonify(guardrail_support.comparison_json(diff))
 
 
 def _fill(form: PolicyForm, policy: Policy) -> None:

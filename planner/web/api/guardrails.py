@@ -14,6 +14,7 @@ from planner.services.guardrail_checks import Change
 from planner.services.posts import CATEGORIES
 from planner.services.workspaces import require_owner
 from planner.timeutils import get_zone, month_window, parse_iso_instant, to_local, utcnow
+from planner.web import guardrail_support
 from planner.web.api.base import ApiError, _access, _body, bp
 
 
@@ -101,12 +102,12 @@ def preview(wid: int):
     acc = _access(wid)
     change = parse_change(_body(), get_zone(acc.workspace.timezone))
     try:
-        added, removed = guardrail_checks.preview_change(
+        diff = guardrail_checks.preview_change(
             session=get_session(), workspace=acc.workspace, change=change, now=utcnow()
         )
     except LookupError:
         raise NotFound("No such post.", fields={"post_id": "Not in this workspace."}) from None
-    return jsonify(added=[w.to_dict() for w in added], removed=[w.to_dict() for w in removed])
+    return jsonify(guardrail_support.comparison_json(diff))
 
 
 @bp.get("/workspaces/<int:wid>/guardrails/policy")
