@@ -6,6 +6,7 @@ finding; it never touches Flask, the database or the clock.
 
 from __future__ import annotations
 
+from planner.guardrails.channel_policy import INHERIT, ChannelPolicy
 from planner.guardrails.engine import evaluate, mix
 from planner.guardrails.findings import GuardrailWarning, same_warning
 from planner.guardrails.policy import (
@@ -34,10 +35,12 @@ __all__ = [
     "CATEGORIES",
     "COUNTED_STATUSES",
     "DEFAULT_POLICY",
+    "INHERIT",
     "PRESETS",
     "PRESET_NAMES",
     "RULES",
     "SEVERITIES",
+    "ChannelPolicy",
     "Changed",
     "Comparison",
     "GuardrailWarning",

@@ -17,7 +17,6 @@ from sqlmodel import Session
 
 from planner.guardrails import (
     COUNTED_STATUSES,
-    DEFAULT_POLICY,
     Changed,
     Comparison,
     GuardrailWarning,
@@ -31,20 +30,14 @@ from planner.guardrails import (
     warnings_for_post,
 )
 from planner.models import Post, Workspace
-from planner.services import audit
-from planner.services.guardrail_posts import (
-    channel_names,
-    snapshot_of,
-    snapshots,
-    streak_context,
+from planner.services.guardrail_policies import (
+    channel_settings,
+    resolved,
+    save_policy,
+    workspace_policy,
 )
-from planner.services.workspaces import Access, require_owner
+from planner.services.guardrail_posts import snapshot_of, snapshots, streak_context
 from planner.timeutils import get_zone
-
-
-def workspace_policy(workspace: Workspace) -> Policy:
-    """The workspace's policy, or the 80/20 default when it never chose one."""
-    return Policy.from_dict(workspace.policy) if workspace.policy else DEFAULT_POLICY
 
 
 @dataclass(frozen=True)
@@ -106,18 +99,22 @@ def judge(
     shares are exact), unless the caller already holds them as *posts*. Streaks running past
     the loaded edges are followed to their ends. For ``changes`` only the runs the edits touch
     are followed: an untouched run adds and clears nothing, and a what-if stays a few queries.
-    *policy* replaces the workspace's own, to preview a policy before saving it.
+    *policy* replaces the workspace's own, to preview a policy before saving it; channels
+    with their own guardrails are judged by them (inheriting ones by *policy*).
     """
     tz = get_zone(workspace.timezone)
     start, end = span
     lo, hi = load or load_span(tz, start, end)
     before = list(posts) if posts is not None else snapshots(session, workspace.id, lo, hi)
     after = edits.apply(before) if edits else before
-    names = channel_names(session, workspace.id)
+    names, own = channel_settings(session, workspace.id)
     policy = policy or workspace_policy(workspace)
+    per_channel = resolved(own, policy)
 
     def beyond(*sets: Sequence[PostSnapshot]) -> list[PostSnapshot]:
-        return streak_context(session, workspace.id, policy, span, (lo, hi), *sets)
+        return streak_context(
+            session, workspace.id, policy, span, (lo, hi), *sets, policies=per_channel
+        )
 
     def run(calendar: list[PostSnapshot]) -> list[GuardrailWarning]:
         return evaluate(
@@ -129,6 +126,7 @@ def judge(
             end=end,
             channels=names.keys(),
             channel_names=names,
+            channel_policies=per_channel,
         )
 
     def counts(calendar: list[PostSnapshot]) -> list[dict[str, Any]]:
@@ -312,24 +310,6 @@ def blocking_for(
         for w in _involving(session=session, workspace=workspace, post=post, now=now)
         if w.severity == "block" and w.rule != "quiet_gap"
     ]
-
-
-def save_policy(*, session: Session, acc: Access, policy: Policy, now: datetime) -> Workspace:
-    """Store a new policy for the workspace (owners only), recording the change."""
-    require_owner(acc)
-    ws = acc.workspace
-    old = workspace_policy(ws).to_dict()
-    ws.policy = policy.to_dict()
-    session.add(ws)
-    audit.record(
-        session=session,
-        workspace_id=ws.id,
-        actor_id=acc.user.id,
-        action="policy_changed",
-        detail={"from": old.get("preset"), "to": policy.preset},
-        now=now,
-    )
-    return ws
 
 
 __all__ = [

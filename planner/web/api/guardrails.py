@@ -8,7 +8,7 @@ from flask import jsonify, request
 
 from planner.db import get_session
 from planner.guardrails import Policy, PolicyError
-from planner.services import guardrail_checks
+from planner.services import guardrail_checks, guardrail_policies
 from planner.services.errors import NotFound, ValidationError
 from planner.services.guardrail_checks import Change
 from planner.services.posts import CATEGORIES
@@ -129,3 +129,23 @@ def put_policy(wid: int):
     guardrail_checks.save_policy(session=db, acc=acc, policy=policy, now=utcnow())
     db.commit()
     return jsonify(policy.to_dict())
+
+
+@bp.get("/workspaces/<int:wid>/channels/<int:cid>/guardrails/policy")
+def get_channel_policy(wid: int, cid: int):
+    acc = _access(wid)
+    channel = guardrail_policies.get_channel(get_session(), acc, cid)
+    return jsonify(guardrail_policies.channel_policy(channel).to_dict())
+
+
+@bp.put("/workspaces/<int:wid>/channels/<int:cid>/guardrails/policy")
+def put_channel_policy(wid: int, cid: int):
+    acc = _access(wid)
+    require_owner(acc)
+    value = guardrail_policies.parse_channel_policy(_body())
+    db = get_session()
+    guardrail_policies.save_channel_policy(
+        session=db, acc=acc, channel_id=cid, value=value, now=utcnow()
+    )
+    db.commit()
+    return jsonify(value.to_dict())
