@@ -27,6 +27,7 @@ from planner.guardrails import (
     evaluate,
     load_span,
     mix,
+    same_warning,
     warnings_for_post,
 )
 from planner.models import Post, Workspace
@@ -291,10 +292,37 @@ def _involving(
 def impact_of_approval(
     *, session: Session, workspace: Workspace, post: Post, now: datetime
 ) -> list[dict[str, Any]]:
-    """The warnings that would involve *post* once approved (what a reviewer should weigh)."""
-    return [
-        w.to_dict() for w in _involving(session=session, workspace=workspace, post=post, now=now)
-    ]
+    """The warnings that would involve *post* once approved, each saying what the post does.
+
+    A reviewer weighs the post's part: ``impact`` is ``{"verdict": "new", "text": message}``
+    for a warning the post brings, or ``better``/``worse``/``same`` with the before -> after
+    line for one the calendar has without it ("promotional ...: 2 of 5 → 3 of 6, allows 1").
+    One evaluation: the calendar as stored (the post counts the same in review as approved)
+    and without the post.
+    """
+    if post.scheduled_at is None or post.status not in COUNTED_STATUSES:
+        return [
+            w.to_dict() | {"impact": {"verdict": "new", "text": w.message}}
+            for w in _involving(session=session, workspace=workspace, post=post, now=now)
+        ]
+    found = judge(
+        session=session,
+        workspace=workspace,
+        span=affected_span(get_zone(workspace.timezone), post.scheduled_at),
+        now=now,
+        edits=Edits(removed=(post.id,)),
+        report="both",
+    )
+    result = []
+    for warning in warnings_for_post(found.warnings_before, post.id):
+        twin = next((w for w in found.warnings if same_warning(w, warning)), None)
+        if twin is None:
+            impact = {"verdict": "new", "text": warning.message}
+        else:
+            change = Changed(twin, warning)
+            impact = {"verdict": change.verdict, "text": change.text}
+        result.append(warning.to_dict() | {"impact": impact})
+    return result
 
 
 def blocking_for(
