@@ -7,7 +7,7 @@ and relies on its single writer plus the conditional UPDATE checked row by row.
 
 Everything that changes a claimed delivery afterwards (the worker recording a result, lease
 recovery, the lateness sweep, a retry or cancel from the UI) first takes its post's lock with
-``planner.services.deliveries.lock_post``, so that settling the post's status sees the latest
+``planner.publishing.results.lock_post``, so that settling the post's status sees the latest
 state of every sibling delivery.
 """
 

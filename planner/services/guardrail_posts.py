@@ -15,18 +15,9 @@ from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
 from planner.guardrails import COUNTED_STATUSES, Policy, PostSnapshot
-from planner.models import Channel, Post, PostChannel
+from planner.models import Post, PostChannel
 
 RUN_PAGE = 20  # posts read at a time while following a streak past the loaded span
-
-
-def channel_names(session: Session, workspace_id: int) -> dict[int, str]:
-    """Every channel of the workspace by id, for the names in warning messages."""
-    return dict(
-        session.exec(
-            select(Channel.id, Channel.name).where(Channel.workspace_id == workspace_id)
-        ).all()
-    )
 
 
 def snapshot_of(session: Session, post: Post, *, status: str | None = None) -> PostSnapshot:

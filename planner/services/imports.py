@@ -15,20 +15,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, delete, select, update
 
 from planner import csvformats
-from planner.connectors.base import ConfigError, Connector, ConnectorOptions
-from planner.connectors.registry import UnknownPlatform
+from planner.connectors.bundle import Connectors
 from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError, SourceRow
 from planner.guardrails import PostSnapshot, affected_span
 from planner.models import Channel, ImportBatch, ImportStatus, Post
-from planner.secretbox import SecretBox, SecretBoxError
-from planner.services import audit, guardrail_checks
+from planner.services import audit, guardrail_checks, outgoing
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, NotFound, ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, iso_local, iso_utc, local_to_utc, to_local
-from planner.utm import month_of, outgoing, utm_settings
 
 BATCH_TTL = timedelta(hours=24)
 EXCERPT = 120
@@ -70,46 +67,19 @@ def check_options(*, session: Session, acc: Access, options: ImportOptions) -> C
 
 
 class _Lengths:
-    """Each channel's length check, with links tagged as they will be when published."""
+    """Each row's length check, with links tagged as they will be when published."""
 
     def __init__(
-        self,
-        channels: Iterable[Channel],
-        *,
-        box: SecretBox,
-        options: ConnectorOptions,
-        utm: Mapping[str, Any],
-        tz: ZoneInfo,
-        now: datetime,
+        self, acc: Access, channels: Iterable[Channel], connectors: Connectors, now: datetime
     ) -> None:
-        self.connectors: dict[int, tuple[Channel, Connector | None]] = {}
-        for channel in channels:
-            try:
-                connector = channel_service.connector_for(channel, box=box, options=options)
-            except (ConfigError, SecretBoxError, UnknownPlatform):
-                connector = None  # the channel page already tells the owner to fix it
-            self.connectors[channel.id] = (channel, connector)
-        self.utm, self.tz, self.now = utm, tz, now
+        self.texts = outgoing.Outgoing(workspace=acc.workspace, connectors=connectors, now=now)
+        self.channels = {c.id: c for c in channels}
 
     def problems(self, data: PostInput) -> list[str]:
-        found = []
-        month = month_of(data.scheduled_at, self.tz, now=self.now)
-        for cid in data.channel_ids:
-            channel, connector = self.connectors.get(cid, (None, None))
-            if connector is None:
-                continue
-            text, link = outgoing(
-                data.body,
-                data.link,
-                platform=channel.platform,
-                settings=self.utm,
-                campaign=None,
-                month=month,
-            )
-            problem = connector.check_length(text, link)
-            if problem:
-                found.append(f"Too long for {channel.name}: {problem}.")
-        return found
+        chosen = [self.channels[cid] for cid in data.channel_ids if cid in self.channels]
+        # A channel that cannot count is skipped: the channel page already tells the owner.
+        texts = self.texts.texts_for(data, chosen)
+        return [f"Too long for {t.channel.name}: {t.too_long}." for t in texts if t.too_long]
 
 
 class _Channels:
@@ -299,8 +269,7 @@ def preview_import(
     acc: Access,
     data: bytes,
     options: ImportOptions,
-    box: SecretBox,
-    connector_options: ConnectorOptions,
+    connectors: Connectors,
     now: datetime,
 ) -> ImportBatch:
     """Read *data*, check every row against the workspace and store the result for import.
@@ -316,14 +285,7 @@ def preview_import(
     tz = get_zone(acc.workspace.timezone)
     chans = channel_service.list_channels(session=session, workspace_id=acc.workspace.id)
     names = {c.id: c.name for c in chans}
-    lengths = _Lengths(
-        chans,
-        box=box,
-        options=connector_options,
-        utm=utm_settings(acc.workspace.settings),
-        tz=tz,
-        now=now,
-    )
+    lengths = _Lengths(acc, chans, connectors, now)
     matcher = _Channels(chans)
     rows = [
         _check_row(

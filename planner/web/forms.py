@@ -28,10 +28,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from planner.models import Category, Role
+from planner.timeutils import day_in_span
+from planner.web.boundary import MAX_ID
 from planner.web.forms_support import SingleLine
 
 
@@ -76,6 +79,25 @@ class InviteAcceptForm(FlaskForm):
     )
 
 
+class InSpan:
+    """A date planner can store and turn into an instant in any zone: 1970 to 2199."""
+
+    def __call__(self, form: FlaskForm, field: DateField) -> None:
+        if field.data is not None and not day_in_span(field.data):
+            raise StopValidation("Choose a date between 1970 and 2200.")
+
+
+class EachBetween:
+    """Every number a multiple choice sent lies in [low, high] (the choices are not checked)."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, form: FlaskForm, field: SelectMultipleField) -> None:
+        if any(not self.low <= value <= self.high for value in field.data or ()):
+            raise StopValidation("Choose from the list.")
+
+
 class PostForm(FlaskForm):
     body = TextAreaField(
         "Text", validators=[DataRequired(message="Write something to post."), Length(max=10_000)]
@@ -86,8 +108,10 @@ class PostForm(FlaskForm):
         choices=[SelectChoice("", "Choose a category"), *CATEGORY_CHOICES],
         validators=[DataRequired(message="Choose a category: the guardrails count posts by it.")],
     )
-    channels = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
-    date = DateField("Date", validators=[Optional()])
+    channels = MultiCheckboxField(
+        "Channels", coerce=int, validate_choice=False, validators=[EachBetween(1, MAX_ID)]
+    )
+    date = DateField("Date", validators=[Optional(), InSpan()])
     time = TimeField("Time", validators=[Optional()])
     link = URLField("Link (optional)", validators=[Optional(), Length(max=2000), SingleLine()])
     utm_campaign = StringField(
@@ -350,7 +374,13 @@ class RepeatForm(FlaskForm):
         ),
         default="none",
     )
-    weekdays = MultiCheckboxField("On", choices=WEEKDAY_CHOICES, coerce=int, validate_choice=False)
+    weekdays = MultiCheckboxField(
+        "On",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        validate_choice=False,
+        validators=[EachBetween(0, 6)],
+    )
     interval = IntegerField(
         "Every how many weeks", default=2, validators=[Optional(), NumberRange(min=2, max=52)]
     )
@@ -372,7 +402,7 @@ class RepeatForm(FlaskForm):
         "How many posts in all",
         validators=[Optional(), NumberRange(min=1, max=500)],
     )
-    until = DateField("Last day", validators=[Optional()])
+    until = DateField("Last day", validators=[Optional(), InSpan()])
     apply_to = SelectField(
         "Save changes to",
         choices=choices(

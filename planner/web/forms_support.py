@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from sqlmodel import Session
 
 from planner.db import get_session
-from planner.services.errors import ServiceError, ValidationError
+from planner.services.errors import Conflict, ServiceError, ValidationError
 from planner.services.text import single_line
 
 T = TypeVar("T")
@@ -56,3 +56,23 @@ class SingleLine:
             single_line(field.data, field.name)
         except ValidationError as exc:
             raise wtforms.validators.ValidationError(exc.message) from None
+
+
+def act(
+    run: Callable[[Session], T],
+    *,
+    done: str | Callable[[T], str],
+    refused: tuple[type[ServiceError], ...] = (ValidationError, Conflict),
+) -> tuple[bool, T | None]:
+    """Run one action, commit and flash *done*; a refusal of a kind in *refused* is rolled back and
+    flashed instead. The view then redirects (POST/redirect/GET) wherever suits it."""
+    db = get_session()
+    try:
+        result = run(db)
+    except refused as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return False, None
+    db.commit()
+    flash(done(result) if callable(done) else done, "success")
+    return True, result
