@@ -277,3 +277,28 @@ def test_a_quiet_gap_that_reads_the_same_is_neither_added_nor_cleared() -> None:
     )
     assert [w for w in added + removed if w.rule == "quiet_gap"] == []
     assert changed == []
+
+
+def test_a_shorter_silence_is_the_same_gap_better() -> None:
+    policy = NO_GAPS.with_changes(streak={}, max_share={}, quiet_gap_days=7)
+    before = [
+        post(1, "educational", "2026-03-03 09:00"),
+        post(2, "educational", "2026-03-20 09:00"),
+    ]
+    after = [*before, post(3, "educational", "2026-03-10 09:00")]
+    kwargs = {"now": at("2026-03-03 09:00"), "start": at("2026-03-03"), "end": at("2026-03-21")}
+    added, removed, changed = preview(before, after, policy, BERLIN, **kwargs)
+    assert added == removed == []
+    (gap,) = changed
+    assert (gap.before.figure, gap.after.figure, gap.verdict) == (
+        "17 days, allows 7",
+        "10 days, allows 7",
+        "better",
+    )
+    assert gap.text.endswith(": 17 days → 10 days, allows 7")
+    # One silence split into two (9 and 8 days): the first is the old one, shorter; the second
+    # overlaps an old gap already paired, so it is new.
+    split = [*before, post(3, "educational", "2026-03-12 09:00")]
+    split_added, split_removed, split_changed = preview(before, split, policy, BERLIN, **kwargs)
+    assert [c.after.figure for c in split_changed] == ["9 days, allows 7"]
+    assert [w.figure for w in split_added] == ["8 days, allows 7"] and split_removed == []
