@@ -9,7 +9,7 @@ from typing import Any
 from planner.guardrails.policy import RULES, Policy, PolicyError
 
 # What each rule's "off" empties: a rule with no limits finds nothing.
-_OFF = {
+_OFF: dict[str, dict[str, Any]] = {
     "max_share": {"max_share": {}},
     "min_share": {"min_share": {}},
     "streak": {"streak": {}},

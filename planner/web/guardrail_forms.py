@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from wtforms import BooleanField, RadioField
 
-from planner.web.forms import PolicyForm, choices
+from planner.web.forms_support import choices
+from planner.web.policy_form import PolicyForm
 
 RULE_LABELS = {
     "max_share": "Too large a share",
