@@ -210,6 +210,11 @@ WORDS: dict[str, Words] = {
     ),
     "channel_test_passed": lambda d, v: f"{d.get('name')} passed its connection test",
     "policy_changed": lambda d, v: f"Changed the guardrails from {d.get('from')} to {d.get('to')}",
+    "channel_policy_changed": lambda d, v: (
+        f"Gave {v.channel(d.get('channel_id'))} its own guardrails"
+        if d.get("to") == "own"
+        else f"{v.channel(d.get('channel_id'))} follows the workspace's guardrails again"
+    ),
     "link_tags_changed": lambda d, v: "Changed how links are tagged",
     "calendar_feed_created": lambda d, v: "Made a calendar feed link",
     "calendar_feed_replaced": lambda d, v: "Replaced the calendar feed link",

@@ -82,6 +82,11 @@ def test_every_recorded_action_has_words_of_its_own() -> None:
             '{"channel_id": 1, "weekday": 1, "time": "18:30"}',
             "Added a posting time: Feed, Tuesday at 18:30",
         ),
+        (
+            "channel_policy_changed",
+            '{"channel_id": 2, "from": "inherit", "to": "own", "off": []}',
+            "Gave Toots its own guardrails",
+        ),
         ("something_new", '{"x": 1}', "Something new"),
         ("edited", "not json at all", "Edited"),
         ("edited", '{"scheduled_at": "not a pair"}', "Edited"),
