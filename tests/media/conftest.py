@@ -9,6 +9,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,20 @@ def storage(request: pytest.FixtureRequest, tmp_path) -> Storage:
     if request.param == "s3":
         return make_s3(request.getfixturevalue("s3_endpoint"))
     return LocalStorage(tmp_path / "media", signer=UrlSigner("k", "http://planner.test"))
+
+
+@pytest.fixture(params=["local", "s3"])
+def app_config(request: pytest.FixtureRequest, app_config: dict[str, Any]) -> dict[str, Any]:
+    """Every app-level media test runs with files under instance/media/ and with a bucket."""
+    if request.param == "s3":
+        bucket = make_s3(request.getfixturevalue("s3_endpoint")).bucket
+        app_config = {
+            **app_config,
+            "MEDIA_STORAGE": "s3",
+            "S3_BUCKET": bucket,
+            "S3_ENDPOINT_URL": request.getfixturevalue("s3_endpoint"),
+            "S3_REGION": S3_KEYS["region"],
+            "S3_ACCESS_KEY_ID": S3_KEYS["access_key_id"],
+            "S3_SECRET_ACCESS_KEY": S3_KEYS["secret_access_key"],
+        }
+    return app_config
