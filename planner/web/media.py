@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from sqlmodel import Session
 
 from planner.db import get_session
 from planner.media.settings import signer_from_config
@@ -28,10 +29,12 @@ from planner.media.signing import BadLink, ExpiredLink
 from planner.media.storage import MissingFile, mime_of
 from planner.media_app import get_media_limits, get_media_storage
 from planner.media_models import Media
+from planner.models import Post
 from planner.services import media as media_service
 from planner.services.errors import ServiceError, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import iso_utc, utcnow
+from planner.web.boundary import as_id
 from planner.web.context import with_access
 
 bp = Blueprint("media", __name__)
@@ -76,6 +79,48 @@ def media_json(media: Media) -> dict[str, Any]:
         "url": file_url(media),
         "thumbnail_url": file_url(media, thumbnail=True),
     }
+
+
+def posted_media() -> list[tuple[int, str | None]] | None:
+    """The composer's images in order with their alt text, or None when the form had no section."""
+    if not request.form.get("media_present"):
+        return None
+    items = []
+    for raw in request.form.getlist("media_id"):
+        media_id = as_id(raw)
+        if media_id is None:
+            message = "An image in the list is not one of this workspace's."
+            raise ValidationError(message, fields={"media": message})
+        items.append((media_id, request.form.get(f"media_alt_{media_id}", "")))
+    return items
+
+
+def composer_media(acc: Access, post_id: int | None = None) -> list[Media]:
+    """What the composer lists: what was just sent, else the post's images, else ``?media=``."""
+    db = get_session()
+    posted = posted_media() if request.method == "POST" else None
+    if posted is not None:
+        wanted = [(media_id, alt) for media_id, alt in posted]
+    elif post_id is not None:
+        return media_service.media_for_posts(session=db, post_ids=[post_id]).get(post_id, [])
+    else:
+        wanted = [(i, None) for i in map(as_id, request.args.getlist("media")) if i is not None]
+    shown = []
+    for media_id, alt in wanted[: media_service.MAX_PER_POST]:
+        media = db.get(Media, media_id)
+        if media is not None and media.workspace_id == acc.workspace.id:
+            if alt is not None:  # show what was typed, not what is saved
+                db.expunge(media)
+                media.alt = alt
+            shown.append(media)
+    return shown
+
+
+def save_post_media(db: Session, acc: Access, post: Post) -> None:
+    """Give *post* the images the composer sent (a form without the section leaves them)."""
+    items = posted_media()
+    if items is not None:
+        media_service.set_post_media(session=db, acc=acc, post=post, items=items)
 
 
 def _stored(key: str, *, max_age: int) -> Response:
