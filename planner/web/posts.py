@@ -140,6 +140,7 @@ def view(acc: Access, post_id: int):
         post=post,
         local=to_local(post.scheduled_at, tz) if post.scheduled_at else None,
         targets=[channels[i] for i in ids if i in channels],
+        images=media_service.media_for_posts(session=db, post_ids=[post.id]).get(post.id, []),
         history=history,
         can_edit=post_service.can_edit(acc, post),
         form=EmptyForm(),

@@ -140,3 +140,32 @@ def test_other_workspaces_images_are_not_found(app, client, auth, session, owner
     assert session.get(Media, mine.id) is not None
     composer = stranger.get(f"/posts/new?media={mine.id}").get_data(as_text=True)
     assert f'data-media-id="{mine.id}"' not in composer
+
+
+def test_thumbnails_show_on_the_views(app, logged_in, session, owner) -> None:
+    from tests.factories import ahead, make_channel
+
+    channel = make_channel(session, owner.workspace)
+    pic = _media(app, session, owner, files.webp(), "leaf.webp")
+    bare = _media(app, session, owner, files.two_pixels(), "dot.png", alt="A dot")
+    when = ahead(3)
+    post = make_post(session, owner, at=when, channels=[channel.id], body="With pictures")
+    media_service.set_post_media(
+        session=session, acc=access_of(owner), post=post, items=[(pic.id, None), (bare.id, None)]
+    )
+    session.commit()
+    thumb = f"/media/{pic.id}/thumb"
+    month = f"/?month={when:%Y-%m}"
+    for path in (month, f"/week?date={when:%Y-%m-%d}", "/list", f"/print?month={when:%Y-%m}"):
+        page = logged_in.get(path).get_data(as_text=True)
+        assert thumb in page and "(2 images)" in page, path
+    view = logged_in.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert thumb in view and "Alt text: A dot" in view and "No alt text." in view
+    logged_in.post(f"/posts/{post.id}/submit")
+    queue = logged_in.get("/review").get_data(as_text=True)
+    assert "With pictures" in queue
+    assert thumb in queue and "Alt text: A dot" in queue
+    logged_in.post(f"/posts/{post.id}/approve")
+    assert session.get(Post, post.id) is not None
+    publishing = logged_in.get("/publishing/").get_data(as_text=True)
+    assert "With pictures" in publishing and thumb in publishing
