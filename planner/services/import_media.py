@@ -109,12 +109,17 @@ def attach_images(
 
 
 def give_images(
-    *, session: Session, acc: Access, posts: Sequence[Post], saved: Sequence[Mapping[str, Any]]
+    *,
+    session: Session,
+    acc: Access,
+    posts: Sequence[Post],
+    saved: Sequence[Mapping[str, Any]],
+    now: datetime,
 ) -> None:
     """Put each imported post's downloaded images on it, in the file's order."""
     for post, values in zip(posts, saved, strict=True):
         ids = values.get("media_ids") or []
         if ids:
             media_service.set_post_media(
-                session=session, acc=acc, post=post, items=[(i, None) for i in ids]
+                session=session, acc=acc, post=post, items=[(i, None) for i in ids], now=now
             )

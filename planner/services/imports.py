@@ -428,7 +428,7 @@ def commit_import(
         listed = "; ".join(f"line {n}: {m}" for n, m in sorted(faults.items())[:10])
         msg = f"Nothing was imported: some rows changed since the preview ({listed}). Upload the file again."
         raise ValidationError(msg, fields={"lines": msg}) from None
-    give_images(session=session, acc=acc, posts=posts, saved=[by_line[n] for n in chosen])
+    give_images(session=session, acc=acc, posts=posts, saved=[by_line[n] for n in chosen], now=now)
     audit.record(
         session=session,
         workspace_id=acc.workspace.id,

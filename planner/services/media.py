@@ -22,7 +22,7 @@ from planner.media.storage import Storage
 from planner.models import Media, Post, PostMedia, PostStatus, Role
 from planner.services import audit
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from planner.services.posts import require_edit
+from planner.services.posts import require_edit, return_after_edit
 from planner.services.workspaces import Access
 
 logger = logging.getLogger(__name__)
@@ -213,8 +213,12 @@ def set_post_media(
     acc: Access,
     post: Post,
     items: Sequence[tuple[int, str | None]],
+    now: datetime,
 ) -> list[Media]:
-    """Give *post* these images in this order; an alt text given replaces the image's own."""
+    """Give *post* these images in this order; an alt text given replaces the image's own.
+
+    A change of images is a change of content: an approved post goes back to review.
+    """
     require_edit(acc, post)
     if len(items) > MAX_PER_POST:
         message = f"A post holds at most {MAX_PER_POST} images."
@@ -237,6 +241,9 @@ def set_post_media(
     if missing:
         message = f"No such image: {', '.join(map(str, missing))}."
         raise ValidationError(message, fields={"media": message})
+    before = [m.id for m in media_for_posts(session=session, post_ids=[post.id]).get(post.id, [])]
+    if before == ids and all(alt is None or found[i].alt == alt.strip() for i, alt in items):
+        return [found[i] for i in ids]
     session.exec(delete(PostMedia).where(col(PostMedia.post_id) == post.id))
     ordered = []
     for position, (media_id, alt) in enumerate(items):
@@ -247,6 +254,17 @@ def set_post_media(
         session.add(PostMedia(post_id=post.id, media_id=media_id, position=position))
         ordered.append(media)
     session.flush()
+    audit.record(
+        session=session,
+        workspace_id=acc.workspace.id,
+        action="media_changed",
+        now=now,
+        actor_id=acc.user.id,
+        post_id=post.id,
+        detail={"media_ids": ids},
+    )
+    if before != ids:
+        return_after_edit(session=session, acc=acc, post=post, fields=["media"], now=now)
     return ordered
 
 

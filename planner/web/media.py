@@ -120,7 +120,7 @@ def save_post_media(db: Session, acc: Access, post: Post) -> None:
     """Give *post* the images the composer sent (a form without the section leaves them)."""
     items = posted_media()
     if items is not None:
-        media_service.set_post_media(session=db, acc=acc, post=post, items=items)
+        media_service.set_post_media(session=db, acc=acc, post=post, items=items, now=utcnow())
 
 
 def _stored(key: str, *, max_age: int) -> Response:

@@ -105,7 +105,7 @@ def test_the_library_lists_searches_reuses_and_deletes(app, logged_in, session, 
     free = _media(app, session, owner, files.two_pixels(), "dot.png")
     post = make_post(session, owner, at=None)
     media_service.set_post_media(
-        session=session, acc=access_of(owner), post=post, items=[(used.id, None)]
+        session=session, acc=access_of(owner), post=post, items=[(used.id, None)], now=NOW
     )
     session.commit()
 
@@ -151,7 +151,11 @@ def test_thumbnails_show_on_the_views(app, logged_in, session, owner) -> None:
     when = ahead(3)
     post = make_post(session, owner, at=when, channels=[channel.id], body="With pictures")
     media_service.set_post_media(
-        session=session, acc=access_of(owner), post=post, items=[(pic.id, None), (bare.id, None)]
+        session=session,
+        acc=access_of(owner),
+        post=post,
+        items=[(pic.id, None), (bare.id, None)],
+        now=NOW,
     )
     session.commit()
     thumb = f"/media/{pic.id}/thumb"
@@ -169,3 +173,20 @@ def test_thumbnails_show_on_the_views(app, logged_in, session, owner) -> None:
     assert session.get(Post, post.id) is not None
     publishing = logged_in.get("/publishing/").get_data(as_text=True)
     assert "With pictures" in publishing and thumb in publishing
+
+
+def test_changing_the_images_of_an_approved_post_sends_it_back_to_review(
+    app, session, owner
+) -> None:
+    from planner.models import PostStatus
+
+    pic = _media(app, session, owner, files.webp(), "leaf.webp")
+    post = make_post(session, owner, at=None, status=PostStatus.APPROVED)
+    acc = access_of(owner)
+    media_service.set_post_media(session=session, acc=acc, post=post, items=[], now=NOW)
+    assert post.status == PostStatus.APPROVED  # nothing changed: nothing to review
+    media_service.set_post_media(
+        session=session, acc=acc, post=post, items=[(pic.id, None)], now=NOW
+    )
+    session.commit()
+    assert post.status == PostStatus.IN_REVIEW

@@ -95,7 +95,9 @@ def _set_media(acc: Access, post: Any, refs: list[Any] | None) -> None:
     """Give *post* the images the request listed (absent: leave them as they are)."""
     if refs is not None:
         items = [(ref.id, ref.alt) for ref in refs]
-        media_service.set_post_media(session=get_session(), acc=acc, post=post, items=items)
+        media_service.set_post_media(
+            session=get_session(), acc=acc, post=post, items=items, now=utcnow()
+        )
 
 
 @bp.get("/workspaces/<id:wid>/posts")
