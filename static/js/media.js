@@ -23,8 +23,9 @@
     return b;
   }
 
-  function addItem(media) {
-    if (list.querySelector(`[data-media-id="${media.id}"]`)) return;
+  // *slot* keeps the place of a file in the order it was dropped, whichever upload ends first.
+  function addItem(media, slot) {
+    if (list.querySelector(`[data-media-id="${media.id}"]`)) { if (slot) slot.remove(); return; }
     const li = document.createElement("li");
     li.className = "media-item";
     li.dataset.mediaId = media.id;
@@ -52,7 +53,7 @@
     actions.append(button("Move earlier", { "data-move": "-1" }, "↑"),
                    button("Move later", { "data-move": "1" }, "↓"), remove);
     li.append(hidden, img, fields, actions);
-    list.appendChild(li);
+    if (slot) list.replaceChild(li, slot); else list.appendChild(li);
   }
 
   function upload(file) {
@@ -63,6 +64,10 @@
     text.textContent = ` ${file.name}`;
     row.append(bar, text);
     uploads.appendChild(row);
+    const slot = document.createElement("li");
+    slot.className = "media-pending";
+    slot.hidden = true;
+    list.appendChild(slot);
     const body = new FormData();
     body.append("file", file, file.name);
     const xhr = new XMLHttpRequest();
@@ -74,16 +79,17 @@
       let answer = {};
       try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = {}; }
       if (xhr.status === 201) {
-        addItem(answer);
+        addItem(answer, slot);
         row.remove();
       } else {
+        slot.remove();
         bar.remove();
         row.className = "field-error";
         row.setAttribute("role", "alert");
         text.textContent = `${file.name}: ${(answer.error && answer.error.message) || "the upload failed."}`;
       }
     });
-    xhr.addEventListener("error", () => { row.className = "field-error"; text.textContent = `${file.name}: the upload failed.`; });
+    xhr.addEventListener("error", () => { slot.remove(); row.className = "field-error"; text.textContent = `${file.name}: the upload failed.`; });
     xhr.send(body);
   }
 
