@@ -207,6 +207,21 @@ def media_for_posts(*, session: Session, post_ids: Iterable[int]) -> dict[int, l
     return result
 
 
+def media_ids_for_posts(*, session: Session, post_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each post's image ids in order: all a thumbnail needs, without loading the rows."""
+    ids = list(post_ids)
+    result: dict[int, list[int]] = defaultdict(list)
+    if ids:
+        rows = session.exec(
+            select(PostMedia.post_id, PostMedia.media_id)
+            .where(col(PostMedia.post_id).in_(ids))
+            .order_by(PostMedia.post_id, PostMedia.position)
+        )
+        for post_id, media_id in rows:
+            result[post_id].append(media_id)
+    return result
+
+
 def set_post_media(
     *,
     session: Session,
