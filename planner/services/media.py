@@ -283,6 +283,17 @@ def set_post_media(
     return ordered
 
 
+def copy_post_media(
+    *, session: Session, acc: Access, from_post_id: int, to_post: Post, now: datetime
+) -> None:
+    """Give a copied post the images of the post it was copied from, in the same order."""
+    ids = media_ids_for_posts(session=session, post_ids=[from_post_id]).get(from_post_id, [])
+    if ids:
+        set_post_media(
+            session=session, acc=acc, post=to_post, items=[(i, None) for i in ids], now=now
+        )
+
+
 def missing_alt(media: Sequence[Media]) -> int:
     """How many of *media* have no alt text (a warning, never a block)."""
     return sum(1 for m in media if not m.alt.strip())

@@ -195,6 +195,9 @@ def duplicate(acc: Access, post_id: int):
         return redirect(url_for("posts.view", post_id=post_id))
     db = get_session()
     copy = post_service.duplicate_post(session=db, acc=acc, post_id=post_id, now=utcnow())
+    media_service.copy_post_media(
+        session=db, acc=acc, from_post_id=post_id, to_post=copy, now=utcnow()
+    )
     db.commit()
     flash("Copied as a new draft. Change what you like.", "success")
     return redirect(url_for("posts.edit", post_id=copy.id))

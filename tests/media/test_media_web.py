@@ -190,3 +190,22 @@ def test_changing_the_images_of_an_approved_post_sends_it_back_to_review(
     )
     session.commit()
     assert post.status == PostStatus.IN_REVIEW
+
+
+def test_a_copied_post_keeps_the_images(app, logged_in, session, owner) -> None:
+    pic = _media(app, session, owner, files.webp(), "leaf.webp")
+    dot = _media(app, session, owner, files.two_pixels(), "dot.png")
+    post = make_post(session, owner, at=None)
+    media_service.set_post_media(
+        session=session,
+        acc=access_of(owner),
+        post=post,
+        items=[(dot.id, None), (pic.id, None)],
+        now=NOW,
+    )
+    session.commit()
+    answer = logged_in.post(f"/posts/{post.id}/duplicate")
+    copy_id = int(answer.headers["Location"].split("/")[-2])
+    assert copy_id != post.id
+    ids = media_service.media_ids_for_posts(session=session, post_ids=[copy_id])[copy_id]
+    assert ids == [dot.id, pic.id]
