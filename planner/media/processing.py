@@ -60,8 +60,11 @@ def _looks_like_svg(data: bytes) -> bool:
     return head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) and b"<svg" in head
 
 
-def _open(data: bytes, max_pixels: int) -> Image.Image:
-    """Open and fully decode *data*, refusing what is not an accepted, sane, still image."""
+def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
+    """Open and fully decode *data*, refusing what is not an accepted, sane, still image.
+
+    Returns the image and its format's name (one of ``FORMATS``).
+    """
     if _looks_like_svg(data):
         raise MediaError("SVG images are not accepted (they can carry scripts); upload a PNG.")
     too_many = f"the most planner accepts is {max_pixels:,} pixels in all."
@@ -74,7 +77,8 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             raise MediaError(f"The image has too many pixels; {too_many}") from None
         except UnidentifiedImageError:
             img = None
-        if img is None or img.format not in FORMATS:
+        fmt = img.format if img is not None else None
+        if img is None or fmt is None or fmt not in FORMATS:
             raise MediaError("This file is not a JPEG, PNG, WebP or GIF image.")
         width, height = img.size
         if width < 1 or height < 1 or width * height > max_pixels:
@@ -85,7 +89,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             img.load()
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
             raise MediaError("The image is damaged or cut short; export it again.") from exc
-    return img
+    return img, fmt
 
 
 def _encode(img: Image.Image, fmt: str) -> bytes:
@@ -130,8 +134,7 @@ def process_upload(
             f"{name} is {len(data) / 1_048_576:.1f} MB; the most planner accepts is "
             f"{max_bytes / 1_048_576:.0f} MB."
         )
-    img = _open(data, max_pixels)
-    fmt = img.format
+    img, fmt = _open(data, max_pixels)
     upright = ImageOps.exif_transpose(img)
     upright.info = {k: v for k, v in img.info.items() if k in _KEPT_INFO}
     cleaned = _encode(upright, fmt)
