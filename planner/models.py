@@ -396,7 +396,5 @@ class PlanProposal(SQLModel, table=True):
     accepted_at: datetime | None = _utc_field(nullable=True, default=None)
 
 
-# The media tables live in their own module (this one would pass reading size); importing them
-# here registers them wherever the models are loaded, and lets callers import them from here.
-from planner.media_models import Media as Media  # noqa: E402
+from planner.media_models import Media as Media  # noqa: E402  (tables kept in media_models.py)
 from planner.media_models import PostMedia as PostMedia  # noqa: E402
