@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 
 from bench._setup import login, machine, make_app, seed
 from planner.db import get_engine
-from planner.models import Media, Post, PostMedia
+from planner.media_models import Media, PostMedia
+from planner.models import Post
 
 REQUESTS = 60
 START, END = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC)

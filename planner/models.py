@@ -398,7 +398,3 @@ class PlanProposal(SQLModel, table=True):
     created_at: datetime = _utc_field()
     expires_at: datetime = _utc_field()
     accepted_at: datetime | None = _utc_field(nullable=True, default=None)
-
-
-from planner.media_models import Media as Media  # noqa: E402  (tables kept in media_models.py)
-from planner.media_models import PostMedia as PostMedia  # noqa: E402

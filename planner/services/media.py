@@ -19,7 +19,8 @@ from sqlmodel import Session, col, delete, select
 from planner.media.processing import MediaError, process_upload
 from planner.media.settings import MediaLimits
 from planner.media.storage import Storage
-from planner.models import Media, Post, PostMedia, PostStatus, Role
+from planner.media_models import Media, PostMedia
+from planner.models import Post, PostStatus, Role
 from planner.services import audit
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from planner.services.posts import require_edit, return_after_edit

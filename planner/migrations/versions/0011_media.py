@@ -1,7 +1,7 @@
 """Images on posts: the media library and each post's ordered images
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 18:10:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import planner.models
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
