@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -202,9 +203,8 @@ def test_patch_alt_and_the_same_image_twice_is_one(client, owner, token, api) ->
 def test_a_signed_link_serves_without_login_and_is_refused_after_expiry(
     app, session, owner
 ) -> None:
-    """What a platform fetching an image by URL sees (planner's own links: local storage)."""
-    if app.config.get("MEDIA_STORAGE") == "s3":
-        pytest.skip("S3 links are the bucket's presigned URLs (tests/media/test_media_storage.py)")
+    """What a platform fetching an image by URL sees: planner's own signed links (on any storage),
+    and on S3 the bucket's presigned URL, fetched over HTTP from the S3 server."""
     from planner.media.signing import UrlSigner
     from planner.media_app import get_media_limits
     from planner.services import media as media_service
@@ -223,8 +223,15 @@ def test_a_signed_link_serves_without_login_and_is_refused_after_expiry(
     session.commit()
     anonymous = app.test_client()
     url = get_media_storage(app).signed_url(media.storage_key, 60)
-    answer = anonymous.get(urlsplit(url).path)
-    assert answer.status_code == 200 and answer.mimetype == "image/webp"
+    if app.config.get("MEDIA_STORAGE") == "s3":
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            assert reply.read() == get_media_storage(app).get(media.storage_key)
+        assert "X-Amz-Expires=60" in url
+    else:
+        answer = anonymous.get(urlsplit(url).path)
+        assert answer.status_code == 200 and answer.mimetype == "image/webp"
+    fresh = UrlSigner(app.config["SECRET_KEY"], "").token(media.storage_key, expires_at=2**40)
+    assert anonymous.get(f"/m/{fresh}").status_code == 200
     signer = UrlSigner(app.config["SECRET_KEY"], "")
     expired = signer.token(media.storage_key, expires_at=1)
     assert anonymous.get(f"/m/{expired}").status_code == 410
