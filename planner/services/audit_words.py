@@ -216,6 +216,13 @@ WORDS: dict[str, Words] = {
         else f"{v.channel(d.get('channel_id'))} follows the workspace's guardrails again"
     ),
     "link_tags_changed": lambda d, v: "Changed how links are tagged",
+    "media.upload": lambda d, v: f"Uploaded the image {d.get('filename')}",
+    "media.delete": lambda d, v: f"Deleted the image {d.get('filename')}",
+    "media_changed": lambda d, v: (
+        f"Changed the images ({_count(d.get('media_ids'), 'image')})"
+        if d.get("media_ids")
+        else "Removed the images"
+    ),
     "calendar_feed_created": lambda d, v: "Made a calendar feed link",
     "calendar_feed_replaced": lambda d, v: "Replaced the calendar feed link",
     "calendar_feed_revoked": lambda d, v: "Turned off the calendar feed link",
@@ -228,6 +235,11 @@ WORDS: dict[str, Words] = {
         f"Made {v.person(d.get('user_id'))} {d.get('to')} (was {d.get('from')})"
     ),
 }
+
+
+def _count(items: object, noun: str) -> str:
+    n = len(items) if isinstance(items, list) else 0
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _slot(d: Mapping[str, Any], v: Vocabulary) -> str:

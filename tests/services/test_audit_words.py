@@ -36,7 +36,7 @@ def _recorded_actions() -> set[str]:
         for line in path.read_text().splitlines():
             if re.search(r"\baction\b\s*[=,]|action=", line) and "def " not in line:
                 before_detail = line.split("detail")[0]
-                found.update(re.findall(r'"([a-z]+(?:_[a-z]+)*)"', before_detail))
+                found.update(re.findall(r'"([a-z]+(?:[._][a-z]+)*)"', before_detail))
     return found - {"action", "utf-8"}
 
 
@@ -87,6 +87,7 @@ def test_every_recorded_action_has_words_of_its_own() -> None:
             '{"channel_id": 2, "from": "inherit", "to": "own", "off": []}',
             "Gave Toots its own guardrails",
         ),
+        ("media_changed", '{"media_ids": [4, 5]}', "Changed the images (2 images)"),
         ("something_new", '{"x": 1}', "Something new"),
         ("edited", "not json at all", "Edited"),
         ("edited", '{"scheduled_at": "not a pair"}', "Edited"),
