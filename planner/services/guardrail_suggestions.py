@@ -1,0 +1,310 @@
+"""Suggestions for guardrail warnings, each checked with the engine before it is offered.
+
+A candidate from ``planner.guardrails.suggestions`` is kept only when the plan it leaves has
+fewer warnings, none that it did not have before (on any channel; a warning whose numbers
+moved is the same warning, see ``same_warning``), and not the one it fixes.
+Every check goes through ``guardrail_checks.judge`` with the candidate as ``Edits``; the posts
+around the warnings are read once and handed to each check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from planner.guardrails import GuardrailWarning, PostSnapshot, affected_span, load_span
+from planner.guardrails.suggestions import Candidate, Idea, Plan, candidates, plan_of
+from planner.models import Post, PostStatus, Workspace
+from planner.services import guardrail_checks
+from planner.services import posts as post_service
+from planner.services.errors import Conflict, ValidationError
+from planner.services.guardrail_checks import Edits
+from planner.services.guardrail_posts import channel_names, snapshot_of, snapshots
+from planner.services.posts import PostFilters, PostInput
+from planner.services.workspaces import Access
+from planner.timeutils import combine_local, get_zone, to_local
+
+logger = logging.getLogger(__name__)
+
+REACH = timedelta(days=7 * 3 + 1)  # how far around the warnings moves may go
+MARGIN = timedelta(days=7)  # read past each checked span, so runs at its edges are whole
+IDEA_WORDS = 60
+
+
+@dataclass(frozen=True)
+class _Check:
+    """What one candidate is judged on: its span, the posts read for it, and the change."""
+
+    span: tuple[datetime, datetime]
+    load: tuple[datetime, datetime]
+    channels: frozenset[int | None]
+
+
+class _Checker:
+    """Checks candidates against the posts read once, reusing each span's current warnings."""
+
+    def __init__(
+        self,
+        session: Session,
+        workspace: Workspace,
+        now: datetime,
+        posts: Sequence[PostSnapshot],
+        gap_days: int,
+    ) -> None:
+        self.session, self.workspace, self.now = session, workspace, now
+        self.tz = get_zone(workspace.timezone)
+        self.posts = posts
+        self.gap = timedelta(days=gap_days)
+        self.baselines: dict[tuple[Any, ...], list[GuardrailWarning]] = {}
+
+    def _check_of(self, candidate: Candidate, originals: Sequence[PostSnapshot]) -> _Check:
+        instants = [*candidate.instants]
+        channels: set[int | None] = set()
+        for post in (*candidate.changed, *candidate.added, *originals):
+            channels.update(post.channel_ids or (None,))
+        for post in originals:
+            if post.scheduled_at is not None:
+                # A post leaving a day can open a quiet gap up to its neighbours.
+                instants += [
+                    post.scheduled_at - self.gap,
+                    post.scheduled_at,
+                    post.scheduled_at + self.gap,
+                ]
+        span = affected_span(self.tz, *instants)
+        lo, hi = load_span(self.tz, *span)
+        return _Check(span=span, load=(lo - MARGIN, hi + MARGIN), channels=frozenset(channels))
+
+    def _posts_for(self, check: _Check) -> list[PostSnapshot]:
+        # Only the channels the change touches: the others read the same before and after.
+        lo, hi = check.load
+        return [
+            p
+            for p in self.posts
+            if p.scheduled_at is not None
+            and lo <= p.scheduled_at < hi
+            and not check.channels.isdisjoint(p.channel_ids or (None,))
+        ]
+
+    def _judge(
+        self, check: _Check, posts: list[PostSnapshot], edits: Edits | None
+    ) -> list[GuardrailWarning]:
+        return guardrail_checks.judge(
+            session=self.session,
+            workspace=self.workspace,
+            span=check.span,
+            now=self.now,
+            edits=edits,
+            load=check.load,
+            posts=posts,
+        ).warnings
+
+    def helps(self, candidate: Candidate, target: GuardrailWarning) -> bool:
+        """Tell whether *candidate* removes *target*, lowers the count and adds no warning."""
+        by_id = {p.id: p for p in self.posts}
+        originals = [by_id[p.id] for p in candidate.changed if p.id in by_id]
+        check = self._check_of(candidate, originals)
+        posts = self._posts_for(check)
+        key = (check.span, check.load, check.channels)
+        if key not in self.baselines:
+            self.baselines[key] = self._judge(check, posts, None)
+        before = self.baselines[key]
+        after = self._judge(check, posts, Edits(changed=candidate.changed, added=candidate.added))
+        fixed = not any(same_warning(target, w) for w in after)
+        created = any(not any(same_warning(w, b) for b in before) for w in after)
+        return fixed and not created and len(after) < len(before)
+
+
+def same_warning(a: GuardrailWarning, b: GuardrailWarning) -> bool:
+    """Tell whether two findings are one warning whose numbers may have changed.
+
+    Share rules: the same rule, channel, category and window; a streak: the same channel and
+    category and a post in common; a quiet gap: the same channel and overlapping silences.
+    """
+    if (a.rule, a.channel_id, a.category) != (b.rule, b.channel_id, b.category):
+        return False
+    if a.rule == "streak":
+        return not set(a.post_ids).isdisjoint(b.post_ids)
+    if a.rule == "quiet_gap":
+        return a.window_start < b.window_end and b.window_start < a.window_end
+    return (a.window_start, a.window_end) == (b.window_start, b.window_end)
+
+
+def _reach(warnings: Sequence[GuardrailWarning]) -> tuple[datetime, datetime]:
+    """The span the suggestions for *warnings* may use: their windows and a few weeks around."""
+    lo = min(w.window_start for w in warnings)
+    hi = max(w.window_end for w in warnings)
+    return lo - REACH, hi + REACH
+
+
+def ideas(*, session: Session, workspace_id: int) -> list[Idea]:
+    """The workspace's ideas (unscheduled drafts) with their opening words, oldest first."""
+    drafts = post_service.list_posts(
+        session=session,
+        workspace_id=workspace_id,
+        filters=PostFilters(scheduled=False, status=PostStatus.DRAFT, limit=500),
+    )
+    targets = post_service.channel_ids_for(session=session, post_ids=[p.id for p in drafts])
+    return [
+        Idea(
+            id=p.id,
+            category=p.category,
+            text=p.body if len(p.body) <= IDEA_WORDS else p.body[: IDEA_WORDS - 1] + "…",
+            channel_ids=tuple(targets.get(p.id, ())),
+        )
+        for p in sorted(drafts, key=lambda p: p.id)
+    ]
+
+
+def suggest(
+    *,
+    session: Session,
+    workspace: Workspace,
+    warnings: Sequence[GuardrailWarning],
+    now: datetime,
+) -> dict[GuardrailWarning, list[Candidate]]:
+    """Map each warning to the fixes the engine confirms: the first of each kind, best first."""
+    result: dict[GuardrailWarning, list[Candidate]] = {w: [] for w in warnings}
+    if not warnings:
+        return result
+    tz = get_zone(workspace.timezone)
+    horizon = _reach(warnings)
+    policy = guardrail_checks.workspace_policy(workspace)
+    gap_days = policy.quiet_gap_days or 7
+    read = load_span(tz, horizon[0] - timedelta(days=gap_days) - MARGIN, horizon[1] + MARGIN)
+    read = (read[0] - MARGIN, read[1] + MARGIN)
+    posts = snapshots(session, workspace.id, *read)
+    plan: Plan = plan_of(posts, tz, now=now, horizon=horizon, policy=policy)
+    names = channel_names(session, workspace.id)
+    wanted_ideas = any(w.rule != "max_share" for w in warnings)
+    found_ideas = ideas(session=session, workspace_id=workspace.id) if wanted_ideas else []
+    checker = _Checker(session, workspace, now, posts, gap_days)
+    for warning in warnings:
+        kept = result[warning]
+        for candidate in candidates(
+            warning, plan, tz, now=now, horizon=horizon, ideas=found_ideas, channel_names=names
+        ):
+            # One fix of each kind reads better than three moves of the same post.
+            if any(c.action == candidate.action for c in kept):
+                continue
+            if checker.helps(candidate, warning):
+                kept.append(candidate)
+    return result
+
+
+def warnings_json(
+    *, session: Session, workspace: Workspace, warnings: Sequence[GuardrailWarning], now: datetime
+) -> list[dict[str, Any]]:
+    """The warnings in their JSON shape, each with its checked ``suggestions``."""
+    fixes = suggest(session=session, workspace=workspace, warnings=warnings, now=now)
+    return [{**w.to_dict(), "suggestions": [c.to_dict() for c in fixes[w]]} for w in warnings]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A suggestion a person chose to apply: a move to a day, or a new category."""
+
+    action: str
+    post_id: int
+    to: date | None = None
+    category: str | None = None
+
+
+def _changed(post: PostSnapshot, applied: Applied, when: datetime | None) -> PostSnapshot:
+    return PostSnapshot(
+        post.id,
+        applied.category or post.category,
+        when or post.scheduled_at,
+        post.status,
+        post.channel_ids,
+    )
+
+
+def apply(*, session: Session, acc: Access, applied: Applied, now: datetime) -> Post:
+    """Carry out a move or a category change through the posts service, after checking again.
+
+    Refused when the post is approved or sent, when its time has passed, and when the plan
+    has changed so that the fix no longer reduces the warnings or would add one.
+    """
+    if applied.action not in ("move", "recategorize"):
+        raise ValidationError(
+            "Only moves and category changes apply in one click.", fields={"action": "Unknown."}
+        )
+    post = post_service.get_post(session=session, acc=acc, post_id=applied.post_id)
+    if post.status not in (PostStatus.DRAFT, PostStatus.IN_REVIEW):
+        raise Conflict(
+            f"This post is {post.status.replace('_', ' ')}; a suggestion cannot change it. "
+            "Open it to change it by hand."
+        )
+    if post.scheduled_at is None or post.scheduled_at <= now:
+        raise ValidationError(
+            "This post's time has passed; a suggestion cannot change it.",
+            fields={"post_id": "In the past."},
+        )
+    tz = get_zone(acc.workspace.timezone)
+    current = snapshot_of(session, post)
+    when = None
+    if applied.action == "move":
+        if applied.to is None:
+            raise ValidationError("Say which day to move it to.", fields={"to": "Required."})
+        when = combine_local(
+            applied.to, to_local(post.scheduled_at, tz).time().replace(tzinfo=None), tz
+        )
+    elif applied.category not in post_service.CATEGORIES:
+        raise ValidationError("Choose a category.", fields={"category": "Unknown."})
+    changed = _changed(current, applied, when)
+    span = affected_span(tz, *(t for t in (current.scheduled_at, changed.scheduled_at) if t))
+    found = guardrail_checks.judge(
+        session=session,
+        workspace=acc.workspace,
+        span=span,
+        now=now,
+        edits=Edits(changed=(changed,)),
+        report="both",
+    )
+    before, after = found.warnings_before, found.warnings
+    created = any(not any(same_warning(w, b) for b in before) for w in after)
+    if created or len(after) >= len(before):
+        raise ValidationError(
+            "The plan has changed since this was suggested: it would no longer help. "
+            "Reload to see fresh suggestions.",
+            fields={"post_id": "No longer helps."},
+        )
+    if applied.action == "move":
+        assert applied.to is not None
+        return post_service.move_post(
+            session=session, acc=acc, post_id=post.id, day=applied.to, tz=tz, now=now
+        )
+    channels = post_service.channel_ids_for(session=session, post_ids=[post.id]).get(post.id, [])
+    data = PostInput(
+        body=post.body,
+        category=applied.category or post.category,
+        scheduled_at=post.scheduled_at,
+        channel_ids=tuple(channels),
+        link=post.link,
+    )
+    return post_service.update_post(session=session, acc=acc, post_id=post.id, data=data, now=now)
+
+
+def fixes(
+    *, session: Session, workspace: Workspace, post: Post, now: datetime
+) -> list[GuardrailWarning]:
+    """The warnings *post* keeps away: those the plan would have without it (a review queue cue)."""
+    if post.scheduled_at is None:
+        return []
+    found = guardrail_checks.judge(
+        session=session,
+        workspace=workspace,
+        span=affected_span(get_zone(workspace.timezone), post.scheduled_at),
+        now=now,
+        edits=Edits(removed=(post.id,)),
+        report="changes",
+    )
+    return found.added
+
+
+__all__ = ["Applied", "apply", "fixes", "ideas", "same_warning", "suggest", "warnings_json"]
