@@ -9,6 +9,7 @@ reduce the warnings and create none.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -121,8 +122,9 @@ class Plan:
                 for channel_id in p.channel_ids or (None,):
                     lines.setdefault(channel_id, []).append(p)
         for line in lines.values():
-            line.sort(key=lambda p: (p.scheduled_at, p.id))
+            line.sort(key=lambda p: (self.at(p), p.id))
         self.lines = lines
+        self.times = {c: [self.at(p) for p in line] for c, line in lines.items()}
 
     def changeable(self, post_id: int) -> PostSnapshot | None:
         post = self.by_id.get(post_id)
@@ -143,7 +145,8 @@ class Plan:
 
     def count(self, channel_id: int | None, lo: datetime, hi: datetime) -> tuple[int, Counter]:
         """Posts on the channel in [lo, hi): the total and the count per category."""
-        found = [p for p in self.lines.get(channel_id, []) if lo <= self.at(p) < hi]
+        times = self.times.get(channel_id, [])
+        found = self.lines.get(channel_id, [])[bisect_left(times, lo) : bisect_left(times, hi)]
         return len(found), Counter(p.category for p in found)
 
     def quietest(self, channel_id: int | None, near: datetime, but: str) -> str:
@@ -315,9 +318,10 @@ def _streak_fixes(
 
 def _beside(plan: Plan, channel_id: int | None, when: datetime, category: str, pid: int) -> bool:
     """Tell whether a post at *when* would sit next to a post of *category* on the channel."""
-    line = [p for p in plan.lines.get(channel_id, []) if p.id != pid]
-    before = [p for p in line if plan.at(p) < when]
-    after = [p for p in line if plan.at(p) >= when]
+    line, times = plan.lines.get(channel_id, []), plan.times.get(channel_id, [])
+    at = bisect_left(times, when)
+    before = [p for p in line[max(0, at - 2) : at] if p.id != pid]
+    after = [p for p in line[at : at + 2] if p.id != pid]
     return (bool(before) and before[-1].category == category) or (
         bool(after) and after[0].category == category
     )

@@ -95,6 +95,7 @@ def judge(
     load: tuple[datetime, datetime] | None = None,
     posts: Sequence[PostSnapshot] | None = None,
     with_mix: bool = False,
+    names: Mapping[int, str] | None = None,
 ) -> Findings:
     """Evaluate [start, end) of *span* as *edits* would leave it, as it is, or both compared.
 
@@ -102,14 +103,15 @@ def judge(
     shares are exact), unless the caller already holds them as *posts*. Streaks running past
     the loaded edges are followed to their ends. For ``changes`` only the runs the edits touch
     are followed: an untouched run adds and clears nothing, and a what-if stays a few queries.
-    *policy* replaces the workspace's own, to preview a policy before saving it.
+    *policy* replaces the workspace's own, to preview a policy before saving it. A caller
+    asking many questions in a row (the suggestions) passes the channel *names* it read once.
     """
     tz = get_zone(workspace.timezone)
     start, end = span
     lo, hi = load or load_span(tz, start, end)
     before = list(posts) if posts is not None else snapshots(session, workspace.id, lo, hi)
     after = edits.apply(before) if edits else before
-    names = channel_names(session, workspace.id)
+    names = dict(names) if names is not None else channel_names(session, workspace.id)
     policy = policy or workspace_policy(workspace)
 
     def beyond(*sets: Sequence[PostSnapshot]) -> list[PostSnapshot]:

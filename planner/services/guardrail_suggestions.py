@@ -10,14 +10,15 @@ around the warnings are read once and handed to each check.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from planner.guardrails import GuardrailWarning, PostSnapshot, affected_span, load_span
+from planner.guardrails import GuardrailWarning, Policy, PostSnapshot, affected_span, load_span
 from planner.guardrails.suggestions import Candidate, Idea, Plan, candidates, plan_of
 from planner.models import Post, PostStatus, Workspace
 from planner.services import guardrail_checks
@@ -32,66 +33,110 @@ from planner.timeutils import combine_local, get_zone, to_local
 logger = logging.getLogger(__name__)
 
 REACH = timedelta(days=7 * 3 + 1)  # how far around the warnings moves may go
-MARGIN = timedelta(days=7)  # read past each checked span, so runs at its edges are whole
 IDEA_WORDS = 60
+TRIES_PER_KIND = 1
+EDGE_POSTS = 10  # posts read past each edge of a check, so runs there are seen whole
+TICK = timedelta(microseconds=1)
+STEP = " A first step: more changes are needed to clear the warning."
 
 
 @dataclass(frozen=True)
 class _Check:
-    """What one candidate is judged on: its span, the posts read for it, and the change."""
+    """What one candidate is judged on: its span, the posts read for it, and its channels."""
 
     span: tuple[datetime, datetime]
     load: tuple[datetime, datetime]
     channels: frozenset[int | None]
 
 
+def _better(after: GuardrailWarning, before: GuardrailWarning) -> bool:
+    """Tell whether the same warning reads better: a share closer to its limit, a shorter run."""
+    if after.rule == "min_share":
+        return after.actual > before.actual
+    return after.actual < before.actual
+
+
 class _Checker:
-    """Checks candidates against the posts read once, reusing each span's current warnings."""
+    """Checks candidates with ``judge`` against posts read once, with the channel names read once."""
 
     def __init__(
         self,
         session: Session,
         workspace: Workspace,
         now: datetime,
-        posts: Sequence[PostSnapshot],
-        gap_days: int,
+        policy: Policy,
+        names: dict[int, str],
     ) -> None:
         self.session, self.workspace, self.now = session, workspace, now
         self.tz = get_zone(workspace.timezone)
-        self.posts = posts
-        self.gap = timedelta(days=gap_days)
-        self.baselines: dict[tuple[Any, ...], list[GuardrailWarning]] = {}
+        self.policy = policy
+        self.gap = timedelta(days=policy.quiet_gap_days or 7)
+        self.names = names
+        self.posts: list[PostSnapshot] = []
+        self.by_id: dict[int, PostSnapshot] = {}
+        self.read = (now, now)
+        self.lines: dict[frozenset[int | None], tuple[list[PostSnapshot], list[Any]]] = {}
+        self.baselines: dict[tuple[_Check, tuple[datetime, datetime]], list[GuardrailWarning]] = {}
 
-    def _check_of(self, candidate: Candidate, originals: Sequence[PostSnapshot]) -> _Check:
+    def reach(self, horizon: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+        """The span to read so that every check of a change inside *horizon* has its posts."""
+        # A change's windows end at most a month (plus a week) past it, and a move looks a gap
+        # further for the neighbours it leaves.
+        far = self.gap + timedelta(days=45)
+        return horizon[0] - far, horizon[1] + far
+
+    def use(self, posts: Sequence[PostSnapshot], read: tuple[datetime, datetime]) -> None:
+        """Hold *posts*, every counted post of the *read* span, in time order."""
+        self.posts = sorted(posts, key=lambda p: (p.scheduled_at or read[1], p.id))
+        self.by_id = {p.id: p for p in self.posts}
+        self.read = read
+
+    def _check_of(self, candidate: Candidate) -> _Check:
         instants = [*candidate.instants]
         channels: set[int | None] = set()
-        for post in (*candidate.changed, *candidate.added, *originals):
+        for post in (*candidate.changed, *candidate.added):
             channels.update(post.channel_ids or (None,))
-        for post in originals:
-            if post.scheduled_at is not None:
+        for post in candidate.changed:
+            old = self.by_id.get(post.id)
+            if old is None or old.scheduled_at is None:
+                continue
+            instants.append(old.scheduled_at)
+            if old.scheduled_at != post.scheduled_at:
                 # A post leaving a day can open a quiet gap up to its neighbours.
-                instants += [
-                    post.scheduled_at - self.gap,
-                    post.scheduled_at,
-                    post.scheduled_at + self.gap,
-                ]
+                instants += [old.scheduled_at - self.gap, old.scheduled_at + self.gap]
         span = affected_span(self.tz, *instants)
         lo, hi = load_span(self.tz, *span)
-        return _Check(span=span, load=(lo - MARGIN, hi + MARGIN), channels=frozenset(channels))
+        return _Check(span=span, load=(lo, hi), channels=frozenset(channels))
 
-    def _posts_for(self, check: _Check) -> list[PostSnapshot]:
-        # Only the channels the change touches: the others read the same before and after.
+    def _posts_for(self, check: _Check) -> tuple[list[PostSnapshot], tuple[datetime, datetime]]:
+        """The posts of the check's channels in its load, and the span they stand for.
+
+        Only the channels the change touches: the others read the same before and after. A few
+        posts past each edge come along, so that judge rarely has to follow a run in the database.
+        """
         lo, hi = check.load
-        return [
-            p
-            for p in self.posts
-            if p.scheduled_at is not None
-            and lo <= p.scheduled_at < hi
-            and not check.channels.isdisjoint(p.channel_ids or (None,))
-        ]
+        if check.channels not in self.lines:
+            line = [
+                p
+                for p in self.posts
+                if p.scheduled_at is not None
+                and not check.channels.isdisjoint(p.channel_ids or (None,))
+            ]
+            self.lines[check.channels] = (line, [p.scheduled_at for p in line])
+        mine, times = self.lines[check.channels]
+        first, last = bisect_left(times, lo), bisect_left(times, hi)
+        start, end = max(0, first - EDGE_POSTS), min(len(mine), last + EDGE_POSTS)
+        # Where the read posts run out before the padding, the read span's edge is the edge.
+        span_lo = self.read[0] if start == 0 else min(lo, mine[start].scheduled_at)
+        span_hi = self.read[1] if end == len(mine) else max(hi, mine[end - 1].scheduled_at + TICK)
+        return mine[start:end], (span_lo, span_hi)
 
     def _judge(
-        self, check: _Check, posts: list[PostSnapshot], edits: Edits | None
+        self,
+        check: _Check,
+        posts: list[PostSnapshot],
+        load: tuple[datetime, datetime],
+        edits: Edits | None,
     ) -> list[GuardrailWarning]:
         return guardrail_checks.judge(
             session=self.session,
@@ -99,24 +144,46 @@ class _Checker:
             span=check.span,
             now=self.now,
             edits=edits,
-            load=check.load,
+            load=load,
             posts=posts,
+            # Read once: parsing the stored policy costs as much as a check.
+            policy=self.policy,
+            # Quiet gaps only on the channels the change touches: the others cannot change.
+            names={c: n for c, n in self.names.items() if c in check.channels},
         ).warnings
 
-    def helps(self, candidate: Candidate, target: GuardrailWarning) -> bool:
-        """Tell whether *candidate* removes *target*, lowers the count and adds no warning."""
-        by_id = {p.id: p for p in self.posts}
-        originals = [by_id[p.id] for p in candidate.changed if p.id in by_id]
-        check = self._check_of(candidate, originals)
-        posts = self._posts_for(check)
-        key = (check.span, check.load, check.channels)
+    def verdict(self, candidate: Candidate, target: GuardrailWarning) -> str | None:
+        """Return "fixes" or "improves" when *candidate* helps with *target* and adds nothing.
+
+        It fixes when *target* is gone, there are fewer warnings and none the plan did not have
+        (a warning whose numbers moved is the same one); it improves when *target* stays but
+        reads better (one step of several) and every other warning stays or reads better too.
+        """
+        check = self._check_of(candidate)
+        posts, load = self._posts_for(check)
+        key = (check, load)
         if key not in self.baselines:
-            self.baselines[key] = self._judge(check, posts, None)
+            self.baselines[key] = self._judge(check, posts, load, None)
         before = self.baselines[key]
-        after = self._judge(check, posts, Edits(changed=candidate.changed, added=candidate.added))
-        fixed = not any(same_warning(target, w) for w in after)
-        created = any(not any(same_warning(w, b) for b in before) for w in after)
-        return fixed and not created and len(after) < len(before)
+        after = self._judge(
+            check, posts, load, Edits(changed=candidate.changed, added=candidate.added)
+        )
+        if len(after) > len(before):
+            return None
+        pairs = []
+        for w in after:
+            same = [b for b in before if same_warning(w, b)]
+            if not same:
+                return None  # a warning the plan did not have
+            pairs.append((w, same[0]))
+        now = [(w, b) for w, b in pairs if same_warning(target, w)]
+        if not any(same_warning(target, b) for b in before):
+            return None
+        if not now:
+            return "fixes" if len(after) < len(before) else None
+        if all(_better(w, b) or w.to_dict() == b.to_dict() for w, b in pairs) and _better(*now[0]):
+            return "improves"
+        return None
 
 
 def same_warning(a: GuardrailWarning, b: GuardrailWarning) -> bool:
@@ -174,24 +241,30 @@ def suggest(
     tz = get_zone(workspace.timezone)
     horizon = _reach(warnings)
     policy = guardrail_checks.workspace_policy(workspace)
-    gap_days = policy.quiet_gap_days or 7
-    read = load_span(tz, horizon[0] - timedelta(days=gap_days) - MARGIN, horizon[1] + MARGIN)
-    read = (read[0] - MARGIN, read[1] + MARGIN)
-    posts = snapshots(session, workspace.id, *read)
-    plan: Plan = plan_of(posts, tz, now=now, horizon=horizon, policy=policy)
     names = channel_names(session, workspace.id)
+    checker = _Checker(session, workspace, now, policy, names)
+    read = checker.reach(horizon)
+    checker.use(snapshots(session, workspace.id, *read), read)
+    plan: Plan = plan_of(checker.posts, tz, now=now, horizon=horizon, policy=policy)
     wanted_ideas = any(w.rule != "max_share" for w in warnings)
     found_ideas = ideas(session=session, workspace_id=workspace.id) if wanted_ideas else []
-    checker = _Checker(session, workspace, now, posts, gap_days)
     for warning in warnings:
         kept = result[warning]
+        tried: dict[str, int] = {}
         for candidate in candidates(
             warning, plan, tz, now=now, horizon=horizon, ideas=found_ideas, channel_names=names
         ):
-            # One fix of each kind reads better than three moves of the same post.
+            # One fix of each kind reads better than three moves of the same post, and trying
+            # only the likeliest of each kind keeps a month of twenty warnings quick to show.
             if any(c.action == candidate.action for c in kept):
                 continue
-            if checker.helps(candidate, warning):
+            if tried.get(candidate.action, 0) == TRIES_PER_KIND:
+                continue
+            tried[candidate.action] = tried.get(candidate.action, 0) + 1
+            verdict = checker.verdict(candidate, warning)
+            if verdict == "improves":
+                candidate = replace(candidate, message=candidate.message + STEP)
+            if verdict is not None:
                 kept.append(candidate)
     return result
 

@@ -218,3 +218,15 @@ def test_a_post_that_keeps_a_warning_away_is_found(shop, session) -> None:
     kept_away = gs.fixes(session=session, workspace=owner.workspace, post=posts[15], now=NOW)
     assert [w.rule for w in kept_away] == ["quiet_gap"]  # without it, 13 to 22 March is silent
     assert gs.fixes(session=session, workspace=owner.workspace, post=posts[8], now=NOW) == []
+
+
+def test_a_week_two_over_gets_a_first_step(shop, session) -> None:
+    owner, ch, posts = shop
+    posts[12].category = "promotional"  # 3 of 6 promotional: one change is not enough
+    session.add(posts[12])
+    session.commit()
+    warnings = _warnings(session, owner.workspace)
+    share = next(w for w in warnings if w.rule == "max_share")
+    found = gs.suggest(session=session, workspace=owner.workspace, warnings=warnings, now=NOW)
+    recat = next(c for c in found[share] if c.action == "recategorize")
+    assert recat.message.endswith(gs.STEP)

@@ -102,8 +102,12 @@ def test_an_offered_suggestion_never_adds_a_warning(
             assert suggestion.message
             edits = Edits(changed=suggestion.changed, added=suggestion.added)
             month = _judge(session, owner.workspace, (start, end), now, edits)
-            # Fewer warnings in the month the suggestion was offered for...
-            assert len(month.warnings) < len(month.warnings_before), suggestion.message
+            # Fewer warnings in the month the suggestion was offered for (or, for a first step
+            # of several, as many, one of them closer to its limit)...
+            if suggestion.message.endswith(gs.STEP):
+                assert len(month.warnings) <= len(month.warnings_before), suggestion.message
+            else:
+                assert len(month.warnings) < len(month.warnings_before), suggestion.message
             # ...and nowhere a warning that was not there before; other channels untouched.
             wide = _judge(session, owner.workspace, WIDE, now, edits)
             before, after = wide.warnings_before, wide.warnings
