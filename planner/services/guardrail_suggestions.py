@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -277,6 +278,43 @@ def warnings_json(
     return [{**w.to_dict(), "suggestions": [c.to_dict() for c in fixes[w]]} for w in warnings]
 
 
+def warnings_by_post(
+    *, session: Session, workspace: Workspace, posts: Sequence[Post], now: datetime
+) -> dict[int, list[dict[str, Any]]]:
+    """Map each scheduled post to the JSON of the current warnings naming it, with suggestions."""
+    times = [p.scheduled_at for p in posts if p.scheduled_at is not None]
+    if not times:
+        return {}
+    start, end = affected_span(get_zone(workspace.timezone), min(times), max(times))
+    # As guardrail_checks.warnings_by_post: every window holding one of the posts lies wholly
+    # inside [start, end), so only those posts are read.
+    found = guardrail_checks.evaluate_range(
+        session=session, workspace=workspace, start=start, end=end, now=now, load=(start, end)
+    ).warnings
+    wanted = {p.id for p in posts}
+    mine = [w for w in found if not wanted.isdisjoint(w.post_ids)]
+    shown = warnings_json(session=session, workspace=workspace, warnings=mine, now=now)
+    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for warning, form in zip(mine, shown, strict=True):
+        for pid in warning.post_ids:
+            if pid in wanted:
+                result[pid].append(form)
+    return result
+
+
+def post_warnings(
+    *, session: Session, workspace: Workspace, post: Post, now: datetime
+) -> list[GuardrailWarning]:
+    """The current warnings naming *post*, in the weeks and month around its time."""
+    if post.scheduled_at is None:
+        return []
+    span = affected_span(get_zone(workspace.timezone), post.scheduled_at)
+    found = guardrail_checks.evaluate_range(
+        session=session, workspace=workspace, start=span[0], end=span[1], now=now
+    ).warnings
+    return [w for w in found if post.id in w.post_ids]
+
+
 @dataclass(frozen=True)
 class Applied:
     """A suggestion a person chose to apply: a move to a day, or a new category."""
@@ -377,7 +415,18 @@ def fixes(
         edits=Edits(removed=(post.id,)),
         report="changes",
     )
-    return found.added
+    # Only warnings that would be new: one merely growing without the post is not kept away.
+    return [w for w in found.added if not any(same_warning(w, r) for r in found.removed)]
 
 
-__all__ = ["Applied", "apply", "fixes", "ideas", "same_warning", "suggest", "warnings_json"]
+__all__ = [
+    "Applied",
+    "apply",
+    "fixes",
+    "ideas",
+    "post_warnings",
+    "same_warning",
+    "suggest",
+    "warnings_by_post",
+    "warnings_json",
+]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from planner.db import get_session
-from planner.services import audit
+from planner.services import audit, guardrail_suggestions
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Forbidden, NotFound, ServiceError, ValidationError
@@ -40,8 +40,22 @@ def _composer(
     counting = channel_service.counting_rules(
         channels, box=secret_box(), options=connector_options()
     )
+    found = (
+        guardrail_suggestions.post_warnings(
+            session=db, workspace=acc.workspace, post=post, now=utcnow()
+        )
+        if post is not None and request.method == "GET"
+        else []
+    )
     return render_template(
         "posts/edit.html",
+        warnings=found,
+        suggestions=guardrail_suggestions.suggest(
+            session=db, workspace=acc.workspace, warnings=found, now=utcnow()
+        ),
+        marks={"post_labels": {}},
+        can_queue=False,
+        back=request.full_path,
         form=form,
         post=post,
         channels=channels,

@@ -8,7 +8,7 @@ from flask import jsonify, request
 
 from planner.db import get_session
 from planner.guardrails import Policy, PolicyError
-from planner.services import guardrail_checks
+from planner.services import guardrail_checks, guardrail_suggestions
 from planner.services.errors import NotFound, ValidationError
 from planner.services.guardrail_checks import Change
 from planner.services.posts import CATEGORIES
@@ -53,15 +53,14 @@ def guardrails(wid: int):
     acc = _access(wid)
     tz = get_zone(acc.workspace.timezone)
     start, end = _range(tz)
+    db, now = get_session(), utcnow()
     result = guardrail_checks.evaluate_range(
-        session=get_session(),
-        workspace=acc.workspace,
-        start=start,
-        end=end,
-        now=utcnow(),
-        with_mix=True,
+        session=db, workspace=acc.workspace, start=start, end=end, now=now, with_mix=True
     )
-    return jsonify(warnings=[w.to_dict() for w in result.warnings], mix=result.mix)
+    warnings = guardrail_suggestions.warnings_json(
+        session=db, workspace=acc.workspace, warnings=result.warnings, now=now
+    )
+    return jsonify(warnings=warnings, mix=result.mix)
 
 
 def parse_change(data: dict[str, Any], tz) -> Change:
