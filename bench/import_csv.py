@@ -24,12 +24,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bench._setup import CATEGORIES, machine, make_app, seed
+from planner.connectors_app import get_connectors
 from planner.csvformats import TemplateRow, write_template
 from planner.db import get_engine
 from planner.models import User
 from planner.services import channels as channel_service
 from planner.services import workspaces
-from planner.web.channels import secret_box
 
 ROWS = 5_000
 RUNS = 3
@@ -68,7 +68,7 @@ def add_bluesky(app, workspace_id: int) -> None:
             name="Bluesky",
             platform="bluesky",
             config={"handle": "shop.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"},
-            box=secret_box(),
+            connectors=get_connectors(app),
             now=datetime.now(UTC),
         )
         session.commit()

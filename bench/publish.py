@@ -33,12 +33,12 @@ from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from planner import create_app
+from planner.connectors_app import get_connectors
 from planner.db import get_engine, upgrade_database
 from planner.models import Delivery, Post, PostChannel, PostStatus
 from planner.services import accounts, deliveries, workspaces
 from planner.services import channels as channel_service
 from planner.timeutils import utcnow
-from planner.web.channels import secret_box
 from tests.fakes import FakeWebhook
 
 BURST = 1000
@@ -90,15 +90,13 @@ class Bench:
                 session=session, owner=user, name="Bench", timezone="UTC", now=now
             )
             acc = workspaces.access(session=session, user=user, workspace_id=ws.id)
-            with self.app.app_context():
-                box = secret_box()
             channel = channel_service.create_channel(
                 session=session,
                 acc=acc,
                 name="Loopback",
                 platform="webhook",
                 config={"url": fake.url_for("generic"), "format": "generic"},
-                box=box,
+                connectors=get_connectors(self.app),
                 now=now,
             )
             session.commit()

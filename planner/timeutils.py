@@ -6,6 +6,22 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+# Every instant planner accepts lies in [EARLIEST, LATEST): wide enough for any plan, and far
+# enough from year 1 and 9999 that a zone offset or a year's horizon never overflows a datetime.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+OUT_OF_SPAN = "Choose a time between 1970 and 2200."
+
+
+def in_span(value: datetime) -> bool:
+    """Tell whether the instant *value* lies in the span planner accepts."""
+    return EARLIEST <= as_utc(value) < LATEST
+
+
+def day_in_span(day: date) -> bool:
+    """Tell whether the calendar *day* lies in the span planner accepts (a day's margin each end)."""
+    return EARLIEST.date() < day < LATEST.date() - timedelta(days=31)
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC; the only call to the wall clock in planner."""
@@ -149,7 +165,8 @@ def month_grid(first: date) -> list[list[date]]:
 def parse_iso_instant(text: str, tz: ZoneInfo) -> datetime:
     """Parse ISO 8601 *text*; with an offset it is exact, without one it is local time in *tz*.
 
-    Returns an aware UTC datetime; raises ``ValueError`` with a readable message.
+    Returns an aware UTC datetime within [EARLIEST, LATEST); raises ``ValueError`` with a
+    readable message otherwise.
     """
     raw = text.strip()
     if raw.endswith(("Z", "z")):
@@ -160,7 +177,31 @@ def parse_iso_instant(text: str, tz: ZoneInfo) -> datetime:
         raise ValueError(
             f"Not an ISO 8601 date-time: {text!r} (expected e.g. 2026-03-10T09:00 or ...+01:00)"
         ) from exc
-    return local_to_utc(value, tz) if value.tzinfo is None else value.astimezone(UTC)
+    if not day_in_span(value.date()):
+        raise ValueError(OUT_OF_SPAN)
+    value = local_to_utc(value, tz) if value.tzinfo is None else value.astimezone(UTC)
+    if not in_span(value):
+        raise ValueError(OUT_OF_SPAN)
+    return value
+
+
+def parse_day(text: str) -> date:
+    """Parse an ISO date (YYYY-MM-DD) within the span planner accepts; ``ValueError`` otherwise."""
+    day = date.fromisoformat(text.strip())
+    if not day_in_span(day):
+        raise ValueError("Choose a date between 1970 and 2200.")
+    return day
+
+
+def parse_month(text: str) -> date:
+    """Parse YYYY-MM into the month's first day within the accepted span; ``ValueError`` otherwise."""
+    year, sep, month = text.strip().partition("-")
+    if not sep or not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
+        raise ValueError("Give the month as YYYY-MM.")
+    first = date(int(year), int(month), 1)
+    if not day_in_span(first):
+        raise ValueError("Choose a month between 1970 and 2200.")
+    return first
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -22,6 +22,8 @@ from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session, SQLModel
 
 from planner import create_app
+from planner.connectors.bundle import Connectors
+from planner.connectors_app import get_connectors
 from planner.db import get_engine, upgrade_database
 from planner.models import Role, User, Workspace
 from planner.services import accounts, tokens, workspaces
@@ -112,6 +114,12 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
     yield app
     get_engine(app).dispose()
+
+
+@pytest.fixture()
+def connectors(app: Flask) -> Connectors:
+    """The test app's connectors bundle: the one its views and its worker use."""
+    return get_connectors(app)
 
 
 @pytest.fixture()

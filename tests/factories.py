@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlmodel import Session
 
+from planner.connectors_app import get_connectors
 from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
-from planner.secretbox import SecretBox
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.posts import PostInput
@@ -54,11 +54,17 @@ def make_channel(
 def make_import_channels(app: Flask, session: Session, member: Member) -> tuple[Channel, Channel]:
     """Add the two channels the files in tests/data/csv name: an outbox channel called Mastodon
     and a Bluesky one, both through the channels service (which seals the app password)."""
-    box = SecretBox([app.config["ENCRYPTION_KEY"]])
+    connectors = get_connectors(app)
     acc = access_of(member)
     made = [
         channel_service.create_channel(
-            session=session, acc=acc, name=name, platform=platform, config=config, box=box, now=NOW
+            session=session,
+            acc=acc,
+            name=name,
+            platform=platform,
+            config=config,
+            connectors=connectors,
+            now=NOW,
         )
         for name, platform, config in (
             ("Mastodon", "outbox", {}),

@@ -19,7 +19,8 @@ from planner.connectors.errors import (
     TransientError,
     UnknownOutcomeError,
 )
-from planner.connectors.http import HttpClient, Response, clean_url, error_code, error_for_response
+from planner.connectors.http import HttpClient, clean_url
+from planner.connectors.replies import Response, error_code, error_for_response
 from planner.timeutils import utcnow
 
 logger = logging.getLogger(__name__)

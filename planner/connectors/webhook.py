@@ -11,10 +11,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from planner.connectors import text as textlib
 from planner.connectors.base import Connector, PublishRequest, PublishResult, require_text
 from planner.connectors.errors import ConfigError, PermanentError, TransientError
-from planner.connectors.http import (
-    HttpClient,
+from planner.connectors.http import HttpClient, clean_url
+from planner.connectors.replies import (
     Response,
-    clean_url,
     error_for_response,
     error_text,
     retry_after_seconds,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from planner.models import Category
+from planner.timeutils import day_in_span
 
 CATEGORIES = tuple(c.value for c in Category)
 CHANNEL_SEPARATORS = re.compile(r"[;|]")
@@ -95,14 +96,19 @@ def parse_channels(raw: str, row: SourceRow) -> None:
 def parse_date(raw: str, column: str, row: SourceRow) -> date | None:
     """Read an ISO date, or note on *row* how to write one."""
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
+        day = None
+    if day is not None and not day_in_span(day):
+        row.problems.append(Problem(column, f"“{raw.strip()}”: choose a date from 1970 to 2199."))
+        return None
+    if day is None:
         row.problems.append(
             Problem(
                 column, f"“{raw.strip()}” is not a date: write it as YYYY-MM-DD, like 2026-03-10."
             )
         )
-        return None
+    return day
 
 
 def parse_time(raw: str, column: str, row: SourceRow) -> time | None:
@@ -125,8 +131,14 @@ def parse_moment(raw: str, column: str, pattern: str, label: str, row: SourceRow
         return
     for candidate in (pattern, pattern + ":%S"):
         try:
-            row.local = datetime.strptime(text, candidate)
-            return
+            local = datetime.strptime(text, candidate)
         except ValueError:
             continue
+        if not day_in_span(local.date()):
+            row.problems.append(
+                Problem(column, f"“{raw.strip()}”: choose a date from 1970 to 2199.")
+            )
+        else:
+            row.local = local
+        return
     row.problems.append(Problem(column, f"“{raw.strip()}” does not match the date format {label}."))

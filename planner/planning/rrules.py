@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from planner.timeutils import as_utc, local_to_utc, to_local
+from planner.timeutils import EARLIEST, LATEST, as_utc, local_to_utc, to_local
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -23,9 +23,10 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 MAX_COUNT = 500
 MAX_INTERVAL = 365
-# A series' start and its UNTIL are accepted within these years: far from datetime's limits, so
-# the wall clock of any zone can hold them. Rules stored before this check are clamped instead.
-YEARS = (1970, 2200)
+# An UNTIL is accepted within planner's one span of years (planner.timeutils), far from
+# datetime's limits, so the wall clock of any zone can hold it. Rules stored before this check
+# are clamped instead.
+YEARS = (EARLIEST.year, LATEST.year)
 # The expansion stays a day inside datetime's range, in UTC and on the wall clock alike, so
 # turning one into the other (no zone is a day away from UTC) can never overflow.
 _EARLIEST = datetime(1, 1, 2)
@@ -168,6 +169,26 @@ def parse_rule(text: object, *, stored: bool = False) -> Rule:
     return rule
 
 
+# The longest each month can be (February in a leap year).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _has_a_day(parts: Mapping[str, str]) -> bool:
+    """Tell whether BYMONTH and BYMONTHDAY name at least one real day.
+
+    dateutil looks for a day such as 30 February in every year up to 9999, seconds of CPU,
+    before it finds there is none; this answers at once.
+    """
+    if "BYMONTHDAY" not in parts:
+        return True
+    try:
+        months = [int(m) for m in parts.get("BYMONTH", "1,2,3,4,5,6,7,8,9,10,11,12").split(",")]
+        days = [abs(int(d)) for d in parts["BYMONTHDAY"].split(",")]
+    except ValueError:
+        return True  # dateutil has already refused anything it cannot read
+    return any(1 <= m <= 12 and 1 <= d <= _MONTH_DAYS[m - 1] for m in months for d in days)
+
+
 def _dateutil(rule: Rule, start_local: datetime, tz: ZoneInfo) -> rrule:
     """Build dateutil's rule on the naive wall clock; COUNT is left to ``occurrences``.
 
@@ -226,6 +247,8 @@ def has_more_after(rule: Rule, start_local: datetime, tz: ZoneInfo, *, after: da
         return False
     if local_to_utc(start_local, tz) > after:
         return True
+    if not _has_a_day(dict(rule.parts)):
+        return False
     number = 1
     for local in _dateutil(rule, start_local, tz):
         if count is not None and number >= count:

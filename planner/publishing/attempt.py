@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select, update
 
 from planner.connectors.base import (
-    ConfigError,
     Connector,
     ConnectorError,
     PublishRequest,
     PublishResult,
     UnknownOutcomeError,
 )
-from planner.connectors.registry import UnknownPlatform
+from planner.connectors.bundle import UNUSABLE
 from planner.models import (
     Channel,
     ChannelStatus,
@@ -30,13 +29,11 @@ from planner.models import (
     Post,
     Workspace,
 )
-from planner.publishing import policy
+from planner.publishing import policy, results
 from planner.publishing.claims import SENDABLE_POSTS
 from planner.publishing.context import TickContext
-from planner.secretbox import SecretBoxError
-from planner.services import deliveries
-from planner.services.channels import connector_for, mark_needs_reauth
-from planner.services.deliveries import outgoing_text
+from planner.services import outgoing
+from planner.services.channels import mark_needs_reauth
 from planner.services.notifications import Notice
 
 logger = logging.getLogger(__name__)
@@ -108,25 +105,35 @@ def _prepare(
         _give_up(session, delivery_id, token, now, D.MISSED, notices, message)
         return None
     try:
-        connector = connector_for(channel, box=ctx.box, options=ctx.options)
-    except (ConfigError, SecretBoxError, UnknownPlatform) as exc:
+        connector = ctx.connectors.for_channel(channel)
+    except UNUSABLE as exc:
         logger.warning("Channel %s cannot be used: %s", channel.id, exc)
         message = f"The channel's settings cannot be used ({exc}); reconnect the channel."
         _give_up(session, delivery_id, token, now, D.FAILED, notices, message)
         return None
-    text, link = outgoing_text(post, channel, workspace, now=now)
+    [sent] = outgoing.texts_for(
+        post, [channel], workspace=workspace, connectors=ctx.connectors, now=now
+    )
     request = PublishRequest(
-        delivery_id=delivery.id,
+        delivery_id=delivery_id,
         idempotency_key=delivery.idempotency_key,
-        text=text,
-        link=link,
-        post_id=post.id,
+        text=sent.text,
+        link=sent.link,
+        post_id=delivery.post_id,
         channel_id=delivery.channel_id,
         category=post.category,
         scheduled_at=post.scheduled_at or delivery.due_at,
         attempt=delivery.attempts,
     )
-    return Job(delivery.id, post.id, channel.id, channel.platform, lateness, connector, request)
+    return Job(
+        delivery_id,
+        delivery.post_id,
+        delivery.channel_id,
+        channel.platform,
+        lateness,
+        connector,
+        request,
+    )
 
 
 STALE = "The post changed after it was approved, so this version was not sent."
@@ -147,7 +154,7 @@ def _give_up(
     whose new version then goes out on the next tick instead of being cancelled.
     """
     session.rollback()  # end the read: the write starts by taking the post's lock
-    found = deliveries.lock_for_delivery(session, delivery_id)
+    found = results.lock_for_delivery(session, delivery_id)
     if found is None:
         return
     delivery, post = found
@@ -156,7 +163,7 @@ def _give_up(
     if status == D.CANCELLED and post.status in SENDABLE_POSTS:
         status, message = D.QUEUED, "The post was approved again; sending its new version."
     waiting = status == D.QUEUED
-    deliveries.record_result(
+    results.record_result(
         session=session,
         delivery=delivery,
         status=D.RETRYING if waiting and delivery.attempts > 1 else status,
@@ -166,7 +173,7 @@ def _give_up(
         give_back_attempt=waiting,
     )
     if not waiting:
-        notices += deliveries.settle_post(session=session, post=post, now=now)
+        notices += results.settle_post(session=session, post=post, now=now)
 
 
 def _send(job: Job) -> tuple[PublishResult | None, ConnectorError | None]:
@@ -195,7 +202,7 @@ def _record(
     notices: list[Notice],
 ) -> None:
     """Store the outcome, the connector's new state and the post's resulting status."""
-    found = deliveries.lock_for_delivery(session, job.delivery_id)
+    found = results.lock_for_delivery(session, job.delivery_id)
     _save_state(session, ctx, job)  # after the post's lock: one lock order for everyone
     if found is None:
         logger.warning("Delivery %s disappeared while it was being published", job.delivery_id)
@@ -230,7 +237,7 @@ def _record(
         decision.status,
         delivery.attempts,
     )
-    deliveries.record_result(
+    results.record_result(
         session=session,
         delivery=delivery,
         status=decision.status,
@@ -246,7 +253,7 @@ def _record(
             session=session, channel_id=job.channel_id, message=decision.message or "", now=now
         ):
             logger.warning("Channel %s needs reconnecting: %s", job.channel_id, decision.message)
-    notices += deliveries.settle_post(session=session, post=post, now=now)
+    notices += results.settle_post(session=session, post=post, now=now)
 
 
 def _save_state(session: Session, ctx: TickContext, job: Job) -> None:
@@ -254,8 +261,8 @@ def _save_state(session: Session, ctx: TickContext, job: Job) -> None:
     if job.connector.state_changed:
         session.exec(
             update(Channel)
-            .where(Channel.id == job.channel_id)
-            .values(state=ctx.box.seal(job.connector.state))
+            .where(col(Channel.id) == job.channel_id)
+            .values(state=ctx.connectors.box.seal(job.connector.state))
         )
 
 

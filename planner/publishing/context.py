@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import Engine
 
-from planner.connectors.base import ConnectorOptions
+from planner.connectors.bundle import Connectors
+from planner.connectors_app import get_connectors
 from planner.db import get_engine
 from planner.publishing.policy import RetryPolicy
-from planner.secretbox import SecretBox
 from planner.services.notifications import Notice
 
 
@@ -22,8 +22,7 @@ class TickContext:
     """Settings, secrets and the clock for one tick; no Flask context is needed from here on."""
 
     engine: Engine
-    box: SecretBox
-    options: ConnectorOptions
+    connectors: Connectors
     policy: RetryPolicy
     lease: timedelta
     threads: int
@@ -42,18 +41,14 @@ def tick_clock(now: datetime) -> Callable[[], datetime]:
 
 
 def build(app: Flask, *, now: datetime) -> TickContext:
-    """Read the worker's settings from *app* (the SecretBox is the web app's own)."""
+    """Read the worker's settings from *app* (the connectors bundle is the web app's own)."""
     from planner.mail import send
-    from planner.web.channels import connector_options, secret_box
 
-    with app.app_context():
-        box, options = secret_box(), connector_options()
     config = app.config
     clock = tick_clock(now)
     return TickContext(
         engine=get_engine(app),
-        box=box,
-        options=options,
+        connectors=get_connectors(app),
         policy=RetryPolicy.from_config(config),
         lease=timedelta(seconds=float(config["LEASE_SECONDS"])),
         threads=max(1, int(config["WORKER_THREADS"])),

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from planner.models import Delivery, DeliveryStatus, Workspace
-from planner.publishing import claims, policy
+from planner.publishing import claims, policy, results
 from planner.publishing.attempt import missed_message
 from planner.publishing.context import TickContext
-from planner.services import deliveries, recurrence, review
+from planner.services import expiry, recurrence
 from planner.services.notifications import Notice
 
 logger = logging.getLogger(__name__)
@@ -80,11 +80,11 @@ def expire_reviews(ctx: TickContext, *, now: datetime) -> int:
     """Expire drafts and posts in review whose time has passed (issue 4's rule, run by the clock)."""
 
     def expire(session: Session, post_id: int) -> list[Notice] | None:
-        deliveries.lock_post(session, post_id)
-        expired = review.expire_overdue(session=session, now=now, post_ids=[post_id])
-        return review.expiry_notices(session=session, posts=expired) if expired else None
+        results.lock_post(session, post_id)
+        expired = expiry.expire_overdue(session=session, now=now, post_ids=[post_id])
+        return expiry.expiry_notices(session=session, posts=expired) if expired else None
 
-    ids = _listed(ctx, lambda session: review.overdue_ids(session=session, now=now))
+    ids = _listed(ctx, lambda session: expiry.overdue_ids(session=session, now=now))
     return _one_by_one(ctx, "expiry of post", ((i, i) for i in ids), expire)
 
 
@@ -92,15 +92,18 @@ def recover_expired_leases(ctx: TickContext, *, now: datetime) -> int:
     """Retry or mark ``unconfirmed`` the deliveries a vanished worker left in ``publishing``."""
 
     def recover(session: Session, item: claims.Expired) -> list[Notice] | None:
-        post = deliveries.lock_post(session, item.post_id)
-        delivery = deliveries.reload(session, item.delivery_id)
-        if not _still_expired(delivery, item, now):
+        post = results.lock_post(session, item.post_id)
+        delivery = results.reload(session, item.delivery_id)
+        if delivery is None:
+            return None
+        lease_expired_at = _expired_lease(delivery, item, now)
+        if lease_expired_at is None:
             return None
         decision = policy.recover(
             platform=item.platform,
             attempts=delivery.attempts,
             due_at=delivery.due_at,
-            lease_expired_at=delivery.lease_expires_at,
+            lease_expired_at=lease_expired_at,
             now=now,
             lease=ctx.lease,
             lateness=policy.allowed_lateness(item.settings),
@@ -112,7 +115,7 @@ def recover_expired_leases(ctx: TickContext, *, now: datetime) -> int:
             item.claimed_by,
             decision.status,
         )
-        deliveries.record_result(
+        results.record_result(
             session=session,
             delivery=delivery,
             status=decision.status,
@@ -120,20 +123,17 @@ def recover_expired_leases(ctx: TickContext, *, now: datetime) -> int:
             message=decision.message,
             next_attempt_at=decision.next_attempt_at,
         )
-        return deliveries.settle_post(session=session, post=post, now=now) if post else []
+        return results.settle_post(session=session, post=post, now=now) if post else []
 
     items = _listed(ctx, lambda session: claims.expired_leases(session, now=now))
     return _one_by_one(ctx, "delivery", ((i.delivery_id, i) for i in items), recover)
 
 
-def _still_expired(delivery: Delivery | None, item: claims.Expired, now: datetime) -> bool:
-    return (
-        delivery is not None
-        and delivery.status == D.PUBLISHING
-        and delivery.claimed_by == item.claimed_by
-        and delivery.lease_expires_at is not None
-        and delivery.lease_expires_at < now
-    )
+def _expired_lease(delivery: Delivery, item: claims.Expired, now: datetime) -> datetime | None:
+    """When the lease ran out, if the same worker still holds the delivery past it; else None."""
+    lease = delivery.lease_expires_at
+    still_held = delivery.status == D.PUBLISHING and delivery.claimed_by == item.claimed_by
+    return lease if still_held and lease is not None and lease < now else None
 
 
 def mark_missed(ctx: TickContext, *, now: datetime) -> int:
@@ -141,8 +141,8 @@ def mark_missed(ctx: TickContext, *, now: datetime) -> int:
 
     def miss(session: Session, ids: tuple[int, int]) -> list[Notice] | None:
         delivery_id, post_id = ids
-        post = deliveries.lock_post(session, post_id)
-        delivery = deliveries.reload(session, delivery_id)
+        post = results.lock_post(session, post_id)
+        delivery = results.reload(session, delivery_id)
         workspace = session.get(Workspace, delivery.workspace_id) if delivery else None
         if delivery is None or workspace is None or delivery.status not in claims.PENDING:
             return None
@@ -150,14 +150,14 @@ def mark_missed(ctx: TickContext, *, now: datetime) -> int:
         if not policy.is_missed(due_at=delivery.due_at, now=now, lateness=lateness):
             return None  # retried meanwhile with a new time
         logger.info("Delivery %s missed its time (%s)", delivery.id, delivery.due_at.isoformat())
-        deliveries.record_result(
+        results.record_result(
             session=session,
             delivery=delivery,
             status=D.MISSED,
             now=now,
             message=missed_message(lateness, delivery),
         )
-        return deliveries.settle_post(session=session, post=post, now=now) if post else []
+        return results.settle_post(session=session, post=post, now=now) if post else []
 
     rows = _listed(ctx, lambda session: claims.overdue(session, now=now))
     return _one_by_one(ctx, "delivery", ((row[0], row) for row in rows), miss)

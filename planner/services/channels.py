@@ -1,4 +1,4 @@
-"""Channels: where posts go. Credentials are sealed with the SecretBox and never returned."""
+"""Channels: where posts go. Credentials are sealed with the connectors' box, never returned."""
 
 from __future__ import annotations
 
@@ -11,18 +11,16 @@ from sqlmodel import Session, select, update
 from planner.connectors.base import (
     AuthError,
     ConfigError,
-    Connector,
     ConnectorError,
-    ConnectorOptions,
     PermanentError,
     TransientError,
     UnknownOutcomeError,
 )
-from planner.connectors.registry import CONNECTORS, UnknownPlatform, get_connector
+from planner.connectors.bundle import UNUSABLE, Connectors
+from planner.connectors.registry import CONNECTORS, UnknownPlatform
 from planner.models import Channel, ChannelStatus
-from planner.secretbox import SecretBox, SecretBoxError
 from planner.services import audit
-from planner.services.errors import Forbidden, NotFound, ValidationError
+from planner.services.errors import Forbidden, NotFound, ValidationError, error_body
 from planner.services.text import single_line
 from planner.services.workspaces import Access, require_owner
 
@@ -56,7 +54,7 @@ def create_channel(
     name: str,
     platform: str,
     config: dict[str, Any],
-    box: SecretBox,
+    connectors: Connectors,
     now: datetime,
 ) -> Channel:
     """Validate the platform's config, seal its secret fields and add the channel (owners only)."""
@@ -68,7 +66,7 @@ def create_channel(
     elif len(name) > 80:
         fields["name"] = "Keep the name under 80 characters."
     try:
-        connector = get_connector(platform)
+        connector = connectors.platform(platform)
     except UnknownPlatform:
         fields["platform"] = f"Unknown platform; choose one of: {', '.join(CONNECTORS)}."
         raise ValidationError("Check the highlighted fields.", fields=fields) from None
@@ -89,7 +87,7 @@ def create_channel(
         name=name,
         platform=platform,
         config=public,
-        secrets=box.seal(secret),
+        secrets=connectors.box.seal(secret),
         status=ChannelStatus.OK,
         created_at=now,
     )
@@ -149,7 +147,7 @@ def reconnect_channel(
     acc: Access,
     channel_id: int,
     config: dict[str, Any],
-    box: SecretBox,
+    connectors: Connectors,
     now: datetime,
 ) -> Channel:
     """Replace the channel's credentials (owners only) and mark it usable again.
@@ -159,7 +157,7 @@ def reconnect_channel(
     """
     require_owner(acc)
     channel = get_channel(session=session, workspace_id=acc.workspace.id, channel_id=channel_id)
-    connector = get_connector(channel.platform)
+    connector = connectors.platform(channel.platform)
     given = {k: v for k, v in (config or {}).items() if v not in (None, "")}
     try:
         cleaned = connector.validate_config({**channel.config, **given})
@@ -169,7 +167,8 @@ def reconnect_channel(
             fields={f"config.{k}": v for k, v in exc.fields.items()},
         ) from None
     channel.config = {k: v for k, v in cleaned.items() if k not in connector.secret_fields}
-    channel.secrets = box.seal({k: v for k, v in cleaned.items() if k in connector.secret_fields})
+    secret = {k: v for k, v in cleaned.items() if k in connector.secret_fields}
+    channel.secrets = connectors.box.seal(secret)
     channel.state = ""  # sessions and cached limits belonged to the old credentials
     channel.status = ChannelStatus.OK
     channel.status_detail = ""
@@ -241,8 +240,7 @@ def check_channel(
     session: Session,
     acc: Access,
     channel_id: int,
-    box: SecretBox,
-    options: ConnectorOptions,
+    connectors: Connectors,
     now: datetime,
 ) -> CheckResult:
     """Ask the platform whether the channel's credentials work (owners and editors).
@@ -253,16 +251,16 @@ def check_channel(
         raise Forbidden("Only owners and editors can test channels.")
     channel = get_channel(session=session, workspace_id=acc.workspace.id, channel_id=channel_id)
     try:
-        connector = connector_for(channel, box=box, options=options)
+        connector = connectors.for_channel(channel)
         detail = connector.check()
-    except (ConfigError, SecretBoxError, UnknownPlatform) as exc:
+    except UNUSABLE as exc:
         return CheckResult(False, error=_error("config_error", str(exc)))
     except ConnectorError as exc:
         if isinstance(exc, AuthError):
             mark_needs_reauth(session=session, channel_id=channel.id, message=exc.message, now=now)
         return CheckResult(False, error=_error(_error_code(exc), exc.message))
     if connector.state_changed:
-        channel.state = box.seal(connector.state)
+        channel.state = connectors.box.seal(connector.state)
     if channel.status == ChannelStatus.NEEDS_REAUTH:
         channel.status, channel.status_detail = ChannelStatus.OK, ""
         audit.record(
@@ -285,7 +283,7 @@ def _error_code(exc: ConnectorError) -> str:
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
-    return {"code": code, "message": message, "fields": {}}
+    return error_body(code, message)["error"]
 
 
 def channel_json(channel: Channel) -> dict[str, Any]:
@@ -297,36 +295,6 @@ def channel_json(channel: Channel) -> dict[str, Any]:
         "status": channel.status,
         "config": dict(channel.config),
     }
-
-
-def connector_for(channel: Channel, *, box: SecretBox, options: ConnectorOptions) -> Connector:
-    """Build the channel's connector with its decrypted config and saved state."""
-    cls = get_connector(channel.platform)
-    config = {**channel.config, **box.open(channel.secrets)}
-    return cls(config, state=box.open(channel.state), options=options)
-
-
-@dataclass(frozen=True)
-class Counting:
-    """What the composer's counter needs for one channel: its limit and a link's width."""
-
-    limit: int | None
-    url_length: int | None = None  # Mastodon counts every link as this many characters
-
-
-def counting_rules(
-    channels: list[Channel], *, box: SecretBox, options: ConnectorOptions
-) -> dict[int, Counting]:
-    """Each channel's exact post length limit (a Mastodon server's own, once it is known)."""
-    rules: dict[int, Counting] = {}
-    for channel in channels:
-        try:
-            connector = connector_for(channel, box=box, options=options)
-        except (ConfigError, UnknownPlatform, SecretBoxError):
-            rules[channel.id] = Counting(None)
-            continue
-        rules[channel.id] = Counting(connector.limit(), connector.url_length)
-    return rules
 
 
 def counter_platform(channel: Channel) -> str:

@@ -10,13 +10,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from planner.models import Channel, ChannelStatus, Delivery, Post
-from planner.services.deliveries import (
-    ATTENTION,
-    PENDING,
-    RETRYABLE_POSTS,
-    D,
-    current_for_post,
-)
+from planner.publishing.results import ATTENTION, PENDING, D
+from planner.services.deliveries import RETRYABLE_POSTS, current_for_post
 
 
 def _values(statuses: tuple[Any, ...]) -> list[str]:

@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
+def error_body(
+    code: str, message: str, fields: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The one shape of every error the API and the UI's JSON endpoints answer with."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
 class ServiceError(Exception):
     """Base class: ``code`` is the stable API error code, ``message`` one plain sentence."""
 
@@ -15,6 +22,17 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error body for this error."""
+        return error_body(self.code, self.message, self.fields)
+
+
+class BadRequest(ServiceError):
+    """A request that cannot be read at all (not JSON, a malformed query parameter)."""
+
+    code = "bad_request"
+    status = 400
 
 
 class ValidationError(ServiceError):
@@ -53,3 +71,7 @@ class GuardrailBlocked(Conflict):
     def __init__(self, message: str, *, warnings: list[dict[str, Any]]) -> None:
         super().__init__(message)
         self.warnings = warnings
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error body, with the guardrail findings that block."""
+        return error_body(self.code, self.message, self.fields, warnings=self.warnings)

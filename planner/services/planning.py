@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from planner import timeutils
 from planner.guardrails import GuardrailWarning, PostSnapshot, load_span
 from planner.models import PlanProposal, Post, PostStatus
 from planner.planning import fill
@@ -43,12 +44,10 @@ MONTH_HINT = "Give the month as YYYY-MM, such as 2026-03."
 def parse_month(text: object) -> date:
     """Read "YYYY-MM" as the first day of that month."""
     if isinstance(text, str):
-        year, sep, month = text.strip().partition("-")
-        if sep and year.isdigit() and month.isdigit() and len(year) == 4:
-            try:
-                return date(int(year), int(month), 1)
-            except ValueError:
-                pass
+        try:
+            return timeutils.parse_month(text)
+        except ValueError:
+            pass
     raise ValidationError(MONTH_HINT, fields={"month": MONTH_HINT})
 
 

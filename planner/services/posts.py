@@ -3,44 +3,34 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
-from planner.models import Category, Channel, Post, PostChannel, PostStatus, Role
+from planner.models import Channel, Post, PostChannel, PostStatus, Role
 from planner.services import audit, deliveries, lifecycle
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
+
+# Re-exported: callers have always found the post's input and its check here.
+from planner.services.post_input import CATEGORIES as CATEGORIES
+from planner.services.post_input import MAX_BODY as MAX_BODY
+from planner.services.post_input import PostInput as PostInput
+from planner.services.post_input import check_link as check_link
+from planner.services.post_input import validate as validate
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, iso_local, iso_utc, to_local
-from planner.utm import TAG_VALUE
 
-MAX_BODY = 10_000
-CATEGORIES = tuple(c.value for c in Category)
 STATUSES = tuple(s.value for s in PostStatus)
 # Posts in these states have been (or are being) sent: their content is history.
 LOCKED = {PostStatus.PUBLISHING, PostStatus.PUBLISHED}
 # A contributor may only touch their own posts while these are their state (an expired post
 # is a draft whose time passed: its author may reschedule it).
 CONTRIBUTOR_EDITABLE = {PostStatus.DRAFT, PostStatus.REJECTED, PostStatus.EXPIRED}
-
-
-@dataclass(frozen=True)
-class PostInput:
-    """What a person may set on a post, already parsed (times are aware UTC)."""
-
-    body: str
-    category: str
-    scheduled_at: datetime | None
-    channel_ids: tuple[int, ...] = ()
-    link: str | None = None
-    # The campaign of the post's tagged links: None keeps what is saved, "" clears it.
-    utm_campaign: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,72 +43,6 @@ class PostFilters:
     text: str | None = None
     scheduled: bool | None = None  # True: only scheduled, False: only ideas
     limit: int = 500
-
-
-def check_link(link: str | None) -> str | None:
-    if link is None or not link.strip():
-        return None
-    link = link.strip()
-    parts = urlsplit(link)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in link:
-        raise ValueError("Enter a full web address starting with https://")
-    if len(link) > 2000:
-        raise ValueError("Keep the link under 2000 characters.")
-    return link
-
-
-def validate(
-    data: PostInput,
-    *,
-    session: Session,
-    workspace_id: int,
-    known_channels: Collection[int] | None = None,
-) -> PostInput:
-    """Check every field against the domain and return the cleaned input, or raise with all faults.
-
-    *known_channels*, the workspace's channel ids, spares a query when checking many posts.
-    """
-    fields: dict[str, str] = {}
-    body = (data.body or "").replace("\r\n", "\n").strip()
-    if not body:
-        fields["body"] = "Write something to post."
-    elif len(body) > MAX_BODY:
-        fields["body"] = f"Keep it under {MAX_BODY} characters."
-    if data.category not in CATEGORIES:
-        fields["category"] = "Choose promotional, educational, conversational or curated."
-    try:
-        link = check_link(data.link)
-    except ValueError as exc:
-        fields["link"] = str(exc)
-        link = None
-    channel_ids = tuple(dict.fromkeys(int(c) for c in data.channel_ids))
-    if channel_ids and known_channels is not None:
-        found = set(known_channels)
-    elif channel_ids:
-        found = set(
-            session.exec(
-                select(Channel.id).where(
-                    Channel.workspace_id == workspace_id, col(Channel.id).in_(channel_ids)
-                )
-            )
-        )
-    if channel_ids and (missing := [c for c in channel_ids if c not in found]):
-        fields["channel_ids"] = f"Unknown channel: {', '.join(map(str, missing))}."
-    utm_campaign = data.utm_campaign.strip() if data.utm_campaign is not None else None
-    if utm_campaign and (len(utm_campaign) > 100 or not TAG_VALUE.match(utm_campaign)):
-        fields["utm_campaign"] = (
-            "Use up to 100 letters, digits, spaces, dots, dashes or underscores."
-        )
-    if fields:
-        raise ValidationError("Check the highlighted fields.", fields=fields)
-    return PostInput(
-        body=body,
-        category=data.category,
-        scheduled_at=data.scheduled_at,
-        channel_ids=channel_ids,
-        link=link,
-        utm_campaign=utm_campaign,
-    )
 
 
 def get_post(*, session: Session, acc: Access, post_id: int) -> Post:
@@ -309,7 +233,7 @@ def update_post(
             now=now,
             action="returned_to_review" if to == PostStatus.IN_REVIEW else "returned_to_draft",
             actor_id=acc.user.id,
-            detail={"reason": "edited", "fields": sorted(changes)},
+            detail=dict(reason="edited", fields=sorted(changes)),
         )
     session.flush()
     return post

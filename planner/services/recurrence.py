@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
@@ -31,7 +32,7 @@ from planner.services import posts as post_service
 from planner.services.errors import Conflict, Forbidden, ValidationError
 from planner.services.posts import LOCKED, PostInput
 from planner.services.workspaces import Access
-from planner.timeutils import get_zone, to_local
+from planner.timeutils import OUT_OF_SPAN, get_zone, in_span, to_local
 
 logger = logging.getLogger(__name__)
 
@@ -147,10 +148,8 @@ def start_series(
     if post.scheduled_at is None:
         message = "A repeating post needs a date and time to start from."
         raise ValidationError(message, fields={"scheduled_at": message})
-    low, high = rrules.YEARS
-    if not low <= post.scheduled_at.year <= high:
-        message = f"A repeating post must start between {low} and {high}."
-        raise ValidationError(message, fields={"scheduled_at": message})
+    if not in_span(post.scheduled_at):
+        raise ValidationError(OUT_OF_SPAN, fields={"scheduled_at": OUT_OF_SPAN})
     if series_of(session=session, post_ids=[post.id]):
         raise Conflict("This post already repeats.")
     tz = get_zone(acc.workspace.timezone)
@@ -343,6 +342,44 @@ def edit_following(
     if rule is not None:
         start_series(session=session, acc=acc, post=post, rrule=rule.text, now=now)
     session.flush()
+    return post
+
+
+class _Keep(Enum):
+    RULE = "keep"
+
+
+# Passed as the rule of an edit: the series goes on with its own rule, counted from this post.
+KEEP_RULE: Literal[_Keep.RULE] = _Keep.RULE
+
+
+def save_edit(
+    *,
+    session: Session,
+    acc: Access,
+    post_id: int,
+    data: PostInput,
+    following: bool,
+    rrule: str | None | Literal[_Keep.RULE],
+    now: datetime,
+) -> Post:
+    """Save an edit to one post, or to it and the rest of its series: decided here for UI and API.
+
+    For an occurrence, *following* splits the series here and *rrule* (None: stand alone) rules
+    the rest; without it only this post changes. A post that does not repeat starts a series
+    when *rrule* is given.
+    """
+    series = series_of(session=session, post_ids=[post_id]).get(post_id)
+    if series is not None and following:
+        post = post_service.get_post(session=session, acc=acc, post_id=post_id)
+        if rrule is KEEP_RULE:
+            rrule = rule_from_here(session=session, acc=acc, post=post)
+        return edit_following(
+            session=session, acc=acc, post_id=post_id, data=data, rrule=rrule, now=now
+        )
+    post = post_service.update_post(session=session, acc=acc, post_id=post_id, data=data, now=now)
+    if series is None and rrule is not None and rrule is not KEEP_RULE:
+        start_series(session=session, acc=acc, post=post, rrule=rrule, now=now)
     return post
 
 

@@ -1,4 +1,4 @@
-"""Review: submitting, approving and rejecting posts, expiring overdue ones, and the queue.
+"""Review: submitting, approving and rejecting posts, and the queue (expiry is in ``expiry``).
 
 Who may do what is decided here and nowhere else; the status moves themselves go through
 ``lifecycle.change_status``. Each action returns the notices to send, which the caller hands to
@@ -10,24 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from planner.connectors.base import ConnectorOptions
+from planner.connectors.bundle import Connectors
 from planner.models import (
     Comment,
     Delivery,
     DeliveryStatus,
-    Notification,
     Post,
     PostChannel,
     PostStatus,
-    Role,
     Workspace,
 )
-from planner.secretbox import SecretBox
-from planner.services import audit, comments, deliveries, guardrail_checks, lifecycle
+from planner.services import audit, comments, deliveries, guardrail_checks, lifecycle, outgoing
 from planner.services import notifications as notification_service
 from planner.services.errors import (
     Conflict,
@@ -136,31 +132,6 @@ def _ready(session: Session, post: Post, now: datetime) -> list[int]:
     return channel_ids
 
 
-def _check_fits(
-    session: Session,
-    acc: Access,
-    post: Post,
-    now: datetime,
-    box: SecretBox | None,
-    options: ConnectorOptions | None,
-) -> None:
-    """Refuse a post too long for one of its channels, counted the way that platform counts.
-
-    Skipped only when the caller has no connector settings to count with (service tests).
-    """
-    if box is None or options is None:
-        return
-    problems = deliveries.length_problems(
-        session=session, post=post, workspace=acc.workspace, box=box, options=options, now=now
-    )
-    if problems:
-        detail = "; ".join(problems.values())
-        raise ValidationError(
-            f"This post is too long for one of its channels ({detail}). Shorten it first.",
-            fields={"body": f"Too long: {detail}."},
-        )
-
-
 def _name(acc: Access) -> str:
     return acc.user.display_name
 
@@ -170,9 +141,8 @@ def submit(
     session: Session,
     acc: Access,
     post_id: int,
+    connectors: Connectors,
     now: datetime,
-    box: SecretBox | None = None,
-    options: ConnectorOptions | None = None,
 ) -> ReviewResult:
     """Send a draft to review; contributors may submit only their own."""
     post = get_post(session=session, acc=acc, post_id=post_id)
@@ -180,8 +150,9 @@ def submit(
         raise Forbidden("Contributors can submit only their own posts.")
     _lock(session, post)
     to = _target(post, "submit")
-    _ready(session, post, now)
-    _check_fits(session, acc, post, now, box, options)
+    channel_ids = _ready(session, post, now)
+    channels = outgoing.channels_of(session=session, channel_ids=channel_ids)
+    outgoing.require_fit(post, channels, workspace=acc.workspace, connectors=connectors, now=now)
     lifecycle.change_status(
         session=session, post=post, to=to, now=now, action="submitted", actor_id=acc.user.id
     )
@@ -205,10 +176,9 @@ def approve(
     session: Session,
     acc: Access,
     post_id: int,
+    connectors: Connectors,
     now: datetime,
     override_reason: str | None = None,
-    box: SecretBox | None = None,
-    options: ConnectorOptions | None = None,
 ) -> ReviewResult:
     """Approve a post in review (or, for editors and owners, a draft directly) and queue it.
 
@@ -226,7 +196,8 @@ def approve(
             "This workspace asks for a second pair of eyes: someone else must approve your post."
         )
     channel_ids = _ready(session, post, now)
-    _check_fits(session, acc, post, now, box, options)
+    channels = outgoing.channels_of(session=session, channel_ids=channel_ids)
+    outgoing.require_fit(post, channels, workspace=acc.workspace, connectors=connectors, now=now)
     reason = (override_reason or "").strip()
     blocking = guardrail_checks.blocking_for(
         session=session, workspace=acc.workspace, post=post, now=now
@@ -350,9 +321,8 @@ def approve_many(
     session: Session,
     acc: Access,
     post_ids: Iterable[int],
+    connectors: Connectors,
     now: datetime,
-    box: SecretBox | None = None,
-    options: ConnectorOptions | None = None,
 ) -> tuple[list[ReviewResult], dict[int, str]]:
     """Approve each post in turn; returns the approvals and, per refused post, why."""
     done: list[ReviewResult] = []
@@ -360,7 +330,7 @@ def approve_many(
     for pid in dict.fromkeys(post_ids):
         try:
             done.append(
-                approve(session=session, acc=acc, post_id=pid, now=now, box=box, options=options)
+                approve(session=session, acc=acc, post_id=pid, connectors=connectors, now=now)
             )
         except ServiceError as exc:
             refused[pid] = exc.message
@@ -426,77 +396,3 @@ def in_review_count(*, session: Session, workspace_id: int) -> int:
         .select_from(Post)
         .where(Post.workspace_id == workspace_id, Post.status == S.IN_REVIEW)
     ).one()
-
-
-def _overdue(now: datetime) -> tuple[Any, ...]:
-    return (
-        col(Post.status).in_([s.value for s in MOVES["expire"]]),
-        col(Post.scheduled_at).is_not(None),
-        Post.scheduled_at <= now,
-    )
-
-
-def overdue_ids(*, session: Session, now: datetime) -> list[int]:
-    """Return the ids of the posts ``expire_overdue`` would expire, so each can go on its own."""
-    return list(session.exec(select(Post.id).where(*_overdue(now)).order_by(Post.id)))
-
-
-def expire_overdue(
-    *, session: Session, now: datetime, post_ids: Sequence[int] | None = None
-) -> list[Post]:
-    """Expire drafts and posts in review whose time has come, in every workspace (or *post_ids*).
-
-    They were never approved, so they must never go out; they stay listed for rescheduling.
-    Owners get an in-app notification for each post that expired in review; the email
-    notices for them come from ``expiry_notices``.
-    """
-    stmt = select(Post).where(*_overdue(now))
-    if post_ids is not None:
-        stmt = stmt.where(col(Post.id).in_(post_ids))
-    overdue = session.exec(stmt.order_by(Post.id).with_for_update(skip_locked=True)).all()
-    expired = []
-    for post in overdue:
-        was = PostStatus(post.status)
-        lifecycle.change_status(
-            session=session,
-            post=post,
-            to=_target(post, "expire"),
-            now=now,
-            action="expired",
-            detail={"from": was.value},
-        )
-        if was == S.IN_REVIEW:
-            notification_service.notify(
-                session=session,
-                post=post,
-                user_ids=notification_service.member_ids(
-                    session=session, workspace_id=post.workspace_id, roles=[Role.OWNER]
-                ),
-                kind="expired",
-                message=(
-                    f"“{excerpt(post.body)}” expired in review: its time passed before anyone "
-                    "approved it. Give it a new time to reschedule it."
-                ),
-                now=now,
-            )
-        expired.append(post)
-    session.flush()
-    return expired
-
-
-def expiry_notices(*, session: Session, posts: Sequence[Post]) -> list[Notice]:
-    """Return the email notices for the in-review expiries ``expire_overdue`` just recorded."""
-    if not posts:
-        return []
-    rows = session.exec(
-        select(Notification)
-        .where(
-            Notification.kind == "expired",
-            col(Notification.post_id).in_([p.id for p in posts]),
-            col(Notification.read_at).is_(None),
-        )
-        .order_by(Notification.id)
-    ).all()
-    expired_at = {p.id: p.updated_at for p in posts}
-    fresh = [n for n in rows if n.created_at == expired_at.get(n.post_id)]
-    return notification_service.notices_for(session=session, notifications=fresh)

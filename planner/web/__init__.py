@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
-from planner.services.errors import ServiceError
+from planner.services.errors import ServiceError, error_body
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
         api,
         auth,
         bell,
+        boundary,
         calendar,
         channels,
         exports,
@@ -51,6 +53,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(auth.load_user)
     csrf.init_app(app)
+    boundary.init_app(app)  # before any blueprint: routes use its <id:...> converter
 
     for bp in (auth.bp, calendar.bp, posts.bp, channels.bp, settings.bp, health.bp, guardrails.bp):
         app.register_blueprint(bp)
@@ -67,8 +70,7 @@ def init_app(app: Flask) -> None:
 
     app.before_request(_require_login)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(404, _not_found)
-    app.register_error_handler(403, _forbidden)
+    app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ServiceError, _service_error)
     app.after_request(_security_headers)
 
@@ -83,9 +85,18 @@ def _require_login():
     return None
 
 
+def _wants_json() -> bool:
+    """API calls, and the UI's own JSON requests, get the JSON error shape instead of a page."""
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
 def _csrf_error(exc: CSRFError):
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return jsonify(error={"code": "csrf", "message": exc.description, "fields": {}}), 400
+    if _wants_json():
+        return jsonify(error_body("csrf", exc.description)), 400
     return render_template(
         "errors/error.html",
         title="Form expired",
@@ -93,28 +104,35 @@ def _csrf_error(exc: CSRFError):
     ), 400
 
 
-def _not_found(_exc):
-    if request.blueprint == "api":
-        return jsonify(error={"code": "not_found", "message": "Not found.", "fields": {}}), 404
-    return render_template(
-        "errors/error.html", title="Not found", message="We could not find that page."
-    ), 404
+# Pages for HTTP errors: (title, message) by status; others show their own description.
+PAGES = {
+    404: ("Not found", "We could not find that page."),
+    403: ("Not allowed", "Your role in this workspace may not do this."),
+}
+CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+}
+JSON_MESSAGES = {404: "Not found.", 403: "Your role may not do this."}
 
 
-def _forbidden(_exc):
-    if request.blueprint == "api":
-        return jsonify(
-            error={"code": "forbidden", "message": "Your role may not do this.", "fields": {}}
-        ), 403
-    return render_template(
-        "errors/error.html",
-        title="Not allowed",
-        message="Your role in this workspace may not do this.",
-    ), 403
+def _http_error(exc: HTTPException):
+    """Every HTTP error, matched URL or not: the JSON error shape under /api/, a page elsewhere."""
+    status = exc.code or 500
+    if request.path.startswith("/api/") or (status in (400, 413) and _wants_json()):
+        message = JSON_MESSAGES.get(status) or exc.description or exc.name
+        return jsonify(error_body(CODES.get(status, "error"), message)), status
+    title, message = PAGES.get(status, (exc.name, exc.description or exc.name))
+    return render_template("errors/error.html", title=title, message=message), status
 
 
 def _service_error(exc: ServiceError):
-    """Domain errors that a view did not handle itself become a calm error page."""
+    """Domain errors that a view did not handle itself become a calm error page (JSON for JSON)."""
+    if _wants_json():
+        return jsonify(exc.to_dict()), exc.status
     return render_template(
         "errors/error.html", title="That did not work", message=exc.message
     ), exc.status

@@ -39,7 +39,7 @@ def index(acc: Access):
     return render_template("notifications/index.html", items=items, form=EmptyForm())
 
 
-@bp.post("/<int:notification_id>/read")
+@bp.post("/<id:notification_id>/read")
 @with_access
 def mark_read(acc: Access, notification_id: int):
     db = get_session()

@@ -17,29 +17,42 @@ from planner.services import guardrail_checks, guardrail_suggestions, onboarding
 from planner.services.errors import Conflict, ValidationError
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
-from planner.timeutils import get_zone, local_midnight, next_month, prev_month, to_local, utcnow
+from planner.timeutils import (
+    get_zone,
+    local_midnight,
+    next_month,
+    parse_day,
+    parse_month,
+    prev_month,
+    to_local,
+    utcnow,
+)
+from planner.web.boundary import as_id
 from planner.web.context import local_url, with_access
 from planner.web.forms import EmptyForm
 
 bp = Blueprint("calendar", __name__)
 
 
-def _parse_month(raw: str | None, today: date) -> date:
+def month_arg(today: date) -> date:
+    """The ``month`` asked for (YYYY-MM); none, or one out of range, is this month (and says so)."""
+    raw = request.args.get("month")
     if raw:
         try:
-            year, mon = raw.split("-")[:2]
-            return date(int(year), int(mon), 1)
-        except ValueError:
-            pass
+            return parse_month(raw)
+        except ValueError as exc:
+            flash(f"{exc} Showing this month instead.", "error")
     return today.replace(day=1)
 
 
-def _parse_day(raw: str | None, today: date) -> date:
+def day_arg(today: date) -> date:
+    """The ``date`` asked for (YYYY-MM-DD); none, or one out of range, is today (and says so)."""
+    raw = request.args.get("date")
     if raw:
         try:
-            return date.fromisoformat(raw)
+            return parse_day(raw)
         except ValueError:
-            pass
+            flash("Choose a date between 1970 and 2200. Showing today instead.", "error")
     return today
 
 
@@ -71,7 +84,7 @@ def _guardrails(
 def month(acc: Access):
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()
-    first = _parse_month(request.args.get("month"), today)
+    first = month_arg(today)
     db = get_session()
     view = cal.month(session=db, workspace_id=acc.workspace.id, tz=tz, first=first)
     found = cal.month_warnings(session=db, workspace=acc.workspace, view=view, now=utcnow())
@@ -106,7 +119,7 @@ def dismiss_onboarding(acc: Access):
 def week(acc: Access):
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()
-    day = _parse_day(request.args.get("date"), today)
+    day = day_arg(today)
     db = get_session()
     view = cal.week(session=db, workspace_id=acc.workspace.id, tz=tz, day=day)
     found = guardrail_checks.evaluate_range(
@@ -171,15 +184,15 @@ def _filters_from_args(tz) -> tuple[PostFilters, dict[str, str]]:
     start = end = None
     if chosen["start"]:
         try:
-            start = local_midnight(date.fromisoformat(chosen["start"]), tz)
+            start = local_midnight(parse_day(chosen["start"]), tz)
         except ValueError:
             chosen["start"] = ""
     if chosen["end"]:
         try:
-            end = local_midnight(date.fromisoformat(chosen["end"]), tz)
+            end = local_midnight(parse_day(chosen["end"]), tz)
         except ValueError:
             chosen["end"] = ""
-    channel_id = int(chosen["channel_id"]) if chosen["channel_id"].isdigit() else None
+    channel_id = as_id(chosen["channel_id"])
     filters = PostFilters(
         start=start,
         end=end,

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-
-from planner.connectors.base import ConnectorOptions
+from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.secretbox import SecretBox, load_keys
 from planner.services import channels as channel_service
 from planner.services.errors import ValidationError
 from planner.services.workspaces import Access
@@ -27,32 +23,6 @@ PLATFORM_FIELDS = {
     "mastodon": ("instance_url", "access_token"),
     "bluesky": ("service_url", "handle", "app_password"),
 }
-
-
-def secret_box() -> SecretBox:
-    """The app's SecretBox, built on first use (the key file is created then, not at start-up)."""
-    box = current_app.extensions.get("planner.secretbox")
-    if box is None:
-        box = SecretBox(
-            load_keys(current_app.config.get("ENCRYPTION_KEY"), current_app.instance_path)
-        )
-        current_app.extensions["planner.secretbox"] = box
-    return box
-
-
-def connector_options() -> ConnectorOptions:
-    """Connector options from the app's config (private hosts, the outbox folder)."""
-    cfg = current_app.config
-    return ConnectorOptions(
-        allow_private_hosts=bool(cfg.get("ALLOW_PRIVATE_HOSTS")),
-        outbox_dir=Path(current_app.instance_path) / "outbox",
-        timeout=float(cfg.get("CONNECTOR_TIMEOUT_SECONDS", 15.0)),
-    )
-
-
-def counting() -> dict[str, Any]:
-    """The keyword arguments services take to count a post the way each channel does."""
-    return {"box": secret_box(), "options": connector_options()}
 
 
 @bp.get("/")
@@ -88,7 +58,7 @@ def new(acc: Access):
                 name=form.name.data,
                 platform=platform,
                 config=config,
-                box=secret_box(),
+                connectors=get_connectors(),
                 now=utcnow(),
             )
         except ValidationError as exc:
@@ -105,7 +75,7 @@ def new(acc: Access):
     )
 
 
-@bp.route("/<int:channel_id>/reconnect", methods=["GET", "POST"])
+@bp.route("/<id:channel_id>/reconnect", methods=["GET", "POST"])
 @with_access
 def reconnect(acc: Access, channel_id: int):
     """Replace a channel's credentials; posts waiting for it go out on the next tick."""
@@ -126,7 +96,7 @@ def reconnect(acc: Access, channel_id: int):
                 acc=acc,
                 channel_id=channel.id,
                 config=config,
-                box=secret_box(),
+                connectors=get_connectors(),
                 now=utcnow(),
             )
         except ValidationError as exc:
@@ -154,7 +124,7 @@ def _check_and_tell(acc: Access, channel, done: str) -> None:
         return
     db = get_session()
     result = channel_service.check_channel(
-        session=db, acc=acc, channel_id=channel.id, now=utcnow(), **counting()
+        session=db, acc=acc, channel_id=channel.id, connectors=get_connectors(), now=utcnow()
     )
     db.commit()
     if result.ok:
@@ -169,14 +139,14 @@ def _public_config(channel):
     return {k: v for k, v in channel.config.items() if isinstance(v, str)}
 
 
-@bp.post("/<int:channel_id>/test")
+@bp.post("/<id:channel_id>/test")
 @with_access
 def test(acc: Access, channel_id: int):
     """Ask the platform whether the channel works (and refresh its limits), then say so."""
     if EmptyForm().validate_on_submit():
         db = get_session()
         result = channel_service.check_channel(
-            session=db, acc=acc, channel_id=channel_id, now=utcnow(), **counting()
+            session=db, acc=acc, channel_id=channel_id, connectors=get_connectors(), now=utcnow()
         )
         db.commit()
         if result.ok:
@@ -186,7 +156,7 @@ def test(acc: Access, channel_id: int):
     return redirect(url_for("channels.index"))
 
 
-@bp.post("/<int:channel_id>/delete")
+@bp.post("/<id:channel_id>/delete")
 @with_access
 def delete(acc: Access, channel_id: int):
     owner_only(acc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
@@ -15,10 +15,13 @@ from planner.timeutils import (
     local_midnight,
     month_start,
     next_month,
+    parse_day,
     prev_month,
     to_local,
     utcnow,
 )
+from planner.web.api.queries import MAX_EXPORT_DAYS
+from planner.web.calendar import month_arg
 from planner.web.context import with_access
 
 bp = Blueprint("exports", __name__)
@@ -43,15 +46,18 @@ def export_csv(acc: Access):
     tz = get_zone(acc.workspace.timezone)
     first = month_start(to_local(utcnow(), tz).date())
     try:
-        start = date.fromisoformat(request.args.get("start") or first.isoformat())
-        end = date.fromisoformat(
+        start = parse_day(request.args.get("start") or first.isoformat())
+        end = parse_day(
             request.args.get("end") or (next_month(first) - timedelta(days=1)).isoformat()
         )
     except ValueError:
-        flash("Choose the first and last day to export as dates.", "error")
+        flash("Choose the first and last day to export as dates between 1970 and 2200.", "error")
         return redirect(url_for("imports.upload", _anchor="export"))
     if end < start:
         flash("The last day comes before the first day: swap them and try again.", "error")
+        return redirect(url_for("imports.upload", _anchor="export"))
+    if end - start >= timedelta(days=MAX_EXPORT_DAYS):
+        flash(f"Export at most {MAX_EXPORT_DAYS} days at a time.", "error")
         return redirect(url_for("imports.upload", _anchor="export"))
     data = exports.export_csv(
         session=get_session(),
@@ -68,13 +74,7 @@ def print_month(acc: Access):
     """The month (``?month=YYYY-MM``) on one clean page for paper or PDF."""
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()
-    first = month_start(today)
-    raw = request.args.get("month") or ""
-    try:
-        year, mon = raw.split("-")[:2]
-        first = date(int(year), int(mon), 1)
-    except ValueError:
-        pass
+    first = month_arg(today)
     view = cal.month(session=get_session(), workspace_id=acc.workspace.id, tz=tz, first=first)
     return render_template(
         "exports/print_month.html",

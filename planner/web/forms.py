@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -29,26 +25,20 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from planner.models import Category, Role
-from planner.web.forms_support import SingleLine
-
-
-def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
-    """Build select options (WTForms 3.3 deprecates plain tuples)."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-CATEGORY_CHOICES = choices((c.value, c.value.capitalize()) for c in Category)
-ROLE_CHOICES = choices((r.value, r.value.capitalize()) for r in Role)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Channels as a list of checkboxes, easier on a phone than a multi-select."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from planner.models import Category
+from planner.web.boundary import MAX_ID
+from planner.web.forms_support import (
+    CATEGORY_CHOICES,
+    ROLE_CHOICES,
+    WEEKDAY_CHOICES,
+    EachBetween,
+    InSpan,
+    MultiCheckboxField,
+    SingleLine,
+    choices,
+)
+from planner.web.policy_form import PolicyForm as PolicyForm
 
 
 class LoginForm(FlaskForm):
@@ -86,8 +76,10 @@ class PostForm(FlaskForm):
         choices=[SelectChoice("", "Choose a category"), *CATEGORY_CHOICES],
         validators=[DataRequired(message="Choose a category: the guardrails count posts by it.")],
     )
-    channels = MultiCheckboxField("Channels", coerce=int, validate_choice=False)
-    date = DateField("Date", validators=[Optional()])
+    channels = MultiCheckboxField(
+        "Channels", coerce=int, validate_choice=False, validators=[EachBetween(1, MAX_ID)]
+    )
+    date = DateField("Date", validators=[Optional(), InSpan()])
     time = TimeField("Time", validators=[Optional()])
     link = URLField("Link (optional)", validators=[Optional(), Length(max=2000), SingleLine()])
     utm_campaign = StringField(
@@ -253,72 +245,6 @@ class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
 
 
-class PolicyForm(FlaskForm):
-    """The guardrail policy: a preset, or custom numbers per category, and each rule's severity."""
-
-    preset = SelectField(
-        "Preset",
-        choices=choices(
-            [
-                ("80-20", "80/20: at most 1 post in 5 sells"),
-                ("thirds", "Rule of thirds: a third promotion, at least a quarter conversation"),
-                ("custom", "Custom numbers"),
-            ]
-        ),
-    )
-    quiet_gap_days = IntegerField(
-        "Warn when a channel goes quiet for more than (days)",
-        validators=[Optional(), NumberRange(min=0, max=365)],
-    )
-
-
-for _cat in Category:
-    setattr(
-        PolicyForm,
-        f"max_{_cat.value}",
-        DecimalField(
-            f"{_cat.value.capitalize()}: at most (%)",
-            places=None,
-            validators=[Optional(), NumberRange(min=0, max=100)],
-        ),
-    )
-    setattr(
-        PolicyForm,
-        f"min_{_cat.value}",
-        DecimalField(
-            f"{_cat.value.capitalize()}: at least (%)",
-            places=None,
-            validators=[Optional(), NumberRange(min=0, max=100)],
-        ),
-    )
-    setattr(
-        PolicyForm,
-        f"streak_{_cat.value}",
-        IntegerField(
-            f"{_cat.value.capitalize()}: at most in a row",
-            validators=[Optional(), NumberRange(min=1, max=100)],
-        ),
-    )
-for _rule, _label in (
-    ("max_share", "Too large a share"),
-    ("min_share", "Too small a share"),
-    ("streak", "Too many in a row"),
-    ("quiet_gap", "Channel goes quiet"),
-):
-    setattr(
-        PolicyForm,
-        f"severity_{_rule}",
-        SelectField(
-            _label, choices=choices([("warn", "Warn"), ("block", "Block approval")]), default="warn"
-        ),
-    )
-
-
-WEEKDAY_CHOICES = choices(
-    enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
-)
-
-
 class SlotForm(FlaskForm):
     """A weekly posting time for one channel."""
 
@@ -350,7 +276,13 @@ class RepeatForm(FlaskForm):
         ),
         default="none",
     )
-    weekdays = MultiCheckboxField("On", choices=WEEKDAY_CHOICES, coerce=int, validate_choice=False)
+    weekdays = MultiCheckboxField(
+        "On",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        validate_choice=False,
+        validators=[EachBetween(0, 6)],
+    )
     interval = IntegerField(
         "Every how many weeks", default=2, validators=[Optional(), NumberRange(min=2, max=52)]
     )
@@ -372,7 +304,7 @@ class RepeatForm(FlaskForm):
         "How many posts in all",
         validators=[Optional(), NumberRange(min=1, max=500)],
     )
-    until = DateField("Last day", validators=[Optional()])
+    until = DateField("Last day", validators=[Optional(), InSpan()])
     apply_to = SelectField(
         "Save changes to",
         choices=choices(

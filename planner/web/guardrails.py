@@ -11,10 +11,11 @@ from planner.db import get_session
 from planner.guardrails import PRESETS, Policy, PolicyError
 from planner.models import Category
 from planner.services import guardrail_checks
-from planner.services.errors import NotFound, ValidationError
+from planner.services.errors import NotFound, ServiceError, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, month_window, to_local, utcnow
-from planner.web.api.guardrails import parse_change
+from planner.web.api.schemas import ChangePreview, parse
+from planner.web.boundary import read_json
 from planner.web.context import owner_only, with_access
 from planner.web.forms import PolicyForm
 from planner.web.forms_support import apply_field_errors
@@ -27,16 +28,13 @@ RULES = ("max_share", "min_share", "streak", "quiet_gap")
 @with_access
 def preview(acc: Access):
     """What saving a draft, or dropping a post on another day, would change (JSON, CSRF-checked)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return jsonify(error={"code": "bad_request", "message": "Send JSON.", "fields": {}}), 400
     try:
-        change = parse_change(data, get_zone(acc.workspace.timezone))
+        change = parse(ChangePreview, read_json(), tz=get_zone(acc.workspace.timezone))
         added, removed = guardrail_checks.preview_change(
-            session=get_session(), workspace=acc.workspace, change=change, now=utcnow()
+            session=get_session(), workspace=acc.workspace, change=change.to_change(), now=utcnow()
         )
-    except ValidationError as exc:
-        return jsonify(error={"code": exc.code, "message": exc.message, "fields": exc.fields}), 422
+    except ServiceError as exc:
+        return jsonify(exc.to_dict()), exc.status
     except LookupError:
         raise NotFound("No such post.") from None
     return jsonify(added=[w.to_dict() for w in added], removed=[w.to_dict() for w in removed])

@@ -15,18 +15,19 @@ from flask import (
     url_for,
 )
 
+from planner.connectors_app import get_connectors
 from planner.csvformats import FORMAT_LABELS, MAX_BYTES, MAX_ROWS, TemplateRow, write_template
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import imports
-from planner.services.errors import Conflict, ValidationError
+from planner.services.errors import ValidationError, error_body
 from planner.services.imports import ImportOptions
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, to_local, utcnow
-from planner.web.channels import connector_options, secret_box
+from planner.web.boundary import as_id
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, ImportForm, choices
-from planner.web.forms_support import apply_field_errors
+from planner.web.forms_support import act, apply_field_errors
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -42,10 +43,10 @@ def _form(acc: Access) -> ImportForm:
 
 
 def _options(form: ImportForm) -> ImportOptions:
-    raw_channel = form.channel_id.data or ""
+    raw_channel = form.channel_id.data or ""  # a choice, but what is posted is any text
     return ImportOptions(
         format=form.format.data,
-        channel_id=int(raw_channel) if raw_channel.isdigit() else None,
+        channel_id=as_id(raw_channel),
         date_format=form.date_format.data or None,
         default_category=form.default_category.data or None,
         filename=form.file.data.filename or "",
@@ -84,8 +85,7 @@ def upload(acc: Access):
                     acc=acc,
                     data=form.file.data.read(MAX_BYTES + 1),
                     options=_options(form),
-                    box=secret_box(),
-                    connector_options=connector_options(),
+                    connectors=get_connectors(),
                     now=utcnow(),
                 )
             except ValidationError as exc:
@@ -100,16 +100,12 @@ def upload(acc: Access):
         if wants_json:
             fields = {name: " ".join(errors) for name, errors in form.errors.items()}
             return jsonify(
-                error={
-                    "code": "validation_error",
-                    "message": "Check the highlighted fields.",
-                    "fields": fields,
-                }
+                error_body("validation_error", "Check the highlighted fields.", fields)
             ), 422
     return _page(acc, form, 422 if form.errors else 200)
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<id:batch_id>")
 @with_access
 def preview(acc: Access, batch_id: int):
     batch = imports.get_batch(session=get_session(), acc=acc, batch_id=batch_id)
@@ -125,29 +121,25 @@ def preview(acc: Access, batch_id: int):
     )
 
 
-@bp.post("/<int:batch_id>/commit")
+@bp.post("/<id:batch_id>/commit")
 @with_access
 def commit(acc: Access, batch_id: int):
     back = url_for("imports.preview", batch_id=batch_id)
     if not EmptyForm().validate_on_submit():
         flash("The form expired. Reload the page and try again.", "error")
         return redirect(back)
-    lines = [int(x) for x in request.form.getlist("lines") if x.isdigit()]
-    db = get_session()
-    try:
-        posts = imports.commit_import(
+    lines = [n for x in request.form.getlist("lines") if (n := as_id(x)) is not None]
+    ok, posts = act(
+        lambda db: imports.commit_import(
             session=db, acc=acc, batch_id=batch_id, lines=lines, now=utcnow()
-        )
-    except (ValidationError, Conflict) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(back)
-    db.commit()
-    flash(
-        f"Imported {len(posts)} post{'' if len(posts) == 1 else 's'} as drafts. "
-        "Open each to review it, or send them for approval.",
-        "success",
+        ),
+        done=lambda posts: (
+            f"Imported {len(posts)} post{'' if len(posts) == 1 else 's'} as drafts. "
+            "Open each to review it, or send them for approval."
+        ),
     )
+    if not ok or posts is None:
+        return redirect(back)
     scheduled = sorted(p.scheduled_at for p in posts if p.scheduled_at is not None)
     if not scheduled:
         return redirect(url_for("calendar.ideas"))

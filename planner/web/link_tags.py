@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
@@ -10,8 +10,9 @@ from planner.db import get_session
 from planner.services import link_tags
 from planner.services.posts import check_link
 from planner.services.workspaces import Access
-from planner.timeutils import combine_local, get_zone, utcnow
+from planner.timeutils import combine_local, get_zone, parse_day, utcnow
 from planner.utm import utm_settings
+from planner.web.boundary import as_id, read_json
 from planner.web.context import owner_only, with_access
 from planner.web.forms import LinkTagsForm
 from planner.web.forms_support import commit_or_show
@@ -52,16 +53,17 @@ def settings(acc: Access):
 @with_access
 def preview(acc: Access):
     """JSON for the composer: the link each chosen channel will get, tags included."""
-    data = request.get_json(silent=True) or {}
-    raw_ids = data.get("channel_ids") or []
-    channel_ids = [c for c in raw_ids if isinstance(c, int) and not isinstance(c, bool)]
+    data = read_json(optional=True)  # anything but a JSON object is a 400
+    raw_ids = data.get("channel_ids")
+    ids = raw_ids if isinstance(raw_ids, list) else []
+    channel_ids = [c for c in ids if isinstance(c, int) and as_id(c) is not None]
     try:
         link = check_link(str(data.get("link") or ""))
     except ValueError:
         link = None
     scheduled_at = None
     try:
-        day = date.fromisoformat(str(data.get("date") or ""))
+        day = parse_day(str(data.get("date") or ""))
         scheduled_at = combine_local(day, time(12, 0), get_zone(acc.workspace.timezone))
     except ValueError:
         pass

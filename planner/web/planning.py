@@ -16,9 +16,10 @@ from planner.services import posts as post_service
 from planner.services.errors import Conflict, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, prev_month, to_local, utcnow
+from planner.web.boundary import as_id
 from planner.web.context import current_access, with_access
 from planner.web.forms import EmptyForm, EvergreenForm, SlotForm, choices
-from planner.web.forms_support import apply_field_errors
+from planner.web.forms_support import act, commit_or_show
 
 bp = Blueprint("planning", __name__)
 
@@ -88,23 +89,16 @@ def slot_list(acc: Access):
     form.channel_id.choices = choices((c.id, c.name) for c in channels)
     if form.validate_on_submit():
         _managers_only(acc)
-        try:
-            slots.add_slot(
-                session=db,
-                acc=acc,
-                now=utcnow(),
-                data=slots.SlotInput(
-                    channel_id=form.channel_id.data,
-                    weekday=form.weekday.data,
-                    local_time=form.local_time.data,
-                    category=form.category.data or None,
-                ),
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, {})
-        else:
-            db.commit()
+        data = slots.SlotInput(
+            channel_id=form.channel_id.data,
+            weekday=form.weekday.data,
+            local_time=form.local_time.data,
+            category=form.category.data or None,
+        )
+        ok, _slot = commit_or_show(
+            form, lambda db: slots.add_slot(session=db, acc=acc, now=utcnow(), data=data)
+        )
+        if ok:
             flash("Posting time added.", "success")
             return redirect(url_for("planning.slot_list"))
     names = {c.id: c.name for c in channels}
@@ -124,7 +118,7 @@ def slot_list(acc: Access):
     ), (422 if form.errors else 200)
 
 
-@bp.post("/slots/<int:slot_id>/delete")
+@bp.post("/slots/<id:slot_id>/delete")
 @with_access
 def delete_slot(acc: Access, slot_id: int):
     if EmptyForm().validate_on_submit():
@@ -135,7 +129,7 @@ def delete_slot(acc: Access, slot_id: int):
     return redirect(url_for("planning.slot_list"))
 
 
-@bp.post("/posts/<int:post_id>/queue")
+@bp.post("/posts/<id:post_id>/queue")
 @with_access
 def queue(acc: Access, post_id: int):
     """Put a draft in the next free posting slot of its channels."""
@@ -143,18 +137,19 @@ def queue(acc: Access, post_id: int):
     post_service.get_post(session=db, acc=acc, post_id=post_id)  # 404 before anything else
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("posts.view", post_id=post_id))
-    try:
-        post = slots.add_to_queue(session=db, acc=acc, post_id=post_id, now=utcnow())
-    except (Conflict, ValidationError) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(request.referrer or url_for("posts.view", post_id=post_id))
-    db.commit()
-    local = to_local(post.scheduled_at, get_zone(acc.workspace.timezone))
-    flash(
-        f"Added to the queue: {local:%A %-d %B} at {local:%H:%M}. It is still a draft.", "success"
+    tz = get_zone(acc.workspace.timezone)
+
+    def queued(post: Post) -> str:
+        local = to_local(post.scheduled_at, tz)
+        return f"Added to the queue: {local:%A %-d %B} at {local:%H:%M}. It is still a draft."
+
+    ok, _post = act(
+        lambda db: slots.add_to_queue(session=db, acc=acc, post_id=post_id, now=utcnow()),
+        done=queued,
     )
-    return redirect(url_for("posts.view", post_id=post.id))
+    if not ok:
+        return redirect(request.referrer or url_for("posts.view", post_id=post_id))
+    return redirect(url_for("posts.view", post_id=post_id))
 
 
 def _month_arg() -> date:
@@ -177,12 +172,13 @@ def plan(acc: Access):
     first = _month_arg()
     db = get_session()
     now = utcnow()
-    raw_id = request.args.get("id", "")
-    if not raw_id.isdigit():
+    proposal_id = as_id(request.args.get("id", ""))
+    if proposal_id is None:
         proposal = planning.propose(session=db, acc=acc, first=first, now=now)
+        target = url_for("planning.plan", month=proposal.month, id=proposal.id)
         db.commit()
-        return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
-    proposal = planning.get_proposal(session=db, acc=acc, proposal_id=int(raw_id))
+        return redirect(target)
+    proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
     result = planning.review(session=db, acc=acc, proposal=proposal, now=now)
     grid = calendar.month(
         session=db,
@@ -232,28 +228,25 @@ def _mix_table(result: planning.Review) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: r["name"])
 
 
-@bp.post("/plan/<int:proposal_id>/remove")
+@bp.post("/plan/<id:proposal_id>/remove")
 @with_access
 def remove(acc: Access, proposal_id: int):
     _managers_only(acc)
     db = get_session()
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
     raw = request.form.get("index", "")
-    if EmptyForm().validate_on_submit() and raw.isdigit():
-        try:
-            planning.remove_placement(
-                session=db, acc=acc, proposal_id=proposal.id, index=int(raw), now=utcnow()
-            )
-        except (Conflict, ValidationError) as exc:
-            db.rollback()
-            flash(exc.message, "error")
-        else:
-            db.commit()
-            flash("Taken out of the plan.", "success")
+    index = as_id(raw, minimum=0)
+    if EmptyForm().validate_on_submit() and index is not None:
+        act(
+            lambda db: planning.remove_placement(
+                session=db, acc=acc, proposal_id=proposal.id, index=index, now=utcnow()
+            ),
+            done="Taken out of the plan.",
+        )
     return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
 
 
-@bp.post("/plan/<int:proposal_id>/accept")
+@bp.post("/plan/<id:proposal_id>/accept")
 @with_access
 def accept(acc: Access, proposal_id: int):
     _managers_only(acc)
@@ -261,22 +254,20 @@ def accept(acc: Access, proposal_id: int):
     proposal = planning.get_proposal(session=db, acc=acc, proposal_id=proposal_id)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
-    try:
-        scheduled = planning.accept(session=db, acc=acc, proposal_id=proposal.id, now=utcnow())
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
-    db.commit()
-    n = len(scheduled)
-    flash(
-        f"{n} post{'' if n == 1 else 's'} scheduled as drafts. Send them for review when ready.",
-        "success",
+    ok, _scheduled = act(
+        lambda db: planning.accept(session=db, acc=acc, proposal_id=proposal.id, now=utcnow()),
+        done=lambda posts: (
+            f"{len(posts)} post{'' if len(posts) == 1 else 's'} scheduled as drafts. "
+            "Send them for review when ready."
+        ),
+        refused=(Conflict,),
     )
+    if not ok:
+        return redirect(url_for("planning.plan", month=proposal.month, id=proposal.id))
     return redirect(url_for("calendar.month", month=proposal.month))
 
 
-@bp.post("/posts/<int:post_id>/evergreen")
+@bp.post("/posts/<id:post_id>/evergreen")
 @with_access
 def mark_evergreen(acc: Access, post_id: int):
     db = get_session()
@@ -286,25 +277,21 @@ def mark_evergreen(acc: Access, post_id: int):
     if not form.validate_on_submit():
         flash("Give a gap from 1 to 730 days and a number of reuses from 1 to 50.", "error")
         return redirect(url_for("posts.view", post_id=post_id))
-    try:
-        evergreen.mark_evergreen(
+    act(
+        lambda db: evergreen.mark_evergreen(
             session=db,
             acc=acc,
             post_id=post_id,
             min_gap_days=form.min_gap_days.data,
             max_uses=form.max_uses.data,
             now=utcnow(),
-        )
-    except (Conflict, ValidationError) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-    else:
-        db.commit()
-        flash("Evergreen: this post will be offered again when you fill a month.", "success")
+        ),
+        done="Evergreen: this post will be offered again when you fill a month.",
+    )
     return redirect(url_for("posts.view", post_id=post_id))
 
 
-@bp.post("/posts/<int:post_id>/evergreen/stop")
+@bp.post("/posts/<id:post_id>/evergreen/stop")
 @with_access
 def stop_evergreen(acc: Access, post_id: int):
     db = get_session()

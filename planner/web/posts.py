@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
+from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.services import audit, guardrail_suggestions
+from planner.services import audit, guardrail_suggestions, outgoing
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Forbidden, NotFound, ServiceError, ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
-from planner.timeutils import combine_local, get_zone, to_local, utcnow
-from planner.web.channels import connector_options, secret_box
+from planner.timeutils import combine_local, get_zone, parse_day, to_local, utcnow
+from planner.web.boundary import read_json
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
-from planner.web.forms_support import apply_field_errors
+from planner.web.forms_support import commit_or_show
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
 from planner.web.review import review_context
@@ -37,8 +38,12 @@ def _composer(
     db = get_session()
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     form.channels.choices = choices((c.id, c.name) for c in channels)
-    counting = channel_service.counting_rules(
-        channels, box=secret_box(), options=connector_options()
+    # Each channel's limit and link width for the counters, counted as the worker will send it.
+    draft = PostInput(
+        body=form.body.data or "", category="", scheduled_at=None, link=form.link.data
+    )
+    texts = outgoing.texts_for(
+        draft, channels, workspace=acc.workspace, connectors=get_connectors(), now=utcnow()
     )
     found = (
         guardrail_suggestions.post_warnings(
@@ -59,7 +64,7 @@ def _composer(
         form=form,
         post=post,
         channels=channels,
-        counting=counting,
+        counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         tz_name=acc.workspace.timezone,
         repeat=repeat,
@@ -97,7 +102,7 @@ def new(acc: Access):
         day = request.args.get("date")
         if day:
             try:
-                form.date.data = date.fromisoformat(day)
+                form.date.data = parse_day(day)
                 form.time.data = datetime.strptime("10:00", "%H:%M").time()
             except ValueError:
                 pass
@@ -106,17 +111,16 @@ def new(acc: Access):
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
     if form.validate_on_submit() and repeat.form.validate():
-        db = get_session()
-        try:
+
+        def create(db):
             post = post_service.create_post(
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
             save_new(db, acc, post, repeat, utcnow())
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, FIELD_ALIASES)
-        else:
-            db.commit()
+            return post
+
+        ok, post = commit_or_show(form, create, FIELD_ALIASES)
+        if ok:
             flash("Draft saved.", "success")
             return redirect(_back_to(post))
     status = 422 if form.errors or repeat.form.errors else 200
@@ -129,7 +133,7 @@ def _back_to(post) -> str:
     return url_for("posts.view", post_id=post.id)
 
 
-@bp.get("/<int:post_id>")
+@bp.get("/<id:post_id>")
 @with_access
 def view(acc: Access, post_id: int):
     db = get_session()
@@ -154,7 +158,7 @@ def view(acc: Access, post_id: int):
     )
 
 
-@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:post_id>/edit", methods=["GET", "POST"])
 @with_access
 def edit(acc: Access, post_id: int):
     db = get_session()
@@ -177,20 +181,18 @@ def edit(acc: Access, post_id: int):
                 local.time().replace(second=0, microsecond=0),
             )
     if form.validate_on_submit() and repeat.form.validate():
-        try:
-            post = save_edit(db, acc, post, _input_from(form, acc), repeat, utcnow())
-        except ValidationError as exc:
-            db.rollback()
-            apply_field_errors(form, exc, FIELD_ALIASES)
-        else:
-            db.commit()
+        data = _input_from(form, acc)
+        ok, saved = commit_or_show(
+            form, lambda db: save_edit(db, acc, post, data, repeat, utcnow()), FIELD_ALIASES
+        )
+        if ok:
             flash("Changes saved.", "success")
-            return redirect(_back_to(post))
+            return redirect(_back_to(saved))
     status = 422 if form.errors or repeat.form.errors else 200
     return _composer(acc, form, post=post, status=status, repeat=repeat)
 
 
-@bp.post("/<int:post_id>/duplicate")
+@bp.post("/<id:post_id>/duplicate")
 @with_access
 def duplicate(acc: Access, post_id: int):
     if not EmptyForm().validate_on_submit():
@@ -202,7 +204,7 @@ def duplicate(acc: Access, post_id: int):
     return redirect(url_for("posts.edit", post_id=copy.id))
 
 
-@bp.post("/<int:post_id>/delete")
+@bp.post("/<id:post_id>/delete")
 @with_access
 def delete(acc: Access, post_id: int):
     db = get_session()
@@ -212,42 +214,36 @@ def delete(acc: Access, post_id: int):
     return redirect(url_for("calendar.month"))
 
 
-@bp.post("/<int:post_id>/move")
+@bp.post("/<id:post_id>/move")
 @with_access
 def move(acc: Access, post_id: int):
     """Reschedule to another day at the same local time (the calendar's drag and drop)."""
-    raw = request.form.get("date") or (request.get_json(silent=True) or {}).get("date", "")
     wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
     db = get_session()
     try:
-        day = date.fromisoformat(raw)
-    except (TypeError, ValueError):
-        err = {
-            "code": "validation_error",
-            "message": "Choose a valid date.",
-            "fields": {"date": "Not a date."},
-        }
-        if wants_json:
-            return jsonify(error=err), 422
-        flash(err["message"], "error")
-        return redirect(url_for("posts.view", post_id=post_id))
-    tz = get_zone(acc.workspace.timezone)
-    try:
+        raw = request.form.get("date") if not request.is_json else read_json().get("date")
+        try:
+            day = parse_day(raw if isinstance(raw, str) else "")
+        except ValueError:
+            raise ValidationError("Choose a valid date.", fields={"date": "Not a date."}) from None
         post = post_service.move_post(
-            session=db, acc=acc, post_id=post_id, day=day, tz=tz, now=utcnow()
+            session=db,
+            acc=acc,
+            post_id=post_id,
+            day=day,
+            tz=get_zone(acc.workspace.timezone),
+            now=utcnow(),
         )
     except ServiceError as exc:
         db.rollback()
         if not wants_json and isinstance(exc, NotFound | Forbidden):
             raise
         if wants_json:
-            return jsonify(
-                error={"code": exc.code, "message": exc.message, "fields": exc.fields}
-            ), exc.status
+            return jsonify(exc.to_dict()), exc.status
         flash(exc.message, "error")
         return redirect(url_for("posts.view", post_id=post_id))
+    local = to_local(post.scheduled_at, get_zone(acc.workspace.timezone))
     db.commit()
-    local = to_local(post.scheduled_at, tz)
     if wants_json:
         return jsonify(
             ok=True, post_id=post.id, date=local.date().isoformat(), time=local.strftime("%H:%M")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import deliveries, delivery_board
-from planner.services.errors import ServiceError
+from planner.services.errors import Conflict, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import current_access, local_url, with_access
 from planner.web.forms import EmptyForm
+from planner.web.forms_support import act
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 
@@ -26,32 +27,26 @@ def index(acc: Access):
     return render_template("publishing/index.html", board=board, form=EmptyForm())
 
 
-@bp.post("/deliveries/<int:delivery_id>/retry")
+@bp.post("/deliveries/<id:delivery_id>/retry")
 @with_access
 def retry(acc: Access, delivery_id: int):
     return _act(acc, delivery_id, deliveries.retry, "It will be published in a moment.")
 
 
-@bp.post("/deliveries/<int:delivery_id>/cancel")
+@bp.post("/deliveries/<id:delivery_id>/cancel")
 @with_access
 def cancel(acc: Access, delivery_id: int):
     return _act(acc, delivery_id, deliveries.cancel, "Cancelled; it will not be published.")
 
 
 def _act(acc: Access, delivery_id: int, action: Any, done: str):
-    form = EmptyForm()
-    db = get_session()
-    if form.validate_on_submit():
-        try:
-            action(session=db, acc=acc, delivery_id=delivery_id, now=utcnow())
-        except ServiceError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                raise
-            flash(exc.message, "error")
-        else:
-            db.commit()
-            flash(done, "success")
+    if EmptyForm().validate_on_submit():
+        # Not found and not allowed are answered as such; a refusal is flashed.
+        act(
+            lambda db: action(session=db, acc=acc, delivery_id=delivery_id, now=utcnow()),
+            done=done,
+            refused=(Conflict, ValidationError),
+        )
     return redirect(_back())
 
 

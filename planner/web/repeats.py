@@ -11,7 +11,6 @@ from wtforms.fields.choices import SelectChoice
 
 from planner.models import Post, RecurringSeries
 from planner.planning import rrules
-from planner.services import posts as post_service
 from planner.services import recurrence
 from planner.services.errors import ValidationError
 from planner.services.posts import PostInput
@@ -67,8 +66,6 @@ def rule_from(section: RepeatSection, start: datetime | None, tz_name: str) -> s
     kind = form.kind.data
     if kind == "none":
         return None
-    if kind == "custom" and section.series is not None:
-        return section.series.rrule
     day: date | None = start.astimezone(get_zone(tz_name)).date() if start else None
     weekdays = list(form.weekdays.data or ([day.weekday()] if day else []))
     try:
@@ -96,17 +93,16 @@ def save_new(db: Session, acc: Access, post: Post, section: RepeatSection, now: 
 def save_edit(
     db: Session, acc: Access, post: Post, data: PostInput, section: RepeatSection, now: datetime
 ) -> Post:
-    """Save an edit: to this post only, or to it and the rest of its series from here on."""
-    if section.series is not None and section.form.apply_to.data == "following":
-        return recurrence.edit_following(
-            session=db,
-            acc=acc,
-            post_id=post.id,
-            data=data,
-            rrule=rule_from(section, data.scheduled_at, acc.workspace.timezone),
-            now=now,
-        )
-    post = post_service.update_post(session=db, acc=acc, post_id=post.id, data=data, now=now)
-    if section.series is None:
-        save_new(db, acc, post, section, now)
-    return post
+    """Save an edit as the section asks: to this post only, or to the rest of its series too."""
+    kept = section.series is not None and section.form.kind.data == "custom"
+    return recurrence.save_edit(
+        session=db,
+        acc=acc,
+        post_id=post.id,
+        data=data,
+        following=section.form.apply_to.data == "following",
+        rrule=recurrence.KEEP_RULE
+        if kept
+        else rule_from(section, data.scheduled_at, acc.workspace.timezone),
+        now=now,
+    )

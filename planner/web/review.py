@@ -13,17 +13,15 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from planner import mail
-from planner.connectors.errors import ConnectorError
-from planner.connectors.registry import UnknownPlatform
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.models import Channel, Post, PostStatus, Workspace
-from planner.secretbox import SecretBoxError
 from planner.services import (
     accounts,
     comments,
-    deliveries,
     guardrail_checks,
     guardrail_suggestions,
+    outgoing,
     review,
     workspaces,
 )
@@ -34,9 +32,10 @@ from planner.services.notifications import Notice
 from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
-from planner.web.channels import connector_options, counting, secret_box
+from planner.web.boundary import as_id
 from planner.web.context import current_access, local_url, with_access
 from planner.web.forms import ApproveForm, NoteForm, RejectForm
+from planner.web.forms_support import act
 
 bp = Blueprint("review", __name__)
 
@@ -73,30 +72,25 @@ def _next_url(post_id: int | None = None) -> str:
 
 def _act(post_id: int, run: Callable[[Session], ReviewResult], success: str):
     """Run one review action, commit and tell who needs telling; a refusal is flashed."""
-    db = get_session()
-    try:
-        result = run(db)
-    except (ValidationError, GuardrailBlocked) as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(_next_url(post_id))
-    db.commit()
-    _send(result.notices)
-    flash(success, "success")
+    ok, result = act(run, done=success, refused=(ValidationError, GuardrailBlocked))
+    if ok and result is not None:
+        _send(result.notices)
     return redirect(_next_url(post_id))
 
 
-@bp.post("/posts/<int:post_id>/submit")
+@bp.post("/posts/<id:post_id>/submit")
 @with_access
 def submit(acc: Access, post_id: int):
     return _act(
         post_id,
-        lambda db: review.submit(session=db, acc=acc, post_id=post_id, now=utcnow(), **counting()),
+        lambda db: review.submit(
+            session=db, acc=acc, post_id=post_id, connectors=get_connectors(), now=utcnow()
+        ),
         "Submitted for review. Editors have been told.",
     )
 
 
-@bp.post("/posts/<int:post_id>/approve")
+@bp.post("/posts/<id:post_id>/approve")
 @with_access
 def approve(acc: Access, post_id: int):
     reason = ApproveForm().override_reason.data
@@ -108,13 +102,13 @@ def approve(acc: Access, post_id: int):
             post_id=post_id,
             now=utcnow(),
             override_reason=reason,
-            **counting(),
+            connectors=get_connectors(),
         ),
         "Approved. It is queued for its time.",
     )
 
 
-@bp.post("/posts/<int:post_id>/reject")
+@bp.post("/posts/<id:post_id>/reject")
 @with_access
 def reject(acc: Access, post_id: int):
     comment = RejectForm().comment.data
@@ -127,19 +121,17 @@ def reject(acc: Access, post_id: int):
     )
 
 
-@bp.post("/posts/<int:post_id>/comments")
+@bp.post("/posts/<id:post_id>/comments")
 @with_access
 def comment(acc: Access, post_id: int):
     form = NoteForm()
-    db = get_session()
-    try:
-        review.add_comment(session=db, acc=acc, post_id=post_id, body=form.body.data, now=utcnow())
-    except ValidationError as exc:
-        db.rollback()
-        flash(exc.message, "error")
-    else:
-        db.commit()
-        flash("Note added.", "success")
+    act(
+        lambda db: review.add_comment(
+            session=db, acc=acc, post_id=post_id, body=form.body.data, now=utcnow()
+        ),
+        done="Note added.",
+        refused=(ValidationError,),
+    )
     return redirect(url_for("posts.view", post_id=post_id, _anchor="comments"))
 
 
@@ -147,13 +139,13 @@ def comment(acc: Access, post_id: int):
 @with_access
 def approve_many(acc: Access):
     """Approve the ticked posts; each is checked on its own, so one refusal stops no other."""
-    ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit()]
+    ids = [i for v in request.form.getlist("post_ids") if (i := as_id(v)) is not None]
     if not ids:
         flash("Tick the posts to approve first.", "info")
         return redirect(_next_url())
     db = get_session()
     done, refused = review.approve_many(
-        session=db, acc=acc, post_ids=ids, now=utcnow(), **counting()
+        session=db, acc=acc, post_ids=ids, connectors=get_connectors(), now=utcnow()
     )
     db.commit()
     _send([n for result in done for n in result.notices])
@@ -189,21 +181,14 @@ def _as_published(
     """The text each channel will publish (links tagged), grouped where they agree, and any
     length problems."""
     by_text: dict[str, list[str]] = {}
-    too_long = []
-    for channel in channels:
-        body, link = deliveries.outgoing_text(post, channel, workspace, now=now)
-        try:
-            connector = channel_service.connector_for(
-                channel, box=secret_box(), options=connector_options()
-            )
-            text = connector.compose(body, link)
-            if problem := connector.check_length(body, link):
-                too_long.append(problem)
-        except (UnknownPlatform, SecretBoxError, ConnectorError):
-            text = body if not link or link in body else f"{body}\n{link}"
-        by_text.setdefault(text, []).append(channel.name)
+    texts = outgoing.texts_for(
+        post, channels, workspace=workspace, connectors=get_connectors(), now=now
+    )
+    for sent in texts:
+        by_text.setdefault(sent.composed, []).append(sent.channel.name)
     if not channels:
         by_text[post.body] = []
+    too_long = [t.too_long for t in texts if t.too_long]
     return [(", ".join(names), text) for text, names in by_text.items()], too_long
 
 

@@ -13,6 +13,7 @@ from planner.services import accounts, audit, recurrence, review, tokens, worksp
 from planner.services.errors import Conflict
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow, zone_names
+from planner.web.boundary import as_id
 from planner.web.context import owner_only, switch_to, with_access
 from planner.web.forms import (
     EmptyForm,
@@ -23,7 +24,7 @@ from planner.web.forms import (
     WorkspaceForm,
     choices,
 )
-from planner.web.forms_support import commit_or_show
+from planner.web.forms_support import act, commit_or_show
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -105,43 +106,35 @@ def invite(acc: Access):
     return render_template("settings/invite_link.html", link=link, role=form.role.data)
 
 
-@bp.post("/members/<int:user_id>/role")
+@bp.post("/members/<id:user_id>/role")
 @with_access
 def change_role(acc: Access, user_id: int):
     owner_only(acc)
     form = RoleForm()
-    db = get_session()
     if form.validate_on_submit():
-        try:
-            workspaces.change_role(
+        act(
+            lambda db: workspaces.change_role(
                 session=db, acc=acc, user_id=user_id, role=Role(form.role.data), now=utcnow()
-            )
-        except Conflict as exc:
-            db.rollback()
-            flash(exc.message, "error")
-        else:
-            db.commit()
-            flash("Role changed.", "success")
+            ),
+            done="Role changed.",
+            refused=(Conflict,),
+        )
     return redirect(url_for("settings.members"))
 
 
-@bp.post("/members/<int:user_id>/remove")
+@bp.post("/members/<id:user_id>/remove")
 @with_access
 def remove_member(acc: Access, user_id: int):
     owner_only(acc)
-    db = get_session()
-    try:
-        workspaces.remove_member(session=db, acc=acc, user_id=user_id, now=utcnow())
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.message, "error")
-    else:
-        db.commit()
-        flash("Member removed.", "success")
+    act(
+        lambda db: workspaces.remove_member(session=db, acc=acc, user_id=user_id, now=utcnow()),
+        done="Member removed.",
+        refused=(Conflict,),
+    )
     return redirect(url_for("settings.members"))
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.post("/invitations/<id:invitation_id>/revoke")
 @with_access
 def revoke_invitation(acc: Access, invitation_id: int):
     owner_only(acc)
@@ -173,7 +166,7 @@ def api_tokens(acc: Access):
     )
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @with_access
 def revoke_token(acc: Access, token_id: int):
     db = get_session()
@@ -235,12 +228,11 @@ def new_workspace():
 
 @bp.post("/workspaces/switch")
 def switch():
-    raw = request.form.get("workspace_id", "")
+    wanted = as_id(request.form.get("workspace_id", ""))
     db = get_session()
-    if raw.isdigit():
-        acc = workspaces.access(
-            session=db, user=current_user, workspace_id=int(raw)
-        )  # 404 if not a member
+    if wanted is not None:
+        # 404 if not a member
+        acc = workspaces.access(session=db, user=current_user, workspace_id=wanted)
         switch_to(acc.workspace.id)
         flash(f"Now planning for {acc.workspace.name}.", "info")
     return redirect(url_for("calendar.month"))

@@ -14,7 +14,8 @@ from planner.connectors.errors import (
     UnknownOutcomeError,
     UnsafeDestinationError,
 )
-from planner.connectors.http import HttpClient, clean_url, retry_after_seconds
+from planner.connectors.http import HttpClient, clean_url
+from planner.connectors.replies import retry_after_seconds
 from planner.connectors.ssrf import is_public
 from tests.fakes import FakeServer, RecordedRequest, Reply, closed_port_url
 

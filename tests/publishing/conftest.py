@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
+from planner.connectors_app import get_connectors
 from planner.models import (
     Channel,
     Delivery,
@@ -23,7 +24,6 @@ from planner.services import channels as channel_service
 from planner.services import deliveries, workspaces
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, to_local
-from planner.web.channels import secret_box
 from tests.conftest import NOW, Auth, Member
 from tests.factories import add_post
 from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_webhook  # noqa: F401
@@ -42,15 +42,13 @@ class Desk:
         )
 
     def channel(self, platform: str, config: dict[str, Any], name: str = "") -> Channel:
-        with self.app.app_context():
-            box = secret_box()
         channel = channel_service.create_channel(
             session=self.session,
             acc=self.acc,
             name=name or platform,
             platform=platform,
             config=config,
-            box=box,
+            connectors=get_connectors(self.app),
             now=NOW,
         )
         self.session.commit()

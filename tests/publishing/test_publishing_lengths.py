@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from planner.connectors_app import get_connectors
 from planner.models import Post, PostStatus, Role
-from planner.services import deliveries
+from planner.services import outgoing
+from planner.services import posts as post_service
 from planner.timeutils import get_zone
-from planner.web.channels import connector_options, secret_box
 from tests.conftest import NOW, Auth
 from tests.factories import ahead, make_post
 from tests.fakes import FakeBluesky, FakeMastodon
@@ -14,15 +15,15 @@ from tests.publishing.conftest import Desk
 
 def problems(desk: Desk, post: Post) -> dict[int, str]:
     """What review checks: each channel's own count of the text as it will be sent."""
-    with desk.app.app_context():
-        return deliveries.length_problems(
-            session=desk.session,
-            post=post,
-            workspace=desk.member.workspace,
-            box=secret_box(),
-            options=connector_options(),
-            now=NOW,
-        )
+    ids = post_service.channel_ids_for(session=desk.session, post_ids=[post.id])[post.id]
+    texts = outgoing.texts_for(
+        post,
+        outgoing.channels_of(session=desk.session, channel_ids=ids),
+        workspace=desk.member.workspace,
+        connectors=get_connectors(desk.app),
+        now=NOW,
+    )
+    return {t.channel.id: t.problem for t in texts if t.problem}
 
 
 def test_length_problems_name_each_channel_over_its_limit(

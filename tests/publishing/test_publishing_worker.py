@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from planner.connectors_app import get_connectors
 from planner.models import AuditEvent, ChannelStatus, Delivery, Notification, PostStatus
 from planner.publishing import claims
 from planner.publishing.attempt import publish_one
@@ -20,7 +21,6 @@ from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.posts import PostInput
 from planner.timeutils import utcnow
-from planner.web.channels import secret_box
 from tests.conftest import NOW
 from tests.fakes import FakeBluesky, FakeMastodon, FakeWebhook, closed_port_url
 from tests.publishing.conftest import Desk
@@ -124,8 +124,7 @@ def test_mastodon_post_links_to_the_status(desk: Desk, fake_mastodon: FakeMastod
     assert delivery.external_url == status["url"]
     # The server's limits were learnt on the way and kept, sealed, for the composer's counter.
     saved = desk.reload(channel)
-    with desk.app.app_context():
-        assert secret_box().open(saved.state)["max_characters"] == 500
+    assert get_connectors(desk.app).box.open(saved.state)["max_characters"] == 500
 
 
 def test_401_marks_the_channel_and_the_delivery_waits(
@@ -149,15 +148,14 @@ def test_401_marks_the_channel_and_the_delivery_waits(
     assert desk.tick(NOW + timedelta(minutes=1)) == 0
     assert len(fake_mastodon.requests_to(STATUSES)) == requests_before
 
-    with desk.app.app_context():
-        channel_service.reconnect_channel(
-            session=desk.session,
-            acc=desk.acc,
-            channel_id=channel.id,
-            config={"access_token": "test-token"},
-            box=secret_box(),
-            now=NOW,
-        )
+    channel_service.reconnect_channel(
+        session=desk.session,
+        acc=desk.acc,
+        channel_id=channel.id,
+        config={"access_token": "test-token"},
+        connectors=get_connectors(desk.app),
+        now=NOW,
+    )
     desk.session.commit()
     assert desk.tick(NOW + timedelta(minutes=2)) == 1
     assert desk.delivery(post).status == "published"
@@ -324,8 +322,7 @@ def test_bluesky_session_is_kept_between_posts(desk: Desk, fake_bluesky: FakeBlu
     tokens = [*fake_bluesky._access, *fake_bluesky._refresh]
     assert tokens and not any(t in stored.state for t in tokens)
     assert fake_bluesky.password not in stored.secrets
-    with desk.app.app_context():
-        assert secret_box().open(stored.state)["accessJwt"] in tokens
+    assert get_connectors(desk.app).box.open(stored.state)["accessJwt"] in tokens
 
 
 def test_credentials_never_reach_the_logs(

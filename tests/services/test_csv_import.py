@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from planner.connectors.base import ConnectorOptions
+from planner.connectors.bundle import Connectors
 from planner.models import AuditEvent, Channel, ImportBatch, Post, PostChannel, Role
-from planner.secretbox import SecretBox
 from planner.services import channels as channel_service
 from planner.services import imports, workspaces
 from planner.services.errors import Conflict, NotFound, ValidationError
@@ -28,17 +27,16 @@ class Bakery:
     acc: Access
     mastodon: Channel
     bluesky: Channel
-    box: SecretBox
+    connectors: Connectors
 
 
 @pytest.fixture()
-def bakery(app, auth, session) -> Bakery:
+def bakery(app, connectors, auth, session) -> Bakery:
     """A Europe/London workspace with an outbox channel called Mastodon and a real Bluesky one."""
     owner = auth.user(timezone="Europe/London")
     acc = workspaces.access(session=session, user=owner.user, workspace_id=owner.workspace.id)
-    box = SecretBox([app.config["ENCRYPTION_KEY"]])
     mastodon, bluesky = make_import_channels(app, session, owner)
-    return Bakery(acc=acc, mastodon=mastodon, bluesky=bluesky, box=box)
+    return Bakery(acc=acc, mastodon=mastodon, bluesky=bluesky, connectors=connectors)
 
 
 def preview(session, bakery: Bakery, name: str | bytes, acc: Access | None = None, **options):
@@ -48,8 +46,7 @@ def preview(session, bakery: Bakery, name: str | bytes, acc: Access | None = Non
         acc=acc or bakery.acc,
         data=data,
         options=ImportOptions(**{"format": "template", **options}),
-        box=bakery.box,
-        connector_options=ConnectorOptions(),
+        connectors=bakery.connectors,
         now=NOW,
     )
     session.commit()
@@ -304,8 +301,7 @@ def test_expired_batches_are_cleared_by_the_next_upload(session, bakery) -> None
         acc=bakery.acc,
         data=(DATA / "template.csv").read_bytes(),
         options=ImportOptions(format="template"),
-        box=bakery.box,
-        connector_options=ConnectorOptions(),
+        connectors=bakery.connectors,
         now=NOW + timedelta(days=2),
     )
     session.commit()

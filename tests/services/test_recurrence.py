@@ -332,14 +332,16 @@ def test_occurrences_carry_the_first_posts_campaign_tag(session, owner) -> None:
 
 
 def test_approved_occurrences_missed_while_the_worker_was_down_are_never_sent(
-    app, session, owner, feed
+    app, session, owner, feed, connectors
 ) -> None:
     _post, series = _start(
         session, owner, datetime(2026, 3, 3, 9, tzinfo=UTC), "FREQ=WEEKLY;COUNT=4", (feed.id,)
     )
     acc = access_of(owner)
     for post in _posts(session, series.id):
-        review.approve(session=session, acc=acc, post_id=post.id, now=MARCH_1)
+        review.approve(
+            session=session, acc=acc, post_id=post.id, connectors=connectors, now=MARCH_1
+        )
     session.commit()
 
     # The worker comes back on 1 April: all four Tuesdays are long past their allowed lateness.
@@ -364,6 +366,48 @@ def test_a_series_cannot_start_outside_the_years_a_rule_may_use(auth, session, z
     member = auth.user(timezone=zone)
     with pytest.raises(ValidationError) as info:
         _start(session, member, when, "FREQ=WEEKLY")
-    assert info.value.fields == {
-        "scheduled_at": "A repeating post must start between 1970 and 2200."
-    }
+    assert info.value.fields == {"scheduled_at": "Choose a time between 1970 and 2200."}
+
+
+def _edit(session, owner, post: Post, *, following: bool, rrule, body: str) -> Post:
+    data = PostInput(body=body, category=post.category, scheduled_at=post.scheduled_at)
+    saved = recurrence.save_edit(
+        session=session,
+        acc=access_of(owner),
+        post_id=post.id,
+        data=data,
+        following=following,
+        rrule=rrule,
+        now=MARCH_1,
+    )
+    session.commit()
+    return saved
+
+
+def test_save_edit_decides_this_post_or_the_rest_of_the_series(session, owner) -> None:
+    """The one decision the composer and PATCH /posts/{id} share."""
+    _post, series = _start(
+        session, owner, datetime(2026, 3, 3, 10, tzinfo=UTC), "FREQ=WEEKLY;COUNT=8"
+    )
+    found = _posts(session, series.id)
+    # Only this post: the series keeps its rule and its other occurrences.
+    _edit(session, owner, found[2], following=False, rrule=recurrence.KEEP_RULE, body="One")
+    assert [p.body for p in _posts(session, series.id)].count("One") == 1
+    # From the sixth on, keeping the rule: a new series of the three left, with the new text.
+    saved = _edit(session, owner, found[5], following=True, rrule=recurrence.KEEP_RULE, body="New")
+    newer = recurrence.series_of(session=session, post_ids=[saved.id])[saved.id]
+    assert newer.id != series.id and newer.rrule == "FREQ=WEEKLY;COUNT=3"
+    assert [p.body for p in _posts(session, newer.id)] == ["New"] * 3
+    # A post that does not repeat starts a series when a rule is given, and only then.
+    single = post_service.create_post(
+        session=session,
+        acc=access_of(owner),
+        now=MARCH_1,
+        data=PostInput(
+            body="Solo", category="curated", scheduled_at=datetime(2026, 4, 1, 9, tzinfo=UTC)
+        ),
+    )
+    _edit(session, owner, single, following=True, rrule=recurrence.KEEP_RULE, body="Solo 2")
+    assert recurrence.series_of(session=session, post_ids=[single.id]) == {}
+    _edit(session, owner, single, following=False, rrule="FREQ=WEEKLY;COUNT=2", body="Solo 3")
+    assert single.id in recurrence.series_of(session=session, post_ids=[single.id])

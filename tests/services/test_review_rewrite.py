@@ -40,7 +40,9 @@ def team(auth, session) -> Team:
     return team
 
 
-def test_an_editor_who_rewrote_a_contributors_post_cannot_approve_it(session, team) -> None:
+def test_an_editor_who_rewrote_a_contributors_post_cannot_approve_it(
+    session, team, connectors
+) -> None:
     post = make_post(
         session, team.author, at=SOON, channels=(team.channel.id,), status=PostStatus.IN_REVIEW
     )
@@ -49,25 +51,29 @@ def test_an_editor_who_rewrote_a_contributors_post_cannot_approve_it(session, te
     assert post.body_edited_by_id == team.editor.user.id
     assert not review.may_approve(editor, post)
     with pytest.raises(Forbidden, match="second pair of eyes"):
-        review.approve(session=session, acc=editor, post_id=post.id, now=NOW)
+        review.approve(session=session, acc=editor, post_id=post.id, connectors=connectors, now=NOW)
     session.rollback()
-    review.approve(session=session, acc=access_of(team.owner), post_id=post.id, now=NOW)
+    review.approve(
+        session=session, acc=access_of(team.owner), post_id=post.id, connectors=connectors, now=NOW
+    )
     session.commit()
     assert post.status == PostStatus.APPROVED
 
 
-def test_changing_only_other_fields_does_not_make_an_author(session, team) -> None:
+def test_changing_only_other_fields_does_not_make_an_author(session, team, connectors) -> None:
     post = make_post(
         session, team.author, at=SOON, channels=(team.channel.id,), status=PostStatus.IN_REVIEW
     )
     _edit(session, team, team.editor, post, category="promotional")
     assert post.body_edited_by_id is None
-    review.approve(session=session, acc=access_of(team.editor), post_id=post.id, now=NOW)
+    review.approve(
+        session=session, acc=access_of(team.editor), post_id=post.id, connectors=connectors, now=NOW
+    )
     session.commit()
     assert post.status == PostStatus.APPROVED
 
 
-def test_without_second_pair_of_eyes_the_rewriter_may_approve(session, team) -> None:
+def test_without_second_pair_of_eyes_the_rewriter_may_approve(session, team, connectors) -> None:
     team.workspace.settings = {}
     session.add(team.workspace)
     session.commit()
@@ -75,6 +81,8 @@ def test_without_second_pair_of_eyes_the_rewriter_may_approve(session, team) -> 
         session, team.author, at=SOON, channels=(team.channel.id,), status=PostStatus.IN_REVIEW
     )
     _edit(session, team, team.editor, post, body="Entirely new words from the editor")
-    review.approve(session=session, acc=access_of(team.editor), post_id=post.id, now=NOW)
+    review.approve(
+        session=session, acc=access_of(team.editor), post_id=post.id, connectors=connectors, now=NOW
+    )
     session.commit()
     assert post.status == PostStatus.APPROVED

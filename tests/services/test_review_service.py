@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from planner.models import AuditEvent, Comment, Delivery, Notification, Post, PostStatus, Role
-from planner.services import comments, review
+from planner.services import comments, expiry, review
 from planner.services import posts as post_service
 from planner.services.errors import (
     Conflict,
@@ -24,12 +24,12 @@ S = PostStatus
 SOON = NOW + timedelta(days=6)  # Tuesday 10 March 2026, 12:00 UTC
 
 
-def _act(session, action: str, post: Post, member) -> None:
+def _act(session, action: str, post: Post, member, connectors) -> None:
     acc = access_of(member)
     if action == "submit":
-        review.submit(session=session, acc=acc, post_id=post.id, now=NOW)
+        review.submit(session=session, acc=acc, post_id=post.id, connectors=connectors, now=NOW)
     elif action == "approve":
-        review.approve(session=session, acc=acc, post_id=post.id, now=NOW)
+        review.approve(session=session, acc=acc, post_id=post.id, connectors=connectors, now=NOW)
     elif action == "reject":
         review.reject(session=session, acc=acc, post_id=post.id, comment="Add a photo", now=NOW)
     elif action == "edit":
@@ -46,7 +46,7 @@ def _act(session, action: str, post: Post, member) -> None:
 
 
 @pytest.mark.parametrize("action", ["submit", "approve", "reject", "edit", "delete"])
-def test_every_status_and_role_against_each_action(action, auth, session) -> None:
+def test_every_status_and_role_against_each_action(action, auth, session, connectors) -> None:
     team = Team(auth, session)
     wrong = []
     for status in PostStatus:
@@ -57,7 +57,7 @@ def test_every_status_and_role_against_each_action(action, auth, session) -> Non
             pid = post.id
             want = expected(action, status, actor)
             try:
-                _act(session, action, post, team.member(actor))
+                _act(session, action, post, team.member(actor), connectors)
             except (Forbidden, Conflict) as exc:
                 session.rollback()
                 got = exc.status
@@ -74,7 +74,7 @@ def test_every_status_and_role_against_each_action(action, auth, session) -> Non
     assert wrong == []
 
 
-def test_submit_needs_a_future_time_and_a_channel(auth, session) -> None:
+def test_submit_needs_a_future_time_and_a_channel(auth, session, connectors) -> None:
     team = Team(auth, session)
     acc = access_of(team.author)
     no_channel = make_post(session, team.author, at=SOON)
@@ -87,23 +87,29 @@ def test_submit_needs_a_future_time_and_a_channel(auth, session) -> None:
     ]
     for post, fields in expectations:
         with pytest.raises(ValidationError) as caught:
-            review.submit(session=session, acc=acc, post_id=post.id, now=NOW)
+            review.submit(session=session, acc=acc, post_id=post.id, connectors=connectors, now=NOW)
         assert set(caught.value.fields) == fields
         session.rollback()
     assert {p.status for p in session.exec(select(Post))} == {"draft"}
 
 
-def test_submit_tells_editors_and_owners_but_not_the_submitter(auth, session) -> None:
+def test_submit_tells_editors_and_owners_but_not_the_submitter(auth, session, connectors) -> None:
     team = Team(auth, session)
     mine = make_post(session, team.author, at=SOON, channels=(team.channel.id,))
-    result = review.submit(session=session, acc=access_of(team.author), post_id=mine.id, now=NOW)
+    result = review.submit(
+        session=session, acc=access_of(team.author), post_id=mine.id, connectors=connectors, now=NOW
+    )
     session.commit()
     assert sorted(n.email for n in result.notices) == ["editor@example.com", "owner@example.com"]
     assert {n.kind for n in result.notices} == {"submitted"}
     assert "author@example.com submitted" in result.notices[0].message
     editors_post = make_post(session, team.editor, at=SOON, channels=(team.channel.id,))
     result = review.submit(
-        session=session, acc=access_of(team.editor), post_id=editors_post.id, now=NOW
+        session=session,
+        acc=access_of(team.editor),
+        post_id=editors_post.id,
+        connectors=connectors,
+        now=NOW,
     )
     session.commit()
     assert [n.email for n in result.notices] == ["owner@example.com"]
@@ -117,13 +123,17 @@ def test_submit_tells_editors_and_owners_but_not_the_submitter(auth, session) ->
     assert history == ["created", "submitted"]
 
 
-def test_approve_queues_one_delivery_per_channel_and_tells_the_author(auth, session) -> None:
+def test_approve_queues_one_delivery_per_channel_and_tells_the_author(
+    auth, session, connectors
+) -> None:
     team = Team(auth, session)
     second = make_channel(session, team.workspace, "Second")
     post = make_post(
         session, team.author, at=SOON, channels=(team.channel.id, second.id), status=S.IN_REVIEW
     )
-    result = review.approve(session=session, acc=access_of(team.editor), post_id=post.id, now=NOW)
+    result = review.approve(
+        session=session, acc=access_of(team.editor), post_id=post.id, connectors=connectors, now=NOW
+    )
     session.commit()
     assert result.post.status == "approved"
     assert [(n.email, n.kind) for n in result.notices] == [("author@example.com", "approved")]
@@ -132,10 +142,12 @@ def test_approve_queues_one_delivery_per_channel_and_tells_the_author(auth, sess
     assert {(d.status, d.due_at) for d in rows} == {("queued", SOON)}
 
 
-def test_editor_approves_a_draft_directly(auth, session) -> None:
+def test_editor_approves_a_draft_directly(auth, session, connectors) -> None:
     team = Team(auth, session)
     post = make_post(session, team.editor, at=SOON, channels=(team.channel.id,))
-    result = review.approve(session=session, acc=access_of(team.editor), post_id=post.id, now=NOW)
+    result = review.approve(
+        session=session, acc=access_of(team.editor), post_id=post.id, connectors=connectors, now=NOW
+    )
     session.commit()
     assert result.post.status == "approved" and result.notices == ()  # nobody else to tell
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "approved")).one()
@@ -169,12 +181,14 @@ def test_reject_needs_a_comment_and_sends_it_to_the_author(auth, session) -> Non
     assert "Too salesy" in event.detail
 
 
-def test_rejected_post_reworked_by_its_author_goes_back_through_review(auth, session) -> None:
+def test_rejected_post_reworked_by_its_author_goes_back_through_review(
+    auth, session, connectors
+) -> None:
     team = Team(auth, session)
     acc = access_of(team.author)
     post = make_post(session, team.author, at=SOON, channels=(team.channel.id,), status=S.REJECTED)
     with pytest.raises(Conflict, match="This post is rejected"):
-        review.submit(session=session, acc=acc, post_id=post.id, now=NOW)
+        review.submit(session=session, acc=acc, post_id=post.id, connectors=connectors, now=NOW)
     session.rollback()
     data = PostInput(
         body="Spring hours: what would you like?",
@@ -184,13 +198,13 @@ def test_rejected_post_reworked_by_its_author_goes_back_through_review(auth, ses
     )
     post_service.update_post(session=session, acc=acc, post_id=post.id, data=data, now=NOW)
     assert post.status == "draft"
-    review.submit(session=session, acc=acc, post_id=post.id, now=NOW)
+    review.submit(session=session, acc=acc, post_id=post.id, connectors=connectors, now=NOW)
     session.commit()
     actions = session.exec(select(AuditEvent.action).where(AuditEvent.post_id == post.id)).all()
     assert actions == ["created", "edited", "returned_to_draft", "submitted"]
 
 
-def test_second_pair_of_eyes_stops_self_approval_only(auth, session) -> None:
+def test_second_pair_of_eyes_stops_self_approval_only(auth, session, connectors) -> None:
     team = Team(auth, session)
     own = make_post(session, team.owner, at=SOON, channels=(team.channel.id,), status=S.IN_REVIEW)
     theirs = make_post(
@@ -203,22 +217,28 @@ def test_second_pair_of_eyes_stops_self_approval_only(auth, session) -> None:
     session.commit()
     assert not review.may_approve(owner, own) and review.may_approve(owner, theirs)
     with pytest.raises(Forbidden, match="second pair of eyes"):
-        review.approve(session=session, acc=owner, post_id=own.id, now=NOW)
+        review.approve(session=session, acc=owner, post_id=own.id, connectors=connectors, now=NOW)
     session.rollback()
     draft = make_post(session, team.owner, at=SOON, channels=(team.channel.id,))
     with pytest.raises(Forbidden):
-        review.approve(session=session, acc=owner, post_id=draft.id, now=NOW)
+        review.approve(session=session, acc=owner, post_id=draft.id, connectors=connectors, now=NOW)
     session.rollback()
-    review.approve(session=session, acc=access_of(team.editor), post_id=own.id, now=NOW)
-    review.approve(session=session, acc=owner, post_id=theirs.id, now=NOW)
+    review.approve(
+        session=session, acc=access_of(team.editor), post_id=own.id, connectors=connectors, now=NOW
+    )
+    review.approve(session=session, acc=owner, post_id=theirs.id, connectors=connectors, now=NOW)
     session.commit()
     assert (own.status, theirs.status, draft.status) == ("approved", "approved", "draft")
 
 
-def test_editing_an_approved_post_sends_it_back_and_cancels_its_deliveries(auth, session) -> None:
+def test_editing_an_approved_post_sends_it_back_and_cancels_its_deliveries(
+    auth, session, connectors
+) -> None:
     team = Team(auth, session)
     post = make_post(session, team.author, at=SOON, channels=(team.channel.id,), status=S.IN_REVIEW)
-    review.approve(session=session, acc=access_of(team.owner), post_id=post.id, now=NOW)
+    review.approve(
+        session=session, acc=access_of(team.owner), post_id=post.id, connectors=connectors, now=NOW
+    )
     session.commit()
     data = PostInput(
         body=post.body, category="promotional", scheduled_at=SOON, channel_ids=(team.channel.id,)
@@ -231,7 +251,9 @@ def test_editing_an_approved_post_sends_it_back_and_cancels_its_deliveries(auth,
     (delivery,) = session.exec(select(Delivery)).all()
     assert delivery.status == "cancelled" and delivery.next_attempt_at is None
     # Approving the new version queues a fresh delivery, never the cancelled one.
-    review.approve(session=session, acc=access_of(team.owner), post_id=post.id, now=NOW)
+    review.approve(
+        session=session, acc=access_of(team.owner), post_id=post.id, connectors=connectors, now=NOW
+    )
     session.commit()
     rows = session.exec(select(Delivery).order_by(Delivery.id)).all()
     assert [d.status for d in rows] == ["cancelled", "queued"]
@@ -252,7 +274,9 @@ def test_a_no_op_edit_keeps_the_approval(auth, session) -> None:
     assert post.status == "approved"
 
 
-def test_expire_overdue_expires_unapproved_posts_and_tells_owners(auth, session) -> None:
+def test_expire_overdue_expires_unapproved_posts_and_tells_owners(
+    auth, session, connectors
+) -> None:
     team = Team(auth, session)
     second_owner = auth.user("partner@example.com", workspace=team.workspace, role=Role.OWNER)
     past = NOW - timedelta(minutes=1)
@@ -262,8 +286,8 @@ def test_expire_overdue_expires_unapproved_posts_and_tells_owners(auth, session)
     approved = make_post(session, team.author, at=past, channels=ch, status=S.APPROVED)
     future = make_post(session, team.author, at=SOON, channels=ch, status=S.IN_REVIEW)
     idea = make_post(session, team.author, at=None)
-    expired = review.expire_overdue(session=session, now=NOW)
-    notices = review.expiry_notices(session=session, posts=expired)
+    expired = expiry.expire_overdue(session=session, now=NOW)
+    notices = expiry.expiry_notices(session=session, posts=expired)
     session.commit()
     assert [p.id for p in expired] == [waiting.id, draft.id]
     assert [p.status for p in (waiting, draft, approved, future, idea)] == [
@@ -287,9 +311,15 @@ def test_expire_overdue_expires_unapproved_posts_and_tells_owners(auth, session)
     ).one()
     assert event.actor_id is None and event.detail == '{"from": "in_review"}'
     # Running again finds nothing new, and an expired post cannot be approved.
-    assert review.expire_overdue(session=session, now=NOW + timedelta(hours=1)) == []
+    assert expiry.expire_overdue(session=session, now=NOW + timedelta(hours=1)) == []
     with pytest.raises(Conflict, match="This post is expired"):
-        review.approve(session=session, acc=access_of(team.owner), post_id=waiting.id, now=NOW)
+        review.approve(
+            session=session,
+            acc=access_of(team.owner),
+            post_id=waiting.id,
+            connectors=connectors,
+            now=NOW,
+        )
 
 
 def _block_promotional_excess(session, team) -> None:
@@ -298,7 +328,9 @@ def _block_promotional_excess(session, team) -> None:
     session.commit()
 
 
-def test_blocking_guardrail_refuses_approval_unless_an_owner_gives_a_reason(auth, session) -> None:
+def test_blocking_guardrail_refuses_approval_unless_an_owner_gives_a_reason(
+    auth, session, connectors
+) -> None:
     team = Team(auth, session)
     _block_promotional_excess(session, team)
     post = make_post(
@@ -319,6 +351,7 @@ def test_blocking_guardrail_refuses_approval_unless_an_owner_gives_a_reason(auth
                 session=session,
                 acc=access_of(member),
                 post_id=post.id,
+                connectors=connectors,
                 now=NOW,
                 override_reason=reason,
             )
@@ -332,6 +365,7 @@ def test_blocking_guardrail_refuses_approval_unless_an_owner_gives_a_reason(auth
         session=session,
         acc=access_of(team.owner),
         post_id=post.id,
+        connectors=connectors,
         now=NOW,
         override_reason="Launch week: we agreed to shout.",
     )
@@ -344,7 +378,9 @@ def test_blocking_guardrail_refuses_approval_unless_an_owner_gives_a_reason(auth
     assert "promotional" in override.detail
 
 
-def test_approve_many_approves_what_it_may_and_says_why_not_for_the_rest(auth, session) -> None:
+def test_approve_many_approves_what_it_may_and_says_why_not_for_the_rest(
+    auth, session, connectors
+) -> None:
     team = Team(auth, session)
     team.workspace.settings = {"second_pair_of_eyes": True}
     session.add(team.workspace)
@@ -356,7 +392,11 @@ def test_approve_many_approves_what_it_may_and_says_why_not_for_the_rest(auth, s
         session, team.author, at=SOON + timedelta(days=1), channels=ch, status=S.IN_REVIEW
     )
     done, refused = review.approve_many(
-        session=session, acc=access_of(team.editor), post_ids=[a.id, own.id, b.id], now=NOW
+        session=session,
+        acc=access_of(team.editor),
+        post_ids=[a.id, own.id, b.id],
+        connectors=connectors,
+        now=NOW,
     )
     session.commit()
     assert [r.post.id for r in done] == [a.id, b.id]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from planner.connectors_app import get_connectors
 from planner.models import Post, Role, Workspace
-from planner.secretbox import SecretBox
 from planner.services import channels as channel_service
 from planner.services import workspaces
 from tests.conftest import NOW
@@ -70,14 +70,20 @@ def test_only_owners_change_link_settings(client, auth) -> None:
 def test_composer_preview_shows_the_tagged_link_per_channel(app, client, auth, session) -> None:
     owner = auth.user(timezone="Europe/London")
     acc = workspaces.access(session=session, user=owner.user, workspace_id=owner.workspace.id)
-    box = SecretBox([app.config["ENCRYPTION_KEY"]])
+    connectors = get_connectors(app)
     configs = {
         "mastodon": {"instance_url": "https://mastodon.example", "access_token": "token"},
         "bluesky": {"handle": "shop.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"},
     }
     chans = [
         channel_service.create_channel(
-            session=session, acc=acc, name=n, platform=p, config=configs[p], box=box, now=NOW
+            session=session,
+            acc=acc,
+            name=n,
+            platform=p,
+            config=configs[p],
+            connectors=connectors,
+            now=NOW,
         )
         for n, p in (("Toots", "mastodon"), ("Sky", "bluesky"))
     ]

@@ -15,7 +15,7 @@ from planner import mail as mailer
 from planner.db import get_engine
 from planner.models import Notification, Post, PostStatus, Role
 from planner.publishing.worker import tick
-from planner.services import review
+from planner.services import expiry
 from tests.conftest import NOW, ApiClient
 from tests.factories import ahead, make_post
 from tests.fakes.smtp import FakeSmtp, free_port
@@ -85,8 +85,8 @@ def test_expiry_in_review_mails_the_owners(app, auth, session, smtp) -> None:
     )
     make_post(session, team.author, at=NOW - timedelta(hours=1), body="A forgotten draft")
     # What the worker does on each tick: expire, commit, then send.
-    expired = review.expire_overdue(session=session, now=NOW)
-    notices = review.expiry_notices(session=session, posts=expired)
+    expired = expiry.expire_overdue(session=session, now=NOW)
+    notices = expiry.expiry_notices(session=session, posts=expired)
     session.commit()
     assert mailer.send(app, notices, now=NOW) == 1
     (mail,) = smtp.received

@@ -1,50 +1,33 @@
-"""The API blueprint, its bearer-token authentication, error shape and shared helpers."""
+"""The API blueprint, its bearer-token authentication and the helpers every route module uses.
+
+HTTP errors (404, 405, ...) get the JSON error shape from the app's handler in ``planner.web``,
+which answers for every URL under /api/, matched or not.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from planner.db import get_session
 from planner.models import Post, User
 from planner.services import tokens, workspaces
-from planner.services.errors import ServiceError
+from planner.services.errors import NotFound, ServiceError
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+class Unauthorized(ServiceError):
+    """No token, or one that is unknown or revoked."""
 
-
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    return jsonify(error={"code": code, "message": message, "fields": fields or {}}), status
-
-
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
+    code = "unauthorized"
+    status = 401
 
 
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(
-        exc.code or 500, "error"
-    )
-    return error_response(exc.code or 500, code, exc.description or exc.name)
+    return jsonify(exc.to_dict()), exc.status
 
 
 @bp.before_request
@@ -52,42 +35,36 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(
-            401, "unauthorized", "Send a personal access token as 'Authorization: Bearer <token>'."
-        )
+        raise Unauthorized("Send a personal access token as 'Authorization: Bearer <token>'.")
     db = get_session()
     user = tokens.user_for_token(session=db, plaintext=token.strip(), now=utcnow())
     if user is None:
-        raise ApiError(401, "unauthorized", "The token is unknown or revoked.")
+        raise Unauthorized("The token is unknown or revoked.")
     db.commit()
     g.api_user = user
 
 
-def _user() -> User:
+def api_user() -> User:
+    """The user whose token authenticated this request."""
     return g.api_user
 
 
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(
-            400, "bad_request", "Send a JSON object with Content-Type: application/json."
-        )
-    return data
+def access(wid: int) -> Access:
+    """The caller's access to workspace *wid* (404 when they are not a member)."""
+    return workspaces.access(session=get_session(), user=api_user(), workspace_id=wid)
 
 
-def _access(wid: int) -> Access:
-    return workspaces.access(session=get_session(), user=_user(), workspace_id=wid)
-
-
-def _post_access(pid: int) -> tuple[Access, Any]:
-    """Find a post the caller can see; other workspaces' posts are 404, never 403."""
-    db = get_session()
-    post = db.get(Post, pid)
-    if post is None:
-        raise ApiError(404, "not_found", "No such post.")
+def member_access(workspace_id: int, what: str) -> Access:
+    """Access to the workspace an object belongs to; others' objects are 404, never 403."""
     try:
-        acc = _access(post.workspace_id)
+        return access(workspace_id)
     except ServiceError:
-        raise ApiError(404, "not_found", "No such post.") from None
-    return acc, post
+        raise NotFound(f"No such {what}.") from None
+
+
+def post_access(pid: int) -> tuple[Access, Post]:
+    """Find a post the caller can see; other workspaces' posts are 404, never 403."""
+    post = get_session().get(Post, pid)
+    if post is None:
+        raise NotFound("No such post.")
+    return member_access(post.workspace_id, "post"), post

@@ -2,57 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import jsonify, request
+from flask import jsonify
 
 from planner.db import get_session
 from planner.guardrails import Policy, PolicyError
 from planner.services import guardrail_checks, guardrail_suggestions
 from planner.services.errors import NotFound, ValidationError
-from planner.services.guardrail_checks import Change
-from planner.services.posts import CATEGORIES
 from planner.services.workspaces import require_owner
-from planner.timeutils import get_zone, month_window, parse_iso_instant, to_local, utcnow
-from planner.web.api.base import ApiError, _access, _body, bp
+from planner.timeutils import get_zone, utcnow
+from planner.web.api.base import access, bp
+from planner.web.api.queries import MAX_GUARDRAIL_DAYS, query_range
+from planner.web.api.schemas import ChangePreview, parse
+from planner.web.boundary import read_json
 
 
-def _range(tz) -> tuple[Any, Any]:
-    """start/end from the query (ISO 8601; local when no offset), defaulting to this month."""
-    fields: dict[str, str] = {}
-    values = {}
-    for name in ("start", "end"):
-        raw = request.args.get(name)
-        if raw:
-            try:
-                values[name] = parse_iso_instant(raw, tz)
-            except ValueError as exc:
-                fields[name] = str(exc)
-    if fields:
-        raise ApiError(400, "bad_request", "Check the query parameters listed.", fields)
-    if "start" not in values and "end" not in values:
-        lo, hi = month_window(to_local(utcnow(), tz).date(), tz)
-        return lo, hi
-    if "start" not in values or "end" not in values:
-        missing = "start" if "start" not in values else "end"
-        raise ApiError(
-            400,
-            "bad_request",
-            "Give both start and end, or neither.",
-            {missing: "Required with the other."},
-        )
-    if values["end"] <= values["start"]:
-        raise ApiError(
-            400, "bad_request", "end must be after start.", {"end": "Must be after start."}
-        )
-    return values["start"], values["end"]
-
-
-@bp.get("/workspaces/<int:wid>/guardrails")
+@bp.get("/workspaces/<id:wid>/guardrails")
 def guardrails(wid: int):
-    acc = _access(wid)
+    acc = access(wid)
     tz = get_zone(acc.workspace.timezone)
-    start, end = _range(tz)
+    start, end = query_range(tz, max_days=MAX_GUARDRAIL_DAYS)
     db, now = get_session(), utcnow()
     result = guardrail_checks.evaluate_range(
         session=db, workspace=acc.workspace, start=start, end=end, now=now, with_mix=True
@@ -63,42 +31,10 @@ def guardrails(wid: int):
     return jsonify(warnings=warnings, mix=result.mix)
 
 
-def parse_change(data: dict[str, Any], tz) -> Change:
-    """Read a what-if from JSON, naming every field at fault."""
-    fields: dict[str, str] = {}
-    category = data.get("category")
-    if category not in CATEGORIES:
-        fields["category"] = f"One of {', '.join(CATEGORIES)}."
-    scheduled_at = None
-    raw = data.get("scheduled_at")
-    if raw not in (None, ""):
-        try:
-            scheduled_at = parse_iso_instant(str(raw), tz)
-        except ValueError as exc:
-            fields["scheduled_at"] = str(exc)
-    channel_ids = data.get("channel_ids", [])
-    if not isinstance(channel_ids, list) or not all(
-        isinstance(c, int) and not isinstance(c, bool) for c in channel_ids
-    ):
-        fields["channel_ids"] = "A list of channel ids."
-        channel_ids = []
-    post_id = data.get("post_id")
-    if post_id is not None and (not isinstance(post_id, int) or isinstance(post_id, bool)):
-        fields["post_id"] = "A post id or null."
-    if fields:
-        raise ValidationError("Check the fields listed.", fields=fields)
-    return Change(
-        category=category,
-        scheduled_at=scheduled_at,
-        channel_ids=tuple(channel_ids),
-        post_id=post_id,
-    )
-
-
-@bp.post("/workspaces/<int:wid>/guardrails/preview")
+@bp.post("/workspaces/<id:wid>/guardrails/preview")
 def preview(wid: int):
-    acc = _access(wid)
-    change = parse_change(_body(), get_zone(acc.workspace.timezone))
+    acc = access(wid)
+    change = parse(ChangePreview, tz=get_zone(acc.workspace.timezone)).to_change()
     try:
         added, removed = guardrail_checks.preview_change(
             session=get_session(), workspace=acc.workspace, change=change, now=utcnow()
@@ -108,17 +44,17 @@ def preview(wid: int):
     return jsonify(added=[w.to_dict() for w in added], removed=[w.to_dict() for w in removed])
 
 
-@bp.get("/workspaces/<int:wid>/guardrails/policy")
+@bp.get("/workspaces/<id:wid>/guardrails/policy")
 def get_policy(wid: int):
-    acc = _access(wid)
+    acc = access(wid)
     return jsonify(guardrail_checks.workspace_policy(acc.workspace).to_dict())
 
 
-@bp.put("/workspaces/<int:wid>/guardrails/policy")
+@bp.put("/workspaces/<id:wid>/guardrails/policy")
 def put_policy(wid: int):
-    acc = _access(wid)
+    acc = access(wid)
     require_owner(acc)
-    data = _body()
+    data = read_json()
     try:
         policy = Policy.from_dict(data)
     except PolicyError as exc:

@@ -4,38 +4,35 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from planner.connectors_app import get_connectors
 from planner.csvformats import MAX_BYTES
 from planner.db import get_session
 from planner.services import exports, imports
+from planner.services.errors import BadRequest
 from planner.services.imports import ImportOptions
 from planner.timeutils import get_zone, utcnow
-from planner.web.api.base import ApiError, _access, bp
-from planner.web.api.guardrails import _range
-from planner.web.channels import connector_options, secret_box
+from planner.web.api.base import access, bp
+from planner.web.api.queries import MAX_EXPORT_DAYS, query_range
+from planner.web.api.schemas import ImportCommit, parse
+from planner.web.boundary import query_id, read_json
 from planner.web.exports import csv_response
 
 
-def _int_or_none(name: str, fields: dict[str, str]) -> int | None:
-    raw = (request.form.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        fields[name] = f"{name} must be a number."
-        return None
-    return int(raw)
-
-
-@bp.post("/workspaces/<int:wid>/imports")
+@bp.post("/workspaces/<id:wid>/imports")
 def create_import(wid: int):
     """Read a CSV (multipart ``file``) and return every row's result; nothing is saved yet."""
-    acc = _access(wid)
+    acc = access(wid)
     fields: dict[str, str] = {}
     upload = request.files.get("file")
     if upload is None:
         fields["file"] = "Send the CSV as a multipart form field named file."
-    channel_id = _int_or_none("channel_id", fields)
-    if fields:
-        raise ApiError(400, "bad_request", "Check the fields listed.", fields)
+    channel_id = None
+    try:
+        channel_id = query_id("channel_id", request.form)
+    except BadRequest as exc:
+        fields.update(exc.fields)
+    if fields or upload is None:
+        raise BadRequest("Check the fields listed.", fields=fields)
     options = ImportOptions(
         format=(request.form.get("format") or "template").strip(),
         channel_id=channel_id,
@@ -49,39 +46,25 @@ def create_import(wid: int):
         acc=acc,
         data=upload.read(MAX_BYTES + 1),
         options=options,
-        box=secret_box(),
-        connector_options=connector_options(),
+        connectors=get_connectors(),
         now=utcnow(),
     )
     db.commit()
     return jsonify(imports.batch_json(batch)), 201
 
 
-@bp.get("/workspaces/<int:wid>/imports/<int:import_id>")
+@bp.get("/workspaces/<id:wid>/imports/<id:import_id>")
 def get_import(wid: int, import_id: int):
-    acc = _access(wid)
+    acc = access(wid)
     batch = imports.get_batch(session=get_session(), acc=acc, batch_id=import_id)
     return jsonify(imports.batch_json(batch))
 
 
-@bp.post("/workspaces/<int:wid>/imports/<int:import_id>/commit")
+@bp.post("/workspaces/<id:wid>/imports/<id:import_id>/commit")
 def commit_import(wid: int, import_id: int):
     """Save the ready rows (all, or ``{"lines": [...]}``) as drafts, in one transaction."""
-    acc = _access(wid)
-    data = request.get_json(silent=True) if request.data else {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "Send a JSON object, or nothing to import every row.")
-    lines = data.get("lines")
-    if lines is not None and (
-        not isinstance(lines, list)
-        or not all(isinstance(n, int) and not isinstance(n, bool) for n in lines)
-    ):
-        raise ApiError(
-            400,
-            "bad_request",
-            "lines must be a list of line numbers.",
-            {"lines": "A list of numbers."},
-        )
+    acc = access(wid)
+    lines = parse(ImportCommit, read_json(optional=True), error=BadRequest).lines
     db = get_session()
     posts = imports.commit_import(
         session=db, acc=acc, batch_id=import_id, lines=lines, now=utcnow()
@@ -90,10 +73,10 @@ def commit_import(wid: int, import_id: int):
     return jsonify(created=len(posts), post_ids=[p.id for p in posts])
 
 
-@bp.get("/workspaces/<int:wid>/export.csv")
+@bp.get("/workspaces/<id:wid>/export.csv")
 def export_csv(wid: int):
     """Posts scheduled in [start, end) (ISO 8601; local without an offset; default this month)."""
-    acc = _access(wid)
-    start, end = _range(get_zone(acc.workspace.timezone))
+    acc = access(wid)
+    start, end = query_range(get_zone(acc.workspace.timezone), max_days=MAX_EXPORT_DAYS)
     data = exports.export_csv(session=get_session(), workspace=acc.workspace, start=start, end=end)
     return csv_response(data, f"posts-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv")

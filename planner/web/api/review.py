@@ -5,56 +5,42 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from planner import mail
+from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import audit, comments, review
 from planner.services.errors import GuardrailBlocked
 from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import iso_utc, utcnow
-from planner.web.api.base import ApiError, _body, _post_access, bp
-from planner.web.api.core import _posts_json
-from planner.web.channels import counting
-
-
-def _optional_body() -> dict[str, Any]:
-    """The JSON object sent, or an empty one when the request has no body at all."""
-    if not request.get_data():
-        return {}
-    return _body()
-
-
-def _text(data: dict[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ApiError(
-            422, "validation_error", f"{name} must be a string.", {name: "Not a string."}
-        )
-    return value
+from planner.web.api.base import bp, post_access
+from planner.web.api.core import posts_json
+from planner.web.api.schemas import Approval, CommentCreate, Rejection, parse
+from planner.web.boundary import read_json
 
 
 def _finish(acc: Access, result: ReviewResult):
-    db = get_session()
-    db.commit()
+    answer = jsonify(posts_json(acc, [result.post])[0])
+    get_session().commit()
     mail.send(current_app._get_current_object(), result.notices, now=utcnow())
-    return jsonify(_posts_json(acc, [result.post])[0])
+    return answer
 
 
-@bp.post("/posts/<int:pid>/submit")
+@bp.post("/posts/<id:pid>/submit")
 def submit_post(pid: int):
-    acc, post = _post_access(pid)
+    acc, post = post_access(pid)
     result = review.submit(
-        session=get_session(), acc=acc, post_id=post.id, now=utcnow(), **counting()
+        session=get_session(), acc=acc, post_id=post.id, connectors=get_connectors(), now=utcnow()
     )
     return _finish(acc, result)
 
 
-@bp.post("/posts/<int:pid>/approve")
+@bp.post("/posts/<id:pid>/approve")
 def approve_post(pid: int):
-    acc, post = _post_access(pid)
-    reason = _text(_optional_body(), "override_reason")
+    acc, post = post_access(pid)
+    reason = parse(Approval, read_json(optional=True)).override_reason
     db = get_session()
     try:
         result = review.approve(
@@ -63,45 +49,44 @@ def approve_post(pid: int):
             post_id=post.id,
             now=utcnow(),
             override_reason=reason,
-            **counting(),
+            connectors=get_connectors(),
         )
     except GuardrailBlocked as exc:
         db.rollback()
-        error = {"code": exc.code, "message": exc.message, "fields": exc.fields}
-        return jsonify(error={**error, "warnings": exc.warnings}), exc.status
+        return jsonify(exc.to_dict()), exc.status
     return _finish(acc, result)
 
 
-@bp.post("/posts/<int:pid>/reject")
+@bp.post("/posts/<id:pid>/reject")
 def reject_post(pid: int):
-    acc, post = _post_access(pid)
-    comment = _text(_optional_body(), "comment")
+    acc, post = post_access(pid)
+    comment = parse(Rejection, read_json(optional=True)).comment
     result = review.reject(
         session=get_session(), acc=acc, post_id=post.id, comment=comment, now=utcnow()
     )
     return _finish(acc, result)
 
 
-@bp.get("/posts/<int:pid>/comments")
+@bp.get("/posts/<id:pid>/comments")
 def list_comments(pid: int):
-    _acc, post = _post_access(pid)
+    _acc, post = post_access(pid)
     found = comments.for_post(session=get_session(), post_id=post.id)
     return jsonify(comments=[comments.comment_json(c) for c in found])
 
 
-@bp.post("/posts/<int:pid>/comments")
+@bp.post("/posts/<id:pid>/comments")
 def add_comment(pid: int):
-    acc, post = _post_access(pid)
-    body = _text(_body(), "body")
+    acc, post = post_access(pid)
+    body = parse(CommentCreate).body
     db = get_session()
     comment = review.add_comment(session=db, acc=acc, post_id=post.id, body=body, now=utcnow())
     db.commit()
     return jsonify(comments.comment_json(comment)), 201
 
 
-@bp.get("/posts/<int:pid>/history")
+@bp.get("/posts/<id:pid>/history")
 def post_history(pid: int):
-    acc, post = _post_access(pid)
+    acc, post = post_access(pid)
     events = audit.post_history(
         session=get_session(), workspace_id=acc.workspace.id, post_id=post.id
     )

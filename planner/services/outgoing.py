@@ -1,0 +1,176 @@
+"""The text a post sends to each of its channels, and whether it fits there.
+
+One place for composition, tagged links and length by each platform's own rules: review checks
+it before approving, the import preview per row, the review queue and the composer show it,
+and the worker sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Protocol
+
+from sqlmodel import Session, col, select
+
+from planner.connectors.base import Connector
+from planner.connectors.bundle import UNUSABLE, Connectors
+from planner.models import Channel, Workspace
+from planner.services.errors import ValidationError
+from planner.timeutils import get_zone
+from planner.utm import month_of, outgoing, utm_settings
+
+logger = logging.getLogger(__name__)
+
+
+class Draft(Protocol):
+    """What the outgoing text is made of: a saved ``Post`` or a ``PostInput`` not yet saved."""
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def link(self) -> str | None: ...
+
+    @property
+    def scheduled_at(self) -> datetime | None: ...
+
+    @property
+    def utm_campaign(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ChannelText:
+    """What one channel receives and how it counts it.
+
+    ``text`` and ``link`` go to the connector (links tagged for the platform); ``composed`` is
+    the text as the channel shows it. ``counted`` is false when the channel's settings cannot
+    be read, and then ``length``, ``limit`` and ``url_length`` are unknown.
+    """
+
+    channel: Channel
+    text: str
+    link: str | None
+    composed: str
+    counted: bool
+    limit: int | None = None
+    url_length: int | None = None  # Mastodon counts every link as this many characters
+    problem: str | None = None  # too long for the platform, or its settings cannot be read
+    connector: Connector | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def length(self) -> int | None:
+        """The length as the platform counts it; worked out when asked, as counting is slow."""
+        return None if self.connector is None else self.connector.count(self.text, self.link)
+
+    @property
+    def too_long(self) -> str | None:
+        """The platform's own words when the text is over its limit ("312 of 300 characters")."""
+        return self.problem if self.counted else None
+
+
+def channels_of(*, session: Session, channel_ids: Sequence[int]) -> list[Channel]:
+    """The channels with these ids, in the order their texts are listed (by id)."""
+    return list(
+        session.exec(
+            select(Channel).where(col(Channel.id).in_(list(channel_ids))).order_by(col(Channel.id))
+        )
+    )
+
+
+class Outgoing:
+    """Works out outgoing texts for many posts, building each channel's connector once."""
+
+    def __init__(self, *, workspace: Workspace, connectors: Connectors, now: datetime) -> None:
+        self.zone = get_zone(workspace.timezone)
+        self.settings = utm_settings(workspace.settings)
+        self.connectors, self.now = connectors, now
+        self._built: dict[int | None, Connector | None] = {}
+
+    def connector(self, channel: Channel) -> Connector | None:
+        """The channel's connector, or None when its settings cannot be used (logged once)."""
+        if channel.id not in self._built:
+            try:
+                self._built[channel.id] = self.connectors.for_channel(channel)
+            except UNUSABLE as exc:
+                logger.warning("Cannot count for channel %s: %s", channel.id, exc)
+                self._built[channel.id] = None
+        return self._built[channel.id]
+
+    def texts_for(self, post: Draft, channels: Iterable[Channel]) -> list[ChannelText]:
+        """Return what each of *channels* receives from *post* (see ``texts_for``)."""
+        month = month_of(post.scheduled_at, self.zone, now=self.now)
+        found = []
+        for channel in channels:
+            text, link = outgoing(
+                post.body,
+                post.link,
+                platform=channel.platform,
+                settings=self.settings,
+                campaign=post.utm_campaign,
+                month=month,
+            )
+            connector = self.connector(channel)
+            if connector is None:
+                found.append(
+                    ChannelText(
+                        channel=channel,
+                        text=text,
+                        link=link,
+                        composed=text if not link or link in text else f"{text}\n{link}",
+                        counted=False,
+                        problem=f"Cannot read the settings of {channel.name}; reconnect it.",
+                    )
+                )
+                continue
+            found.append(
+                ChannelText(
+                    channel=channel,
+                    text=text,
+                    link=link,
+                    composed=connector.compose(text, link),
+                    counted=True,
+                    limit=connector.limit(),
+                    url_length=connector.url_length,
+                    problem=connector.check_length(text, link),
+                    connector=connector,
+                )
+            )
+        return found
+
+
+def texts_for(
+    post: Draft,
+    channels: Iterable[Channel],
+    *,
+    workspace: Workspace,
+    connectors: Connectors,
+    now: datetime,
+) -> list[ChannelText]:
+    """Return what each of *channels* receives from *post*, counted the way its platform counts.
+
+    A link to the workspace's own site is tagged for each platform, in the body too.
+    """
+    return Outgoing(workspace=workspace, connectors=connectors, now=now).texts_for(post, channels)
+
+
+def require_fit(
+    post: Draft,
+    channels: Iterable[Channel],
+    *,
+    workspace: Workspace,
+    connectors: Connectors,
+    now: datetime,
+) -> None:
+    """Refuse a post too long for one of its channels, or for a channel that cannot count it."""
+    texts = texts_for(post, channels, workspace=workspace, connectors=connectors, now=now)
+    problems = [t.problem for t in texts if t.problem]
+    if problems:
+        detail = "; ".join(problems)
+        raise ValidationError(
+            f"This post is too long for one of its channels ({detail}). Shorten it first.",
+            fields={"body": f"Too long: {detail}."},
+        )
