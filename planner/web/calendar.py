@@ -57,9 +57,16 @@ def day_arg(today: date) -> date:
 
 
 def _guardrails(
-    acc: Access, view: cal.CalendarRange, found: list[GuardrailWarning], tz: ZoneInfo
+    acc: Access,
+    view: cal.CalendarRange,
+    found: list[GuardrailWarning],
+    tz: ZoneInfo,
+    *,
+    fixes: bool = True,
+    back: str | None = None,
 ) -> dict[str, Any]:
-    """What a grid shows of its warnings: marks on days and posts, and each warning's fixes."""
+    """What a grid shows of its warnings: marks on days and posts, and (with *fixes*) each
+    warning's checked suggestions, whose Apply buttons return to *back*."""
     db = get_session()
     return {
         "warnings": found,
@@ -70,12 +77,17 @@ def _guardrails(
                 session=db, workspace_id=acc.workspace.id, view=view, warnings=found, tz=tz
             ),
         ),
-        "suggestions": guardrail_suggestions.suggest(
-            session=db, workspace=acc.workspace, warnings=found, now=utcnow()
+        "suggestions": (
+            guardrail_suggestions.suggest(
+                session=db, workspace=acc.workspace, warnings=found, now=utcnow()
+            )
+            if fixes
+            else None
         ),
-        "can_queue": acc.role in (Role.OWNER, Role.EDITOR)
+        "can_queue": fixes
+        and acc.role in (Role.OWNER, Role.EDITOR)
         and bool(slots.list_slots(session=db, workspace_id=acc.workspace.id)),
-        "back": request.full_path,
+        "back": back or request.full_path,
     }
 
 
@@ -98,7 +110,26 @@ def month(acc: Access):
         tz=tz,
         form=EmptyForm(),
         onboarding=onboarding.checklist(session=db, acc=acc),
-        **_guardrails(acc, view, found, tz),
+        # Checking every fix costs as much again as the page: the panel fetches them after it
+        # shows (see ``suggestions``), unless asked for them here (the link without JS).
+        **_guardrails(acc, view, found, tz, fixes=bool(request.args.get("fixes"))),
+    )
+
+
+@bp.get("/suggestions")
+@with_access
+def suggestions(acc: Access):
+    """The month's warnings list with each warning's suggestions, for the month view's panel."""
+    tz = get_zone(acc.workspace.timezone)
+    first = month_arg(to_local(utcnow(), tz).date())
+    db = get_session()
+    view = cal.month(session=db, workspace_id=acc.workspace.id, tz=tz, first=first)
+    found = cal.month_warnings(session=db, workspace=acc.workspace, view=view, now=utcnow())
+    back = url_for("calendar.month", month=f"{first:%Y-%m}")
+    return render_template(
+        "calendar/_warnings.html",
+        post_prefix=url_for("posts.view", post_id=0)[:-1],
+        **_guardrails(acc, view, found, tz, back=back),
     )
 
 

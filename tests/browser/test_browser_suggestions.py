@@ -39,6 +39,7 @@ def test_applying_a_suggested_move_clears_the_warning(page, live_server, auth, s
 
     # The month view shows the same warning, with a move and a category change to apply.
     page.goto(f"{live_server}/?month={first:%Y-%m}")
+    page.locator(".guardrail-panel[data-suggestions-loaded]").wait_for()
     warning = page.locator('.guardrail-panel li.warning[data-rule="max_share"]')
     assert warning.count() == 1
     assert warning.locator(".warning-message").inner_text() == message

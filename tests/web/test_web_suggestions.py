@@ -90,10 +90,19 @@ def _share_warning(session, owner):
 def test_month_view_shows_suggestions_and_apply_moves_the_post(shop, client, session) -> None:
     owner, ch, promos = shop
     first, monday = busy_month()
+    # The page shows the warnings at once and fetches their checked fixes afterwards...
     page = client.get(f"/?month={first:%Y-%m}").get_data(as_text=True)
-    assert 'class="suggestions"' in page
-    assert 'name="action" value="move"' in page and 'name="action" value="recategorize"' in page
-    assert ">Apply</button>" in page
+    assert 'data-rule="max_share"' in page and 'class="suggestions"' not in page
+    assert f'data-suggestions-url="/suggestions?month={first:%Y-%m}"' in page
+    panel = client.get(f"/suggestions?month={first:%Y-%m}").get_data(as_text=True)
+    # ...or, without JavaScript, shows them when asked.
+    inline = client.get(f"/?month={first:%Y-%m}&fixes=1").get_data(as_text=True)
+    for shown in (panel, inline):
+        assert 'data-rule="max_share"' in shown and 'class="suggestions"' in shown
+        assert 'name="action" value="move"' in shown
+        assert 'name="action" value="recategorize"' in shown
+        assert ">Apply</button>" in shown
+    assert f'name="next" value="/?month={first:%Y-%m}"' in panel
     (warning,) = _share_warning(session, owner)
     moved = promos["wednesday"]
     resp = client.post(
