@@ -214,10 +214,10 @@ def test_api_warnings_carry_suggestions(shop, api, session) -> None:
     assert actions == {"move", "recategorize"}
     for s in share["suggestions"]:
         assert s["post_id"] in (promos["monday"].id, promos["wednesday"].id) and s["message"]
-    posts = (
-        api(owner)
-        .get(f"/api/v1/workspaces/{owner.workspace.id}/posts?start={start}&end={end}")
-        .get_json()["posts"]
-    )
-    mine = next(p for p in posts if p["id"] == promos["monday"].id)
-    assert mine["warnings"][0]["suggestions"]
+    listed = f"/api/v1/workspaces/{owner.workspace.id}/posts?start={start}&end={end}"
+    for query, present in (("", False), ("&suggestions=1", True)):
+        posts = api(owner).get(listed + query).get_json()["posts"]
+        mine = next(p for p in posts if p["id"] == promos["monday"].id)
+        assert ("suggestions" in mine["warnings"][0]) is present
+    one = api(owner).get(f"/api/v1/posts/{promos['monday'].id}").get_json()
+    assert one["warnings"][0]["suggestions"]
