@@ -13,7 +13,13 @@ from planner.guardrails import GuardrailWarning
 from planner.models import Category, PostStatus, Role
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
-from planner.services import guardrail_checks, guardrail_suggestions, onboarding, slots
+from planner.services import (
+    guardrail_apply,
+    guardrail_checks,
+    guardrail_suggestions,
+    onboarding,
+    slots,
+)
 from planner.services.errors import Conflict, ValidationError
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
@@ -181,7 +187,7 @@ def apply_suggestion(acc: Access):
     form = request.form
     try:
         to = date.fromisoformat(form["to"]) if form.get("to") else None
-        applied = guardrail_suggestions.Applied(
+        applied = guardrail_apply.Applied(
             action=form.get("action", ""),
             post_id=int(form.get("post_id", "")),
             to=to,
@@ -192,7 +198,7 @@ def apply_suggestion(acc: Access):
         return redirect(back)
     db = get_session()
     try:
-        post = guardrail_suggestions.apply(session=db, acc=acc, applied=applied, now=utcnow())
+        post = guardrail_apply.apply(session=db, acc=acc, applied=applied, now=utcnow())
     except (ValidationError, Conflict) as exc:
         db.rollback()
         flash(exc.message, "error")

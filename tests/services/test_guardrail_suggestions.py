@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from planner.guardrails import Policy, compare
 from planner.models import AuditEvent, PostStatus
-from planner.services import guardrail_checks
+from planner.services import guardrail_apply, guardrail_checks
 from planner.services import guardrail_suggestions as gs
 from planner.services.errors import Conflict, ValidationError
 from tests.conftest import NOW
@@ -164,10 +164,10 @@ def test_apply_moves_the_post_through_the_posts_service(shop, session) -> None:
     warnings = _warnings(session, owner.workspace)
     found = gs.suggest(session=session, workspace=owner.workspace, warnings=warnings, now=NOW)
     move = next(c for c in found[warnings[0]] if c.action == "move")
-    gs.apply(
+    guardrail_apply.apply(
         session=session,
         acc=access_of(owner),
-        applied=gs.Applied(action="move", post_id=move.post_id, to=move.to),
+        applied=guardrail_apply.Applied(action="move", post_id=move.post_id, to=move.to),
         now=NOW,
     )
     session.commit()
@@ -183,17 +183,21 @@ def test_apply_refuses_approved_and_past_posts(shop, session) -> None:
     session.commit()
     acc = access_of(owner)
     with pytest.raises(Conflict, match="approved"):
-        gs.apply(
+        guardrail_apply.apply(
             session=session,
             acc=acc,
-            applied=gs.Applied(action="recategorize", post_id=posts[8].id, category="educational"),
+            applied=guardrail_apply.Applied(
+                action="recategorize", post_id=posts[8].id, category="educational"
+            ),
             now=NOW,
         )
     with pytest.raises(ValidationError, match="passed"):
-        gs.apply(
+        guardrail_apply.apply(
             session=session,
             acc=acc,
-            applied=gs.Applied(action="recategorize", post_id=posts[10].id, category="educational"),
+            applied=guardrail_apply.Applied(
+                action="recategorize", post_id=posts[10].id, category="educational"
+            ),
             now=_at(20),
         )
 
@@ -201,10 +205,12 @@ def test_apply_refuses_approved_and_past_posts(shop, session) -> None:
 def test_apply_refuses_a_fix_that_no_longer_helps(shop, session) -> None:
     owner, ch, posts = shop
     with pytest.raises(ValidationError, match="no longer help"):
-        gs.apply(
+        guardrail_apply.apply(
             session=session,
             acc=access_of(owner),
-            applied=gs.Applied(action="recategorize", post_id=posts[9].id, category="promotional"),
+            applied=guardrail_apply.Applied(
+                action="recategorize", post_id=posts[9].id, category="promotional"
+            ),
             now=NOW,
         )
     assert posts[9].category == "educational"
