@@ -1,15 +1,16 @@
 """Suggestions for guardrail warnings, each checked with the engine before it is offered.
 
 A candidate from ``planner.guardrails.suggestions`` is kept only when the plan it leaves has
-fewer warnings, none that it did not have before (on any channel; a warning whose numbers
-moved is the same warning, see ``same_warning``), and not the one it fixes.
+fewer warnings, the one it works on gone, and none it did not have before, on any channel (a
+warning whose numbers moved is the same warning, see ``same_warning``). A window far over its
+limit may take a first step instead: the same number of warnings, that one closer to its limit
+and no other worse; its message says so.
 Every check goes through ``guardrail_checks.judge`` with the candidate as ``Edits``; the posts
 around the warnings are read once and handed to each check.
 """
 
 from __future__ import annotations
 
-import logging
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
@@ -28,8 +29,6 @@ from planner.services.guardrail_checks import Edits
 from planner.services.guardrail_posts import channel_names, snapshots
 from planner.services.posts import PostFilters
 from planner.timeutils import get_zone
-
-logger = logging.getLogger(__name__)
 
 REACH = timedelta(days=7 * 3 + 1)  # how far around the warnings moves may go
 IDEA_WORDS = 60
