@@ -221,3 +221,11 @@ def test_api_warnings_carry_suggestions(shop, api, session) -> None:
         assert ("suggestions" in mine["warnings"][0]) is present
     one = api(owner).get(f"/api/v1/posts/{promos['monday'].id}").get_json()
     assert one["warnings"][0]["suggestions"]
+
+
+def test_composer_shows_the_posts_warnings_with_suggestions(shop, client) -> None:
+    owner, ch, promos = shop
+    page = client.get(f"/posts/{promos['monday'].id}/edit").get_data(as_text=True)
+    assert "This post now" in page
+    assert 'data-rule="max_share"' in page and 'class="suggestions"' in page
+    assert f'name="next" value="/posts/{promos["monday"].id}/edit?"' in page
