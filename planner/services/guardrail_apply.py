@@ -14,7 +14,7 @@ from planner.services import posts as post_service
 from planner.services.errors import Conflict, ValidationError
 from planner.services.guardrail_checks import Edits
 from planner.services.guardrail_posts import snapshot_of
-from planner.services.guardrail_suggestions import same_warning
+from planner.services.guardrail_suggestions import assess
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, to_local
@@ -44,7 +44,8 @@ def apply(*, session: Session, acc: Access, applied: Applied, now: datetime) -> 
     """Carry out a move or a category change through the posts service, after checking again.
 
     Refused when the post is approved or sent, when its time has passed, and when the plan
-    has changed so that the fix no longer reduces the warnings or would add one.
+    has changed so that the fix no longer helps (``assess``: fewer warnings, or one closer to
+    its limit) or would add a warning or make one worse.
     """
     if applied.action not in ("move", "recategorize"):
         raise ValidationError(
@@ -82,9 +83,7 @@ def apply(*, session: Session, acc: Access, applied: Applied, now: datetime) -> 
         edits=Edits(changed=(changed,)),
         report="both",
     )
-    before, after = found.warnings_before, found.warnings
-    created = any(not any(same_warning(w, b) for b in before) for w in after)
-    if created or len(after) >= len(before):
+    if assess(found.warnings_before, found.warnings) is None:
         raise ValidationError(
             "The plan has changed since this was suggested: it would no longer help. "
             "Reload to see fresh suggestions.",

@@ -166,22 +166,40 @@ class _Checker:
         after = self._judge(
             check, posts, load, Edits(changed=candidate.changed, added=candidate.added)
         )
-        if len(after) > len(before):
-            return None
-        pairs = []
-        for w in after:
-            same = [b for b in before if same_warning(w, b)]
-            if not same:
-                return None  # a warning the plan did not have
-            pairs.append((w, same[0]))
-        now = [(w, b) for w, b in pairs if same_warning(target, w)]
+        return assess(before, after, target)
+
+
+def assess(
+    before: Sequence[GuardrailWarning],
+    after: Sequence[GuardrailWarning],
+    target: GuardrailWarning | None = None,
+) -> str | None:
+    """Judge a change from the warnings before and after it: "fixes", "improves" or ``None``.
+
+    It fixes when there are fewer warnings (*target*, if given, among those gone); it improves
+    when as many remain but one (*target*, if given) reads better. Either way no warning may be
+    new and none may read worse: a change that helps here and harms there is no suggestion.
+    """
+    if len(after) > len(before):
+        return None
+    pairs = []
+    for w in after:
+        same = [b for b in before if same_warning(w, b)]
+        if not same:
+            return None  # a warning the plan did not have
+        if not (_better(w, same[0]) or w.to_dict() == same[0].to_dict()):
+            return None  # one that grew worse
+        pairs.append((w, same[0]))
+    if target is not None:
         if not any(same_warning(target, b) for b in before):
             return None
-        if not now:
+        stays = [(w, b) for w, b in pairs if same_warning(target, w)]
+        if not stays:
             return "fixes" if len(after) < len(before) else None
-        if all(_better(w, b) or w.to_dict() == b.to_dict() for w, b in pairs) and _better(*now[0]):
-            return "improves"
-        return None
+        return "improves" if _better(*stays[0]) else None
+    if len(after) < len(before):
+        return "fixes"
+    return "improves" if any(_better(w, b) for w, b in pairs) else None
 
 
 def same_warning(a: GuardrailWarning, b: GuardrailWarning) -> bool:
@@ -332,6 +350,7 @@ def fixes(
 
 __all__ = [
     "fixes",
+    "assess",
     "ideas",
     "post_warnings",
     "same_warning",

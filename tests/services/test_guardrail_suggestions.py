@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlmodel import select
 
-from planner.guardrails import Policy, compare
+from planner.guardrails import GuardrailWarning, Policy, compare
 from planner.models import AuditEvent, PostStatus
 from planner.services import guardrail_apply, guardrail_checks
 from planner.services import guardrail_suggestions as gs
@@ -236,3 +238,40 @@ def test_a_week_two_over_gets_a_first_step(shop, session) -> None:
     found = gs.suggest(session=session, workspace=owner.workspace, warnings=warnings, now=NOW)
     recat = next(c for c in found[share] if c.action == "recategorize")
     assert recat.message.endswith(gs.STEP)
+
+
+def test_a_first_step_applies(shop, session) -> None:
+    owner, ch, posts = shop
+    posts[12].category = "promotional"  # 3 of 6 promotional
+    session.add(posts[12])
+    session.commit()
+    guardrail_apply.apply(
+        session=session,
+        acc=access_of(owner),
+        applied=guardrail_apply.Applied(
+            action="recategorize", post_id=posts[12].id, category="educational"
+        ),
+        now=NOW,
+    )
+    assert posts[12].category == "educational"
+
+
+def test_assess_refuses_a_change_that_makes_another_warning_worse() -> None:
+    owner_week = GuardrailWarning(
+        rule="max_share",
+        severity="warn",
+        channel_id=1,
+        category="promotional",
+        window_start=_at(8),
+        window_end=_at(15),
+        actual=Fraction(1, 2),
+        limit=Fraction(1, 5),
+        post_ids=(1, 2),
+        message="Week of 8 Mar is 50% promotional.",
+    )
+    other = replace(owner_week, window_start=_at(15), window_end=_at(22), message="other")
+    worse = replace(other, actual=Fraction(2, 3), message="other, worse")
+    assert gs.assess([owner_week, other], [other]) == "fixes"
+    assert gs.assess([owner_week, other], [worse]) is None
+    assert gs.assess([owner_week], [replace(owner_week, actual=Fraction(1, 3))]) == "improves"
+    assert gs.assess([owner_week], [owner_week]) is None

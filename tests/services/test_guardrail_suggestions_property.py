@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from planner.guardrails import CATEGORIES, PRESETS, Policy
@@ -97,6 +97,10 @@ def test_an_offered_suggestion_never_adds_a_warning(
         session=session, workspace=owner.workspace, start=start, end=end, now=now
     ).warnings
     found = gs.suggest(session=session, workspace=owner.workspace, warnings=warnings, now=now)
+    offered = sum(len(v) for v in found.values())
+    event(
+        f"suggestions offered: {'none' if not offered else '1-3' if offered < 4 else '4 or more'}"
+    )
     for offered in found.values():
         for suggestion in offered:
             assert suggestion.message
