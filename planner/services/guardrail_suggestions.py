@@ -20,13 +20,23 @@ from typing import Any
 
 from sqlmodel import Session
 
-from planner.guardrails import GuardrailWarning, Policy, PostSnapshot, affected_span, load_span
+from planner.guardrails import (
+    Changed,
+    ChannelPolicy,
+    GuardrailWarning,
+    Policy,
+    PostSnapshot,
+    affected_span,
+    load_span,
+    same_warning,
+)
 from planner.guardrails.suggestions import Candidate, Idea, Plan, candidates, plan_of
 from planner.models import Post, PostStatus, Workspace
 from planner.services import guardrail_checks
 from planner.services import posts as post_service
 from planner.services.guardrail_checks import Edits
-from planner.services.guardrail_posts import channel_names, snapshots
+from planner.services.guardrail_policies import channel_settings
+from planner.services.guardrail_posts import snapshots
 from planner.services.posts import PostFilters
 from planner.timeutils import get_zone
 
@@ -48,10 +58,12 @@ class _Check:
 
 
 def _better(after: GuardrailWarning, before: GuardrailWarning) -> bool:
-    """Tell whether the same warning reads better: a share closer to its limit, a shorter run."""
-    if after.rule == "min_share":
-        return after.actual > before.actual
-    return after.actual < before.actual
+    """Tell whether the same warning reads better, as the what-if says it (``Changed``)."""
+    return Changed(before=before, after=after).verdict == "better"
+
+
+def _no_worse(after: GuardrailWarning, before: GuardrailWarning) -> bool:
+    return Changed(before=before, after=after).verdict != "worse"
 
 
 class _Checker:
@@ -63,13 +75,13 @@ class _Checker:
         workspace: Workspace,
         now: datetime,
         policy: Policy,
-        names: dict[int, str],
+        settings: tuple[dict[int, str], dict[int, ChannelPolicy]],
     ) -> None:
         self.session, self.workspace, self.now = session, workspace, now
         self.tz = get_zone(workspace.timezone)
         self.policy = policy
         self.gap = timedelta(days=policy.quiet_gap_days or 7)
-        self.names = names
+        self.names, self.own = settings
         self.posts: list[PostSnapshot] = []
         self.by_id: dict[int, PostSnapshot] = {}
         self.read = (now, now)
@@ -147,7 +159,7 @@ class _Checker:
             # Read once: parsing the stored policy costs as much as a check.
             policy=self.policy,
             # Quiet gaps only on the channels the change touches: the others cannot change.
-            names={c: n for c, n in self.names.items() if c in check.channels},
+            settings=({c: n for c, n in self.names.items() if c in check.channels}, self.own),
         ).warnings
 
     def verdict(self, candidate: Candidate, target: GuardrailWarning) -> str | None:
@@ -187,7 +199,7 @@ def assess(
         same = [b for b in before if same_warning(w, b)]
         if not same:
             return None  # a warning the plan did not have
-        if not (_better(w, same[0]) or w.to_dict() == same[0].to_dict()):
+        if not _no_worse(w, same[0]):
             return None  # one that grew worse
         pairs.append((w, same[0]))
     if target is not None:
@@ -200,21 +212,6 @@ def assess(
     if len(after) < len(before):
         return "fixes"
     return "improves" if any(_better(w, b) for w, b in pairs) else None
-
-
-def same_warning(a: GuardrailWarning, b: GuardrailWarning) -> bool:
-    """Tell whether two findings are one warning whose numbers may have changed.
-
-    Share rules: the same rule, channel, category and window; a streak: the same channel and
-    category and a post in common; a quiet gap: the same channel and overlapping silences.
-    """
-    if (a.rule, a.channel_id, a.category) != (b.rule, b.channel_id, b.category):
-        return False
-    if a.rule == "streak":
-        return not set(a.post_ids).isdisjoint(b.post_ids)
-    if a.rule == "quiet_gap":
-        return a.window_start < b.window_end and b.window_start < a.window_end
-    return (a.window_start, a.window_end) == (b.window_start, b.window_end)
 
 
 def _reach(warnings: Sequence[GuardrailWarning]) -> tuple[datetime, datetime]:
@@ -257,8 +254,8 @@ def suggest(
     tz = get_zone(workspace.timezone)
     horizon = _reach(warnings)
     policy = guardrail_checks.workspace_policy(workspace)
-    names = channel_names(session, workspace.id)
-    checker = _Checker(session, workspace, now, policy, names)
+    names, own = channel_settings(session, workspace.id)
+    checker = _Checker(session, workspace, now, policy, (names, own))
     read = checker.reach(horizon)
     checker.use(snapshots(session, workspace.id, *read), read)
     plan: Plan = plan_of(checker.posts, tz, now=now, horizon=horizon, policy=policy)
@@ -353,7 +350,6 @@ __all__ = [
     "assess",
     "ideas",
     "post_warnings",
-    "same_warning",
     "suggest",
     "warnings_by_post",
     "warnings_json",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from planner.guardrails import CATEGORIES, PRESETS, Policy
+from planner.guardrails import CATEGORIES, PRESETS, Policy, same_warning
 from planner.services import guardrail_checks
 from planner.services import guardrail_suggestions as gs
 from planner.services.guardrail_checks import Edits
@@ -116,7 +116,7 @@ def test_an_offered_suggestion_never_adds_a_warning(
             wide = _judge(session, owner.workspace, WIDE, now, edits)
             before, after = wide.warnings_before, wide.warnings
             for w in after:
-                assert any(gs.same_warning(w, b) for b in before), (suggestion.message, w.message)
+                assert any(same_warning(w, b) for b in before), (suggestion.message, w.message)
             # Filling a silence splits one long quiet gap into the parts left outside the month;
             # every other rule never counts more warnings anywhere.
             assert _not_gaps(after) <= _not_gaps(before), suggestion.message
