@@ -18,6 +18,7 @@ from sqlmodel import Session
 from planner.guardrails import (
     COUNTED_STATUSES,
     Changed,
+    ChannelPolicy,
     Comparison,
     GuardrailWarning,
     Policy,
@@ -93,6 +94,7 @@ def judge(
     load: tuple[datetime, datetime] | None = None,
     posts: Sequence[PostSnapshot] | None = None,
     with_mix: bool = False,
+    settings: tuple[dict[int, str], dict[int, ChannelPolicy]] | None = None,
 ) -> Findings:
     """Evaluate [start, end) of *span* as *edits* would leave it, as it is, or both compared.
 
@@ -101,14 +103,15 @@ def judge(
     the loaded edges are followed to their ends. For ``changes`` only the runs the edits touch
     are followed: an untouched run adds and clears nothing, and a what-if stays a few queries.
     *policy* replaces the workspace's own, to preview a policy before saving it; channels
-    with their own guardrails are judged by them (inheriting ones by *policy*).
+    with their own guardrails are judged by them (inheriting ones by *policy*). A caller asking
+    many questions in a row (the suggestions) passes the channel *settings* it read once.
     """
     tz = get_zone(workspace.timezone)
     start, end = span
     lo, hi = load or load_span(tz, start, end)
     before = list(posts) if posts is not None else snapshots(session, workspace.id, lo, hi)
     after = edits.apply(before) if edits else before
-    names, own = channel_settings(session, workspace.id)
+    names, own = settings if settings is not None else channel_settings(session, workspace.id)
     policy = policy or workspace_policy(workspace)
     per_channel = resolved(own, policy)
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from planner.db import get_session
-from planner.models import Category, PostStatus
+from planner.guardrails import GuardrailWarning
+from planner.models import Category, PostStatus, Role
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
-from planner.services import onboarding, review
+from planner.services import (
+    guardrail_apply,
+    guardrail_checks,
+    guardrail_suggestions,
+    onboarding,
+    review,
+    slots,
+)
+from planner.services.errors import Conflict, ValidationError
 from planner.services.media import media_ids_for_posts
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
@@ -25,7 +36,7 @@ from planner.timeutils import (
     utcnow,
 )
 from planner.web.boundary import as_id
-from planner.web.context import with_access
+from planner.web.context import local_url, with_access
 from planner.web.forms import EmptyForm
 
 bp = Blueprint("calendar", __name__)
@@ -53,6 +64,41 @@ def day_arg(today: date) -> date:
     return today
 
 
+def _guardrails(
+    acc: Access,
+    view: cal.CalendarRange,
+    found: list[GuardrailWarning],
+    tz: ZoneInfo,
+    *,
+    fixes: bool = True,
+    back: str | None = None,
+) -> dict[str, Any]:
+    """What a grid shows of its warnings: marks on days and posts, and (with *fixes*) each
+    warning's checked suggestions, whose Apply buttons return to *back*."""
+    db = get_session()
+    return {
+        "warnings": found,
+        "marks": cal.warning_marks(
+            view,
+            found,
+            cal.posts_beyond(
+                session=db, workspace_id=acc.workspace.id, view=view, warnings=found, tz=tz
+            ),
+        ),
+        "suggestions": (
+            guardrail_suggestions.suggest(
+                session=db, workspace=acc.workspace, warnings=found, now=utcnow()
+            )
+            if fixes
+            else None
+        ),
+        "can_queue": fixes
+        and acc.role in (Role.OWNER, Role.EDITOR)
+        and bool(slots.list_slots(session=db, workspace_id=acc.workspace.id)),
+        "back": back or request.full_path,
+    }
+
+
 @bp.get("/")
 @with_access
 def month(acc: Access):
@@ -72,14 +118,26 @@ def month(acc: Access):
         tz=tz,
         form=EmptyForm(),
         onboarding=onboarding.checklist(session=db, acc=acc),
-        warnings=found,
-        marks=cal.warning_marks(
-            view,
-            found,
-            cal.posts_beyond(
-                session=db, workspace_id=acc.workspace.id, view=view, warnings=found, tz=tz
-            ),
-        ),
+        # Checking every fix costs as much again as the page: the panel fetches them after it
+        # shows (see ``suggestions``), unless asked for them here (the link without JS).
+        **_guardrails(acc, view, found, tz, fixes=bool(request.args.get("fixes"))),
+    )
+
+
+@bp.get("/suggestions")
+@with_access
+def suggestions(acc: Access):
+    """The month's warnings list with each warning's suggestions, for the month view's panel."""
+    tz = get_zone(acc.workspace.timezone)
+    first = month_arg(to_local(utcnow(), tz).date())
+    db = get_session()
+    view = cal.month(session=db, workspace_id=acc.workspace.id, tz=tz, first=first)
+    found = cal.month_warnings(session=db, workspace=acc.workspace, view=view, now=utcnow())
+    back = url_for("calendar.month", month=f"{first:%Y-%m}")
+    return render_template(
+        "calendar/_warnings.html",
+        post_prefix=url_for("posts.view", post_id=0)[:-1],
+        **_guardrails(acc, view, found, tz, back=back),
     )
 
 
@@ -101,7 +159,11 @@ def week(acc: Access):
     tz = get_zone(acc.workspace.timezone)
     today = to_local(utcnow(), tz).date()
     day = day_arg(today)
-    view = cal.week(session=get_session(), workspace_id=acc.workspace.id, tz=tz, day=day)
+    db = get_session()
+    view = cal.week(session=db, workspace_id=acc.workspace.id, tz=tz, day=day)
+    found = guardrail_checks.evaluate_range(
+        session=db, workspace=acc.workspace, start=view.start, end=view.end, now=utcnow()
+    ).warnings
     monday = view.weeks[0].start
     return render_template(
         "calendar/week.html",
@@ -112,14 +174,51 @@ def week(acc: Access):
         next=monday + timedelta(days=7),
         tz=tz,
         form=EmptyForm(),
+        **_guardrails(acc, view, found, tz),
     )
+
+
+@bp.post("/suggestions/apply")
+@with_access
+def apply_suggestion(acc: Access):
+    """Apply a guardrail suggestion (a move or a category change), then go back to the page."""
+    back = local_url(request.form.get("next")) or url_for("calendar.month")
+    if not EmptyForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(back)
+    form = request.form
+    try:
+        to = date.fromisoformat(form["to"]) if form.get("to") else None
+        applied = guardrail_apply.Applied(
+            action=form.get("action", ""),
+            post_id=int(form.get("post_id", "")),
+            to=to,
+            category=form.get("category") or None,
+        )
+    except ValueError:
+        flash("That suggestion could not be read; reload the page.", "error")
+        return redirect(back)
+    db = get_session()
+    try:
+        post = guardrail_apply.apply(session=db, acc=acc, applied=applied, now=utcnow())
+    except (ValidationError, Conflict) as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    db.commit()
+    if applied.action == "move":
+        local = to_local(post.scheduled_at, get_zone(acc.workspace.timezone))
+        flash(f"Moved to {local:%A %-d %B} at {local:%H:%M}.", "success")
+    else:
+        flash(f"Now {post.category}.", "success")
+    return redirect(back)
 
 
 def _filters_from_args(tz) -> tuple[PostFilters, dict[str, str]]:
     args = request.args
     chosen = {
         k: args.get(k, "").strip()
-        for k in ("status", "category", "channel_id", "q", "start", "end")
+        for k in ("status", "category", "channel_id", "q", "start", "end", "warned")
     }
     start = end = None
     if chosen["start"]:
@@ -153,6 +252,11 @@ def list_view(acc: Access):
     db = get_session()
     filters, chosen = _filters_from_args(tz)
     posts = list_posts(session=db, workspace_id=acc.workspace.id, filters=filters)
+    if chosen["warned"]:
+        warned = guardrail_checks.warnings_by_post(
+            session=db, workspace=acc.workspace, posts=posts, now=utcnow()
+        )
+        posts = [p for p in posts if warned.get(p.id)]
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     targets = channel_ids_for(session=db, post_ids=[p.id for p in posts])
     names = {c.id: c.name for c in channels}

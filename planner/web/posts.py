@@ -8,7 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.services import audit, outgoing
+from planner.services import audit, guardrail_suggestions, outgoing
 from planner.services import channels as channel_service
 from planner.services import media as media_service
 from planner.services import posts as post_service
@@ -47,8 +47,22 @@ def _composer(
     texts = outgoing.texts_for(
         draft, channels, workspace=acc.workspace, connectors=get_connectors(), now=utcnow()
     )
+    found = (
+        guardrail_suggestions.post_warnings(
+            session=db, workspace=acc.workspace, post=post, now=utcnow()
+        )
+        if post is not None and request.method == "GET"
+        else []
+    )
     return render_template(
         "posts/edit.html",
+        warnings=found,
+        suggestions=guardrail_suggestions.suggest(
+            session=db, workspace=acc.workspace, warnings=found, now=utcnow()
+        ),
+        marks={"post_labels": {}},
+        can_queue=False,
+        back=request.full_path,
         form=form,
         post=post,
         channels=channels,

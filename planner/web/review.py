@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from planner.services import (
     audit_words,
     comments,
     guardrail_checks,
+    guardrail_suggestions,
     outgoing,
     review,
     review_bulk,
@@ -226,6 +227,7 @@ class QueueItem:
     impact: list[dict[str, Any]]
     can_approve: bool
     can_reject: bool
+    fixes: list[dict[str, Any]] = field(default_factory=list)  # warnings it keeps away
 
     @property
     def blocking(self) -> list[dict[str, Any]]:
@@ -266,6 +268,12 @@ def queue(acc: Access):
     names = {u.id: u.display_name for u, _m in members}
     names.update(accounts.display_names(session=db, user_ids=(p.author_id for p in posts)))
     now = utcnow()
+    # Posts that keep a warning away come first: approving them is the plan's quickest fix.
+    fixing = {
+        p.id: guardrail_suggestions.fixes(session=db, workspace=acc.workspace, post=p, now=now)
+        for p in posts
+    }
+    posts = sorted(posts, key=lambda p: not fixing[p.id])
     items = []
     for post in posts:
         mine = [channels[i] for i in targets.get(post.id, []) if i in channels]
@@ -282,6 +290,7 @@ def queue(acc: Access):
                 ),
                 can_approve=review.may_approve(acc, post),
                 can_reject=review.may_reject(acc, post),
+                fixes=[w.to_dict() for w in fixing[post.id]],
             )
         )
     return render_template(

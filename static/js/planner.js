@@ -270,6 +270,21 @@
     sync();
   }
 
+  // ---- Suggestions for the month's warnings, checked on the server after the page shows ----
+  document.querySelectorAll("[data-suggestions-url]").forEach(async (panel) => {
+    const resp = await fetch(panel.dataset.suggestionsUrl, { credentials: "same-origin", headers: { Accept: "text/html" } }).catch(() => null);
+    if (!resp || !resp.ok) return;
+    const holder = document.createElement("div");
+    holder.innerHTML = await resp.text(); // our own page's markup, escaped by the server
+    const fresh = holder.querySelector("ul.warnings");
+    const list = panel.querySelector("ul.warnings");
+    if (!fresh || !list) return;
+    list.replaceWith(fresh);
+    const link = panel.querySelector(".suggestions-link");
+    if (link) link.hidden = true;
+    panel.dataset.suggestionsLoaded = "true";
+  });
+
   // ---- Drag and drop on the calendar ----------------------------------------------------
   const board = document.querySelector("[data-move-url]");
   if (board) {

@@ -66,6 +66,7 @@ def test_range_warnings_and_mix(api, shop, session) -> None:
         "limit",
         "post_ids",
         "message",
+        "suggestions",
     }
     week = next(
         m

@@ -75,11 +75,11 @@ LIST_LIMIT = 5000  # posts one list answer holds at most
 MAX_LIST_DAYS = 400  # the widest start..end one list answer covers
 
 
-def posts_json(acc: Access, posts: list[Any]) -> list[dict[str, Any]]:
+def posts_json(acc: Access, posts: list[Any], *, suggestions: bool = True) -> list[dict[str, Any]]:
     """The API shape of *posts*, with their channels, warnings and repeat rules, in few queries."""
     tz = get_zone(acc.workspace.timezone)
     targets = post_service.channel_ids_for(session=get_session(), post_ids=[p.id for p in posts])
-    warnings = warnings_by_post(acc, posts)
+    warnings = warnings_by_post(acc, posts, suggestions=suggestions)
     rules = recurrence.rrules_for(session=get_session(), post_ids=[p.id for p in posts])
     images = media_service.media_for_posts(session=get_session(), post_ids=[p.id for p in posts])
     return [
@@ -139,7 +139,11 @@ def list_posts(wid: int):
     )
     # A range holding more than LIST_LIMIT posts is cut, and says so: ask for a narrower one.
     truncated = len(posts) > LIST_LIMIT
-    return jsonify(posts=posts_json(acc, posts[:LIST_LIMIT]), truncated=truncated)
+    # Each warning's suggestions only when asked: checking them all doubles the list's time.
+    fixes = args.get("suggestions") in ("1", "true")
+    return jsonify(
+        posts=posts_json(acc, posts[:LIST_LIMIT], suggestions=fixes), truncated=truncated
+    )
 
 
 @bp.post("/workspaces/<id:wid>/posts")

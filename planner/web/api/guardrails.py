@@ -6,7 +6,7 @@ from flask import jsonify
 
 from planner.db import get_session
 from planner.guardrails import Policy, PolicyError
-from planner.services import guardrail_checks, guardrail_policies
+from planner.services import guardrail_checks, guardrail_policies, guardrail_suggestions
 from planner.services.errors import NotFound, ValidationError
 from planner.services.workspaces import require_owner
 from planner.timeutils import get_zone, utcnow
@@ -22,15 +22,14 @@ def guardrails(wid: int):
     acc = access(wid)
     tz = get_zone(acc.workspace.timezone)
     start, end = query_range(tz, max_days=MAX_GUARDRAIL_DAYS)
+    db, now = get_session(), utcnow()
     result = guardrail_checks.evaluate_range(
-        session=get_session(),
-        workspace=acc.workspace,
-        start=start,
-        end=end,
-        now=utcnow(),
-        with_mix=True,
+        session=db, workspace=acc.workspace, start=start, end=end, now=now, with_mix=True
     )
-    return jsonify(warnings=[w.to_dict() for w in result.warnings], mix=result.mix)
+    warnings = guardrail_suggestions.warnings_json(
+        session=db, workspace=acc.workspace, warnings=result.warnings, now=now
+    )
+    return jsonify(warnings=warnings, mix=result.mix)
 
 
 @bp.post("/workspaces/<id:wid>/guardrails/preview")
