@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import ast
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,15 +29,30 @@ def _event(action: str, detail: str = "", post_id: int | None = None) -> AuditEv
     return AuditEvent(workspace_id=1, action=action, detail=detail, at=TUESDAY, post_id=post_id)
 
 
+def _strings(node: ast.AST) -> set[str]:
+    return {
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
+
+
 def _recorded_actions() -> set[str]:
-    """Every action name the code records: literals on lines that set an action."""
+    """Every action name the code records: the ``action=`` of each ``audit.record`` and
+    ``change_status`` call, the names assigned to a variable called ``action`` (the worker picks
+    one), and the delivery results."""
     found = set(RESULT_ACTIONS.values())
     for path in PLANNER.rglob("*.py"):
-        for line in path.read_text().splitlines():
-            if re.search(r"\baction\b\s*[=,]|action=", line) and "def " not in line:
-                before_detail = line.split("detail")[0]
-                found.update(re.findall(r'"([a-z]+(?:[._][a-z]+)*)"', before_detail))
-    return found - {"action", "utf-8"}
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                if name in ("record", "change_status"):
+                    for keyword in node.keywords:
+                        if keyword.arg == "action":
+                            found |= _strings(keyword.value)
+            elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple):
+                names = [getattr(t, "id", "") for t in node.targets[0].elts]
+                if "action" in names and isinstance(node.value, ast.Tuple):
+                    found |= _strings(node.value.elts[names.index("action")])
+    return found
 
 
 def test_every_recorded_action_has_words_of_its_own() -> None:
