@@ -1,0 +1,1 @@
+"""Media: images on posts, their storage, processing and per-platform renditions."""
