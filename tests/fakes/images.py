@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import io
+from typing import Any
 
 from PIL import Image
+
+from planner.connectors.base import MediaItem
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -61,3 +64,12 @@ def has_gps(data: bytes) -> bool:
     """Tell whether the image file carries any GPS EXIF data."""
     with Image.open(io.BytesIO(data)) as image:
         return bool(image.getexif().get_ifd(GPS_IFD))
+
+
+def media_item(
+    alt: str = "A loaf on the counter", *, data: bytes | None = None, **fields: Any
+) -> MediaItem:
+    """Return a post's image as the worker hands it to a connector (a small PNG by default)."""
+    values: dict[str, Any] = {"mime": "image/png", "width": 40, "height": 30, "alt": alt}
+    values.update(fields)
+    return MediaItem(data=small_png() if data is None else data, **values)
