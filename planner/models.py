@@ -168,6 +168,8 @@ class Post(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=2000)
     # The campaign tag for this post's tagged links; None means the workspace's monthly default.
     utm_campaign: str | None = Field(default=None, max_length=100)
+    # Per-channel texts that replace the body on one channel: {"<channel id>": "text"}.
+    variants: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     scheduled_at: datetime | None = _utc_field(nullable=True, default=None)
     status: str = Field(default=PostStatus.DRAFT, max_length=20)
     created_at: datetime = _utc_field()

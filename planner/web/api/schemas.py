@@ -89,6 +89,8 @@ class _PostFields(ApiModel):
     utm_campaign: str | None = Field(None, max_length=100)
     # A repeat rule starts (or, on an occurrence, changes) a series; null ends it.
     rrule: str | None = Field(None, max_length=500)
+    # {channel id: text} replacing the body on that channel; absent keeps, null clears them.
+    variants: dict[Annotated[str, Field(max_length=20)], str] | None = Field(None, max_length=100)
 
     _read_instant = field_validator("scheduled_at", mode="before")(_instant)
 
@@ -105,6 +107,7 @@ class PostCreate(_PostFields):
             channel_ids=tuple(self.channel_ids),
             link=self.link,
             utm_campaign=self.utm_campaign,
+            variants=self.variants,
         )
 
 
@@ -130,6 +133,7 @@ class PostPatch(_PostFields):
             else current.channel_ids,
             link=self.link if self.sent("link") else current.link,
             utm_campaign=utm if self.sent("utm_campaign") else None,
+            variants=(self.variants or {}) if self.sent("variants") else None,
         )
 
 
