@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -39,8 +40,15 @@ def _composer(
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     form.channels.choices = choices((c.id, c.name) for c in channels)
     # Each channel's limit and link width for the counters, counted as the worker will send it.
+    variants = _variants_from(request.form)
+    if variants is None:
+        variants = dict(post.variants or {}) if post is not None else {}
     draft = PostInput(
-        body=form.body.data or "", category="", scheduled_at=None, link=form.link.data
+        body=form.body.data or "",
+        category="",
+        scheduled_at=None,
+        link=form.link.data,
+        variants=variants,
     )
     texts = outgoing.texts_for(
         draft, channels, workspace=acc.workspace, connectors=get_connectors(), now=utcnow()
@@ -52,6 +60,7 @@ def _composer(
         channels=channels,
         counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
+        variants=variants,
         tz_name=acc.workspace.timezone,
         repeat=repeat,
     ), status
@@ -70,7 +79,18 @@ def _input_from(form: PostForm, acc: Access) -> PostInput:
         link=form.link.data or None,
         # Shown only when tagged links are on: a form without the field keeps the saved tag.
         utm_campaign=(form.utm_campaign.data or "") if form.utm_campaign.raw_data else None,
+        variants=_variants_from(request.form),
     )
+
+
+def _variants_from(data: Mapping[str, str]) -> dict[str, str] | None:
+    """The composer's per-channel texts (``variant-<channel id>``), or None when it sent none."""
+    found = {
+        key.removeprefix("variant-"): value
+        for key, value in data.items()
+        if key.startswith("variant-")
+    }
+    return found if found else None
 
 
 def _bind_channels(form: PostForm, acc: Access) -> None:
