@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from planner.connectors.bundle import Connectors
 from planner.connectors_app import get_connectors
 from planner.db import get_engine
+from planner.publishing.media import MediaLoader, no_media
 from planner.publishing.policy import RetryPolicy
 from planner.services.notifications import Notice
 
@@ -28,6 +29,8 @@ class TickContext:
     threads: int
     clock: Callable[[], datetime]
     send_notices: Callable[[Sequence[Notice]], object]
+    # Reads a post's images for sending (planner.publishing.media); none by default.
+    load_media: MediaLoader = no_media
 
 
 def tick_clock(now: datetime) -> Callable[[], datetime]:
