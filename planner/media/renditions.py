@@ -196,7 +196,7 @@ def _encode(image: Image.Image, *, alpha: bool, quality: int) -> bytes:
     if alpha:
         image.convert("RGBA").save(out, "PNG", optimize=False)
     else:
-        _flattened(image).save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+        _flattened(image).save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
 
 
