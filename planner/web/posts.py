@@ -9,7 +9,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.services import audit, outgoing
+from planner.services import audit, outgoing, previews
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Forbidden, NotFound, ServiceError, ValidationError
@@ -61,6 +61,7 @@ def _composer(
         counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         variants=variants,
+        previews=previews.previews(texts, images=[]),
         tz_name=acc.workspace.timezone,
         repeat=repeat,
     ), status

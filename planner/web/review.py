@@ -16,7 +16,15 @@ from planner import mail
 from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.models import Channel, Post, PostStatus, Workspace
-from planner.services import accounts, comments, guardrail_checks, outgoing, review, workspaces
+from planner.services import (
+    accounts,
+    comments,
+    guardrail_checks,
+    outgoing,
+    previews,
+    review,
+    workspaces,
+)
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import GuardrailBlocked, ValidationError
@@ -157,6 +165,7 @@ class QueueItem:
     channels: list[Channel]
     texts: list[tuple[str, str]]  # (channel names, the text as that channel will show it)
     too_long: list[str]
+    previews: list[previews.Preview]
     impact: list[dict[str, Any]]
     can_approve: bool
     can_reject: bool
@@ -168,9 +177,9 @@ class QueueItem:
 
 def _as_published(
     post: Post, channels: Sequence[Channel], workspace: Workspace, now: datetime
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """The text each channel will publish (links tagged), grouped where they agree, and any
-    length problems."""
+) -> tuple[list[tuple[str, str]], list[str], list[previews.Preview]]:
+    """The text each channel will publish (links tagged), grouped where they agree, any
+    length problems, and how each network will show the post."""
     by_text: dict[str, list[str]] = {}
     texts = outgoing.texts_for(
         post, channels, workspace=workspace, connectors=get_connectors(), now=now
@@ -180,7 +189,8 @@ def _as_published(
     if not channels:
         by_text[post.body] = []
     too_long = [t.too_long for t in texts if t.too_long]
-    return [(", ".join(names), text) for text, names in by_text.items()], too_long
+    grouped = [(", ".join(names), text) for text, names in by_text.items()]
+    return grouped, too_long, previews.previews(texts, images=[])
 
 
 @bp.get("/review")
@@ -203,7 +213,7 @@ def queue(acc: Access):
     items = []
     for post in posts:
         mine = [channels[i] for i in targets.get(post.id, []) if i in channels]
-        texts, too_long = _as_published(post, mine, acc.workspace, now)
+        texts, too_long, shown = _as_published(post, mine, acc.workspace, now)
         items.append(
             QueueItem(
                 post=post,
@@ -211,6 +221,7 @@ def queue(acc: Access):
                 channels=mine,
                 texts=texts,
                 too_long=too_long,
+                previews=shown,
                 impact=guardrail_checks.impact_of_approval(
                     session=db, workspace=acc.workspace, post=post, now=now
                 ),

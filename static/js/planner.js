@@ -97,6 +97,11 @@
         const source = own && own.value.trim() ? own.value : body.value;
         const sent = mine || source !== body.value ? composed(source, clean, mine) : text;
         const used = countFor(li.dataset.platform, sent, parseInt(li.dataset.urlLength, 10));
+        const preview = document.querySelector(`[data-preview-for="${li.dataset.counterFor}"]`);
+        if (preview) {
+          preview.hidden = li.hidden;
+          preview.querySelector("[data-preview-text]").textContent = sent;
+        }
         const out = li.querySelector(".counter-value");
         const bytes = li.dataset.platform === "bluesky" ? utf8.encode(sent).length : 0;
         if (bytes > BLUESKY_MAX_BYTES) {

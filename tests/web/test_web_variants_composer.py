@@ -57,3 +57,26 @@ def test_review_shows_each_channel_text(client, auth, session) -> None:
     assert "Rye, for feed readers" in queue
     assert "As it will appear on Other</figcaption>" in queue
     assert "Rye is back" in queue
+
+
+def test_composer_and_review_preview_each_channel_with_its_own_text(client, auth, session) -> None:
+    owner = auth.user()
+    feed = make_channel(session, owner.workspace, "Feed")
+    other = make_channel(session, owner.workspace, "Other")
+    auth.login(client, owner)
+    form = _form([feed], **{f"variant-{feed.id}": "Rye, for feed readers"})
+    assert client.post("/posts/new", data=form).status_code == 302
+    post = session.exec(select(Post)).one()
+    edit = client.get(f"/posts/{post.id}/edit").get_data(as_text=True)
+    assert 'aria-label="Preview on each channel"' in edit
+    assert f'data-preview-for="{feed.id}" aria-label="Feed preview">' in edit
+    assert f'data-preview-for="{other.id}" aria-label="Other preview" hidden>' in edit
+    assert '<div class="preview-text" data-preview-text>Rye, for feed readers</div>' in edit
+    post.status = PostStatus.IN_REVIEW
+    session.add(post)
+    session.commit()
+    queue = client.get("/review").get_data(as_text=True)
+    assert "<summary>Preview on each network</summary>" in queue
+    assert (
+        f'data-preview-for="{feed.id}"' in queue and f'data-preview-for="{other.id}"' not in queue
+    )
