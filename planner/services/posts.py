@@ -290,6 +290,7 @@ def duplicate_post(*, session: Session, acc: Access, post_id: int, now: datetime
             scheduled_at=src.scheduled_at,
             channel_ids=tuple(channels),
             link=src.link,
+            variants=dict(src.variants or {}),
         ),
     )
     audit.record(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.factories import make_channel
+from planner.services import posts as post_service
+from tests.conftest import NOW
+from tests.factories import access_of, make_channel
 
 
 def test_api_takes_returns_keeps_and_clears_variants(api, auth, session) -> None:
@@ -44,3 +46,22 @@ def test_api_refuses_variants_for_unknown_channels_or_of_the_wrong_type(api, aut
     not_text = me.post(url, base | {"variants": {"1": 5}})
     assert not_text.status_code == 422
     assert "variants" in not_text.get_json()["error"]["fields"]
+
+
+def test_a_duplicate_keeps_the_channel_texts(api, auth, session) -> None:
+    owner = auth.user()
+    feed = make_channel(session, owner.workspace, "Feed")
+    me = api(owner)
+    made = me.post(
+        f"/api/v1/workspaces/{owner.workspace.id}/posts",
+        {
+            "body": "Rye",
+            "category": "curated",
+            "channel_ids": [feed.id],
+            "variants": {str(feed.id): "Rye for the feed"},
+        },
+    ).get_json()
+    copy = post_service.duplicate_post(
+        session=session, acc=access_of(owner), post_id=made["id"], now=NOW
+    )
+    assert copy.variants == {str(feed.id): "Rye for the feed"}
