@@ -30,7 +30,8 @@ def test_bluesky_fits_a_big_photo_under_a_million_bytes() -> None:
     made = renditions.for_bluesky(original)
     assert len(made.data) <= 1_000_000
     assert shown(made.data) == ("JPEG", (made.width, made.height))
-    assert (made.width, made.height) == (2000, 1500)
+    assert 1500 <= made.width <= 2000  # noise may need a step down after the lowest quality
+    assert made.width / made.height == pytest.approx(4 / 3, rel=0.01)
 
 
 def test_bluesky_keeps_a_small_clean_image_as_it_is() -> None:
