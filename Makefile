@@ -46,6 +46,7 @@ browser:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check planner tests bench wsgi.py
 	$(BIN)/ruff format --check planner tests bench wsgi.py
+	$(BIN)/mypy
 
 test: install-test lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

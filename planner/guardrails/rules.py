@@ -169,7 +169,7 @@ def quiet_gap(
         posts = grouped.by_channel.get(channel_id, [])
         first = bisect_left(posts, lo, key=_at)
         last = bisect_left(posts, hi, key=_at)
-        points = [(lo.astimezone(tz), None)]
+        points: list[tuple[datetime, int | None]] = [(lo.astimezone(tz), None)]
         points += [(post.local, post.id) for post in posts[first:last]]
         points.append((hi.astimezone(tz), None))
         for (a, a_id), (b, b_id) in pairwise(points):

@@ -121,18 +121,26 @@ def _prepare(
         _give_up(session, delivery_id, token, now, D.FAILED, notices, str(exc))
         return None
     request = PublishRequest(
-        delivery_id=delivery.id,
+        delivery_id=delivery_id,
         idempotency_key=delivery.idempotency_key,
         text=sent.text,
         link=sent.link,
-        post_id=post.id,
+        post_id=delivery.post_id,
         channel_id=delivery.channel_id,
         category=post.category,
         scheduled_at=post.scheduled_at or delivery.due_at,
         attempt=delivery.attempts,
         media=media,
     )
-    return Job(delivery.id, post.id, channel.id, channel.platform, lateness, connector, request)
+    return Job(
+        delivery_id,
+        delivery.post_id,
+        delivery.channel_id,
+        channel.platform,
+        lateness,
+        connector,
+        request,
+    )
 
 
 STALE = "The post changed after it was approved, so this version was not sent."
@@ -260,7 +268,7 @@ def _save_state(session: Session, ctx: TickContext, job: Job) -> None:
     if job.connector.state_changed:
         session.exec(
             update(Channel)
-            .where(Channel.id == job.channel_id)
+            .where(col(Channel.id) == job.channel_id)
             .values(state=ctx.connectors.box.seal(job.connector.state))
         )
 

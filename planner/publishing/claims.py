@@ -56,9 +56,10 @@ class Expired:
 def _sendable() -> Any:
     """The post is approved (or being published) and the channel's credentials work."""
     return and_(
-        exists().where(Post.id == Delivery.post_id, col(Post.status).in_(SENDABLE_POSTS)),
+        exists().where(col(Post.id) == Delivery.post_id, col(Post.status).in_(SENDABLE_POSTS)),
         exists().where(
-            Channel.id == Delivery.channel_id, Channel.status != ChannelStatus.NEEDS_REAUTH.value
+            col(Channel.id) == Delivery.channel_id,
+            col(Channel.status) != ChannelStatus.NEEDS_REAUTH.value,
         ),
     )
 
@@ -88,19 +89,18 @@ def claim_due(
         updated_at=now,
     )
     if session.get_bind().dialect.name == "postgresql":
-        ids = list(
-            session.exec(candidates.with_for_update(of=Delivery.__table__, skip_locked=True))
-        )
+        locked = candidates.with_for_update(of=Delivery, skip_locked=True)
+        ids = [_saved(delivery_id) for delivery_id in session.exec(locked)]
         if ids:
             session.exec(update(Delivery).where(col(Delivery.id).in_(ids)).values(**claim))
         return ids
-    claimed = []
+    claimed: list[int] = []
     for delivery_id in session.exec(candidates).all():
         result = session.exec(
-            update(Delivery).where(Delivery.id == delivery_id, due).values(**claim)
+            update(Delivery).where(col(Delivery.id) == delivery_id, due).values(**claim)
         )
         if result.rowcount == 1:
-            claimed.append(delivery_id)
+            claimed.append(_saved(delivery_id))
     return claimed
 
 
@@ -133,8 +133,9 @@ def start_posts(session: Session, *, delivery_ids: list[int], now: datetime) -> 
 
 def expired_leases(session: Session, *, now: datetime, limit: int = 500) -> list[Expired]:
     """Return deliveries stuck in ``publishing`` whose lease ran out before *now*."""
+    # sqlmodel's select() is typed for at most four columns; this one reads eight.
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]
             Delivery.id,
             Delivery.post_id,
             Channel.platform,
@@ -157,7 +158,7 @@ def overdue(session: Session, *, now: datetime, limit: int = 500) -> list[tuple[
     """Return (delivery id, post id) of pending deliveries later than their workspace allows."""
     by_lateness: dict[timedelta, list[int]] = defaultdict(list)
     for workspace_id, settings in session.exec(select(Workspace.id, Workspace.settings)):
-        by_lateness[allowed_lateness(settings)].append(workspace_id)
+        by_lateness[allowed_lateness(settings)].append(_saved(workspace_id))
     too_late = or_(
         false(),
         *(
@@ -171,4 +172,10 @@ def overdue(session: Session, *, now: datetime, limit: int = 500) -> list[tuple[
         .order_by(col(Delivery.due_at))
         .limit(limit)
     )
-    return [(delivery_id, post_id) for delivery_id, post_id in rows]
+    return [(_saved(delivery_id), post_id) for delivery_id, post_id in rows]
+
+
+def _saved(row_id: int | None) -> int:
+    """Narrow a primary key read from the database, which SQLModel types as optional."""
+    assert row_id is not None, "a row read from the database has an id"
+    return row_id

@@ -7,6 +7,7 @@ back a ``Decision`` that says which status the delivery takes next and when it i
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ class Decision:
     channel_needs_reauth: bool = False
 
 
-def allowed_lateness(settings: dict[str, Any] | None) -> timedelta:
+def allowed_lateness(settings: Mapping[str, Any] | None) -> timedelta:
     """Return how late a delivery may still go out, from the workspace's settings."""
     raw = (settings or {}).get("allowed_lateness_minutes", DEFAULT_LATENESS_MINUTES)
     try:

@@ -94,13 +94,16 @@ def recover_expired_leases(ctx: TickContext, *, now: datetime) -> int:
     def recover(session: Session, item: claims.Expired) -> list[Notice] | None:
         post = results.lock_post(session, item.post_id)
         delivery = results.reload(session, item.delivery_id)
-        if not _still_expired(delivery, item, now):
+        if delivery is None:
+            return None
+        lease_expired_at = _expired_lease(delivery, item, now)
+        if lease_expired_at is None:
             return None
         decision = policy.recover(
             platform=item.platform,
             attempts=delivery.attempts,
             due_at=delivery.due_at,
-            lease_expired_at=delivery.lease_expires_at,
+            lease_expired_at=lease_expired_at,
             now=now,
             lease=ctx.lease,
             lateness=policy.allowed_lateness(item.settings),
@@ -126,14 +129,11 @@ def recover_expired_leases(ctx: TickContext, *, now: datetime) -> int:
     return _one_by_one(ctx, "delivery", ((i.delivery_id, i) for i in items), recover)
 
 
-def _still_expired(delivery: Delivery | None, item: claims.Expired, now: datetime) -> bool:
-    return (
-        delivery is not None
-        and delivery.status == D.PUBLISHING
-        and delivery.claimed_by == item.claimed_by
-        and delivery.lease_expires_at is not None
-        and delivery.lease_expires_at < now
-    )
+def _expired_lease(delivery: Delivery, item: claims.Expired, now: datetime) -> datetime | None:
+    """When the lease ran out, if the same worker still holds the delivery past it; else None."""
+    lease = delivery.lease_expires_at
+    still_held = delivery.status == D.PUBLISHING and delivery.claimed_by == item.claimed_by
+    return lease if still_held and lease is not None and lease < now else None
 
 
 def mark_missed(ctx: TickContext, *, now: datetime) -> int:

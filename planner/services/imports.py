@@ -6,29 +6,27 @@ is imported once, by members of its workspace, within a day. Imported posts are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, delete, update
 
 from planner import csvformats
 from planner.connectors.bundle import Connectors
-from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError, SourceRow
+from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError
 from planner.guardrails import PostSnapshot, affected_span
 from planner.models import Channel, ImportBatch, ImportStatus, Post
-from planner.services import audit, guardrail_checks, outgoing
+from planner.services import audit, guardrail_checks, import_rows
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, NotFound, ValidationError
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
-from planner.timeutils import get_zone, iso_local, iso_utc, local_to_utc, to_local
+from planner.timeutils import get_zone, iso_utc
 
 BATCH_TTL = timedelta(hours=24)
-EXCERPT = 120
 
 
 @dataclass(frozen=True)
@@ -66,120 +64,6 @@ def check_options(*, session: Session, acc: Access, options: ImportOptions) -> C
     return channel
 
 
-class _Lengths:
-    """Each row's length check, with links tagged as they will be when published."""
-
-    def __init__(
-        self, acc: Access, channels: Iterable[Channel], connectors: Connectors, now: datetime
-    ) -> None:
-        self.texts = outgoing.Outgoing(workspace=acc.workspace, connectors=connectors, now=now)
-        self.channels = {c.id: c for c in channels}
-
-    def problems(self, data: PostInput) -> list[str]:
-        chosen = [self.channels[cid] for cid in data.channel_ids if cid in self.channels]
-        # A channel that cannot count is skipped: the channel page already tells the owner.
-        texts = self.texts.texts_for(data, chosen)
-        return [f"Too long for {t.channel.name}: {t.too_long}." for t in texts if t.too_long]
-
-
-class _Channels:
-    """Channel names as written in a file, matched without regard to case."""
-
-    def __init__(self, channels: Sequence[Channel]) -> None:
-        self.by_name: dict[str, list[Channel]] = {}
-        for c in channels:
-            self.by_name.setdefault(c.name.strip().lower(), []).append(c)
-        self.names = ", ".join(c.name for c in channels)
-
-    def resolve(self, row: SourceRow, errors: list[str]) -> tuple[int, ...]:
-        whole = self.by_name.get(row.channels_text.lower())
-        if whole and len(whole) == 1:  # a name that itself holds ";" or "|"
-            return (whole[0].id,)
-        ids = []
-        for name in row.channels or ():
-            found = self.by_name.get(name.lower(), [])
-            if len(found) == 1:
-                ids.append(found[0].id)
-            elif found:
-                errors.append(f"Two channels are called “{name}”: rename one on the Channels page.")
-            elif self.names:
-                errors.append(f"No channel called “{name}”. Your channels: {self.names}.")
-            else:
-                errors.append(f"No channel called “{name}”: this workspace has no channels yet.")
-        return tuple(dict.fromkeys(ids))
-
-
-def _post_dict(data: PostInput, names: Mapping[int, str], tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "body": data.body,
-        "category": data.category,
-        "scheduled_at": iso_utc(data.scheduled_at),
-        "scheduled_at_local": iso_local(data.scheduled_at, tz),
-        "channel_ids": list(data.channel_ids),
-        "channels": [names.get(c, "") for c in data.channel_ids],
-        "link": data.link,
-    }
-
-
-def _check_row(
-    row: SourceRow,
-    *,
-    session: Session,
-    acc: Access,
-    columns: Mapping[str, str],
-    options: ImportOptions,
-    upload_channel: Channel | None,
-    channels: _Channels,
-    names: Mapping[int, str],
-    lengths: _Lengths,
-    tz: ZoneInfo,
-) -> dict[str, Any]:
-    errors = [{"column": p.column, "message": p.message} for p in row.problems]
-    category_column = columns["category"]
-    category = row.category or options.default_category
-    if category is None and not any(e["column"] == category_column for e in errors):
-        errors.append(
-            {
-                "column": category_column,
-                "message": "No category: fill it in, or choose one for such rows when uploading.",
-            }
-        )
-    channel_errors: list[str] = []
-    if row.channels is None:
-        channel_ids = (upload_channel.id,) if upload_channel else ()
-    else:
-        channel_ids = channels.resolve(row, channel_errors)
-    errors += [{"column": columns["channel_ids"], "message": m} for m in channel_errors]
-    data = PostInput(
-        body=row.body,
-        category=category or "",
-        scheduled_at=local_to_utc(row.local, tz) if row.local else None,
-        channel_ids=channel_ids,
-        link=row.link,
-    )
-    clean = None
-    try:
-        clean = post_service.validate(
-            data, session=session, workspace_id=acc.workspace.id, known_channels=names.keys()
-        )
-    except ValidationError as exc:
-        for field, message in exc.fields.items():
-            column = columns.get(field, field)
-            if not any(e["column"] == column for e in errors):
-                errors.append({"column": column, "message": message})
-    if clean is not None and not errors:
-        errors += [{"column": columns["body"], "message": m} for m in lengths.problems(clean)]
-    ok = not errors
-    return {
-        "line": row.line,
-        "ok": ok,
-        "post": _post_dict(clean, names, tz) if ok else None,
-        "errors": errors,
-        "notes": row.notes,
-        "excerpt": " ".join(row.body.split())[:EXCERPT],
-    }
-
-
 def import_warnings(
     *, session: Session, acc: Access, rows: Sequence[Mapping[str, Any]], now: datetime
 ) -> list[dict[str, Any]]:
@@ -211,55 +95,6 @@ def import_warnings(
     ]
 
 
-def _same_text(body: str) -> str:
-    return " ".join(body.split())
-
-
-def _planned(
-    session: Session, workspace_id: int, times: Sequence[datetime]
-) -> set[tuple[str, datetime]]:
-    """(text, time) of the workspace's posts between the first and last of *times*."""
-    return {
-        (_same_text(body), at)
-        for body, at in session.exec(
-            select(Post.body, Post.scheduled_at).where(
-                Post.workspace_id == workspace_id,
-                col(Post.scheduled_at) >= min(times),
-                col(Post.scheduled_at) <= max(times),
-            )
-        )
-    }
-
-
-def _flag_repeats(
-    session: Session,
-    workspace_id: int,
-    rows: list[dict[str, Any]],
-    *,
-    body_column: str,
-    tz: ZoneInfo,
-) -> None:
-    """Refuse rows whose text is already planned at the same time, so a file imported twice
-    (or a row copied twice) does not post the same thing twice."""
-    timed = [r for r in rows if r["ok"] and r["post"]["scheduled_at"]]
-    if not timed:
-        return
-    times = [datetime.fromisoformat(r["post"]["scheduled_at"]) for r in timed]
-    existing = _planned(session, workspace_id, times)
-    seen: dict[tuple[str, datetime], int] = {}
-    for row, at in zip(timed, times, strict=True):
-        key = (_same_text(row["post"]["body"]), at)
-        when = f"{to_local(at, tz):%-d %b %Y %H:%M}"
-        if key in existing:
-            message = f"This text is already planned for {when}: skip this row or change its time."
-        elif key in seen:
-            message = f"Line {seen[key]} already has this text at {when}."
-        else:
-            seen[key] = row["line"]
-            continue
-        row.update(ok=False, post=None, errors=[{"column": body_column, "message": message}])
-
-
 def preview_import(
     *,
     session: Session,
@@ -280,26 +115,21 @@ def preview_import(
     except FileError as exc:
         raise ValidationError(str(exc), fields={"file": str(exc)}) from None
     tz = get_zone(acc.workspace.timezone)
-    chans = channel_service.list_channels(session=session, workspace_id=acc.workspace.id)
-    names = {c.id: c.name for c in chans}
-    lengths = _Lengths(acc, chans, connectors, now)
-    matcher = _Channels(chans)
-    rows = [
-        _check_row(
-            row,
-            session=session,
-            acc=acc,
-            columns=source.columns,
-            options=options,
-            upload_channel=upload_channel,
-            channels=matcher,
-            names=names,
-            lengths=lengths,
-            tz=tz,
-        )
-        for row in source.rows
-    ]
-    _flag_repeats(session, acc.workspace.id, rows, body_column=source.columns["body"], tz=tz)
+    checker = import_rows.RowChecker(
+        session=session,
+        acc=acc,
+        channels=channel_service.list_channels(session=session, workspace_id=acc.workspace.id),
+        columns=source.columns,
+        default_category=options.default_category,
+        upload_channel=upload_channel,
+        connectors=connectors,
+        tz=tz,
+        now=now,
+    )
+    rows = [checker.check(row) for row in source.rows]
+    import_rows.flag_repeats(
+        session, acc.workspace.id, rows, body_column=source.columns["body"], tz=tz
+    )
     ready = [r for r in rows if r["ok"]]
     mix = dict.fromkeys(CATEGORIES, 0)
     for r in ready:
@@ -397,8 +227,9 @@ def commit_import(
     ]
     timed = [(n, i) for n, i in zip(chosen, items, strict=True) if i.scheduled_at]
     if timed:
-        planned = _planned(session, acc.workspace.id, [i.scheduled_at for _n, i in timed])
-        again = [n for n, i in timed if (_same_text(i.body), i.scheduled_at) in planned]
+        times = [i.scheduled_at for _n, i in timed]
+        planned = import_rows.planned(session, acc.workspace.id, times)
+        again = [n for n, i in timed if (import_rows.same_text(i.body), i.scheduled_at) in planned]
         if again:
             listed = ", ".join(str(n) for n in again[:10])
             msg = (

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -28,30 +24,21 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from planner.models import Category, Role
-from planner.timeutils import day_in_span
+from planner.models import Category
 from planner.web.boundary import MAX_ID
-from planner.web.forms_support import SingleLine
-
-
-def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
-    """Build select options (WTForms 3.3 deprecates plain tuples)."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-CATEGORY_CHOICES = choices((c.value, c.value.capitalize()) for c in Category)
-ROLE_CHOICES = choices((r.value, r.value.capitalize()) for r in Role)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Channels as a list of checkboxes, easier on a phone than a multi-select."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from planner.web.forms_support import (
+    CATEGORY_CHOICES,
+    ROLE_CHOICES,
+    WEEKDAY_CHOICES,
+    EachBetween,
+    InSpan,
+    MultiCheckboxField,
+    SingleLine,
+    choices,
+)
+from planner.web.policy_form import PolicyForm as PolicyForm
 
 
 class LoginForm(FlaskForm):
@@ -77,25 +64,6 @@ class InviteAcceptForm(FlaskForm):
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(min=8, message="Use at least 8 characters.")]
     )
-
-
-class InSpan:
-    """A date planner can store and turn into an instant in any zone: 1970 to 2199."""
-
-    def __call__(self, form: FlaskForm, field: DateField) -> None:
-        if field.data is not None and not day_in_span(field.data):
-            raise StopValidation("Choose a date between 1970 and 2200.")
-
-
-class EachBetween:
-    """Every number a multiple choice sent lies in [low, high] (the choices are not checked)."""
-
-    def __init__(self, low: int, high: int) -> None:
-        self.low, self.high = low, high
-
-    def __call__(self, form: FlaskForm, field: SelectMultipleField) -> None:
-        if any(not self.low <= value <= self.high for value in field.data or ()):
-            raise StopValidation("Choose from the list.")
 
 
 class PostForm(FlaskForm):
@@ -275,72 +243,6 @@ class PasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
-
-
-class PolicyForm(FlaskForm):
-    """The guardrail policy: a preset, or custom numbers per category, and each rule's severity."""
-
-    preset = SelectField(
-        "Preset",
-        choices=choices(
-            [
-                ("80-20", "80/20: at most 1 post in 5 sells"),
-                ("thirds", "Rule of thirds: a third promotion, at least a quarter conversation"),
-                ("custom", "Custom numbers"),
-            ]
-        ),
-    )
-    quiet_gap_days = IntegerField(
-        "Warn when a channel goes quiet for more than (days)",
-        validators=[Optional(), NumberRange(min=0, max=365)],
-    )
-
-
-for _cat in Category:
-    setattr(
-        PolicyForm,
-        f"max_{_cat.value}",
-        DecimalField(
-            f"{_cat.value.capitalize()}: at most (%)",
-            places=None,
-            validators=[Optional(), NumberRange(min=0, max=100)],
-        ),
-    )
-    setattr(
-        PolicyForm,
-        f"min_{_cat.value}",
-        DecimalField(
-            f"{_cat.value.capitalize()}: at least (%)",
-            places=None,
-            validators=[Optional(), NumberRange(min=0, max=100)],
-        ),
-    )
-    setattr(
-        PolicyForm,
-        f"streak_{_cat.value}",
-        IntegerField(
-            f"{_cat.value.capitalize()}: at most in a row",
-            validators=[Optional(), NumberRange(min=1, max=100)],
-        ),
-    )
-for _rule, _label in (
-    ("max_share", "Too large a share"),
-    ("min_share", "Too small a share"),
-    ("streak", "Too many in a row"),
-    ("quiet_gap", "Channel goes quiet"),
-):
-    setattr(
-        PolicyForm,
-        f"severity_{_rule}",
-        SelectField(
-            _label, choices=choices([("warn", "Warn"), ("block", "Block approval")]), default="warn"
-        ),
-    )
-
-
-WEEKDAY_CHOICES = choices(
-    enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
-)
 
 
 class SlotForm(FlaskForm):
