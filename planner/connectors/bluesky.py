@@ -264,11 +264,16 @@ class BlueskyConnector(Connector):
         """Make an authenticated call, renewing the session once if its token has expired."""
         if not self._has_session():
             self._create_session(client)
-        upload = {"data": data, "content_type": content_type}
-        response = self._send(client, method, nsid, params=params, json=json, **upload)
+
+        def send() -> Response:
+            return self._send(
+                client, method, nsid, params=params, json=json, data=data, content_type=content_type
+            )
+
+        response = send()
         if _token_rejected(response):
             self._renew_session(client)
-            response = self._send(client, method, nsid, params=params, json=json, **upload)
+            response = send()
             if _token_rejected(response):
                 error = error_for_response(response)
                 raise AuthError(error.message, status=response.status, code=error.code)

@@ -146,7 +146,7 @@ class WebhookConnector(Connector):
     def _publish_generic(
         self, client: HttpClient, text: str, request: PublishRequest
     ) -> PublishResult:
-        payload = {
+        payload: dict[str, Any] = {
             "text": text,
             "link": request.link,
             "post_id": request.post_id,

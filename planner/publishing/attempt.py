@@ -116,7 +116,7 @@ def _prepare(
         post, [channel], workspace=workspace, connectors=ctx.connectors, now=now
     )
     try:
-        media = ctx.load_media(session, post.id)
+        media = ctx.load_media(session, delivery.post_id)
     except MediaUnavailable as exc:
         _give_up(session, delivery_id, token, now, D.FAILED, notices, str(exc))
         return None
