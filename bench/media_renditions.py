@@ -1,6 +1,6 @@
 """Benchmark: the Bluesky and Mastodon renditions of one 12-megapixel JPEG, median of runs.
 
-Run as ``python bench/media.py``; prints a markdown table. The cache is cleared before each
+Run as ``python bench/media_renditions.py``; prints a markdown table. The cache is cleared before each
 run, so every run makes both renditions from the stored original (a 4000 x 3000 JPEG without
 metadata, as storing leaves it). Two originals: a photo-like image (smooth areas, fine grain)
 and pure noise, the worst case for JPEG and for the Bluesky byte budget.
