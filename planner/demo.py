@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
+from planner.guardrails import ChannelPolicy
 from planner.models import (
     Channel,
     ChannelStatus,
@@ -25,8 +26,10 @@ DEMO_WORKSPACE = "Juniper & Rye Bakery"
 DEMO_TZ = "Europe/London"
 
 # (day number, local time, category, channel keys, text). Day 1 is a week before today, so the
-# plan shows a little history and three weeks ahead. Days 8-10 hold three promotions in a row (a
-# streak, and a promotional week); the newsletter channel goes quiet for 12 days after day 8.
+# plan shows a little history and four weeks ahead. The spots left on purpose (README, "Demo"):
+# days 8-10 hold three promotions in a row on the feed (a streak, and a week of 6 posts with 4
+# promotions where 80/20 allows 1); the newsletter goes quiet for 12 days after day 8. Every
+# other week holds at most one promotion, which the allowance lets through.
 PLAN: list[tuple[int, str, str, str, str]] = [
     (
         1,
@@ -164,6 +167,28 @@ PLAN: list[tuple[int, str, str, str, str]] = [
         "fb",
         "Which bake should we retire to make room for something new?",
     ),
+    (
+        27,
+        "08:00",
+        "curated",
+        "nl",
+        "The month in bread: our favourite reads and recipes, and a note from the bakery.",
+    ),
+    (
+        33,
+        "10:00",
+        "educational",
+        "fb",
+        "Reviving a day-old loaf: a splash of water and five minutes in a hot oven.",
+    ),
+    (34, "08:00", "conversational", "nl", "Reply and tell us: what should we bake next month?"),
+    (
+        36,
+        "12:00",
+        "curated",
+        "fb",
+        "Our favourite winter soups to serve with a crusty loaf, from a local cookbook.",
+    ),
 ]
 IDEAS = [
     (
@@ -226,11 +251,14 @@ def load_demo(
             status=ChannelStatus.OK,
             created_at=now,
         ),
+        # The newsletter carries the offers by design: its own guardrails switch the share and
+        # streak rules off there, and keep the quiet-gap watch.
         "nl": Channel(
             workspace_id=ws.id,
             name="Newsletter (outbox)",
             platform="outbox",
             status=ChannelStatus.OK,
+            guardrail_policy=ChannelPolicy(off=("max_share", "streak")).to_dict(),
             created_at=now,
         ),
     }

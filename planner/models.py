@@ -147,6 +147,10 @@ class Channel(SQLModel, table=True):
     state: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: str = Field(default=ChannelStatus.OK, max_length=20)
     status_detail: str = Field(default="", max_length=500)
+    # The channel's own guardrails (see guardrails.channel_policy); None inherits the workspace's.
+    guardrail_policy: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     created_at: datetime = _utc_field()
 
 

@@ -26,8 +26,12 @@ def evaluate(
     end: datetime,
     channels: Iterable[int] = (),
     channel_names: Mapping[int, str] | None = None,
+    channel_policies: Mapping[int, Policy] | None = None,
 ) -> list[GuardrailWarning]:
     """Run every rule over [start, end) and return all findings in a stable order.
+
+    Each channel's windows, runs and gaps are judged by its own entry in *channel_policies*
+    when it has one, else by *policy* (which also judges posts without a channel).
 
     Share rules report the weeks and months intersecting the range, so *posts* must hold
     every counted post of those windows (see ``load_span``); other posts are ignored by them.
@@ -38,14 +42,19 @@ def evaluate(
     if end <= start:
         return []
     names = channel_names or {}
+    own = channel_policies or {}
+
+    def policy_for(channel_id: int | None) -> Policy:
+        return policy if channel_id is None else own.get(channel_id, policy)
+
     grouped = group_posts(posts, tz)
     windows = windows_between(tz, start, end)
     gap_channels = {c for c in (*channels, *grouped.by_channel) if c is not None}
     found = [
-        *rules.max_share(grouped, windows, policy, names),
-        *rules.min_share(grouped, windows, policy, names),
-        *rules.streak(grouped, policy, start, end, names),
-        *rules.quiet_gap(grouped, policy, tz, gap_channels, max(start, now), end, names),
+        *rules.max_share(grouped, windows, policy_for, names),
+        *rules.min_share(grouped, windows, policy_for, names),
+        *rules.streak(grouped, policy_for, start, end, names),
+        *rules.quiet_gap(grouped, policy_for, tz, gap_channels, max(start, now), end, names),
     ]
     return sorted(found, key=sort_key)
 

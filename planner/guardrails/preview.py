@@ -2,26 +2,76 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from fractions import Fraction
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from planner.guardrails.engine import evaluate
-from planner.guardrails.findings import GuardrailWarning
+from planner.guardrails.findings import GuardrailWarning, same_warning
 from planner.guardrails.policy import Policy
 from planner.guardrails.snapshots import PostSnapshot
 
-# What a person reads of a warning. A quiet gap that now starts at another hour of the same
-# day, or is bounded by another post, reads exactly as before: listing it under both "adds"
-# and "clears" would tell the user nothing but confuse them.
-_READ = ("rule", "severity", "channel_id", "category", "message")
+
+class Changed(NamedTuple):
+    """One warning seen before and after a change, with its numbers moved."""
+
+    before: GuardrailWarning
+    after: GuardrailWarning
+
+    @property
+    def verdict(self) -> str:
+        """Return "better", "worse" or "same": where the change moves the warning against its limit."""
+        before, after = _badness(self.before), _badness(self.after)
+        if after == before:
+            return "same"
+        return "better" if after < before else "worse"
+
+    @property
+    def text(self) -> str:
+        """Return "promotional in the week of 9 Mar on Mastodon: 3 of 6 -> 3 of 7, allows 1"."""
+        before = self.before.figure.partition(", ")[0]
+        return f"{self.after.topic}: {before} → {self.after.figure}"
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the JSON form: both warnings, the verdict and the before -> after line."""
+        return {
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "verdict": self.verdict,
+            "text": self.text,
+        }
 
 
-def _identity(warning: GuardrailWarning) -> str:
-    """Return the part of the warning's JSON form a person reads, what two previews compare."""
-    shown = warning.to_dict()
-    return json.dumps({key: shown[key] for key in _READ}, sort_keys=True)
+class Comparison(NamedTuple):
+    """What a change does to the warnings: the new ones, the cleared ones, the moved ones."""
+
+    added: list[GuardrailWarning]
+    removed: list[GuardrailWarning]
+    changed: list[Changed]
+
+
+def _badness(warning: GuardrailWarning) -> tuple[Fraction | int | float, ...]:
+    """Return how far past its limit a warning is, first in posts, then as a share or length.
+
+    For shares the count beyond the allowance decides; a tie goes to the share, so 3 of 7
+    reads better than 3 of 6 though both are 2 over. A minimum counts its shortfall.
+    """
+    if warning.rule == "max_share":
+        return (int(warning.count or 0) - int(warning.allowed or 0), Fraction(warning.actual))
+    if warning.rule == "min_share":
+        return (int(warning.needed or 0) - int(warning.count or 0), -Fraction(warning.actual))
+    return (Fraction(warning.actual),)
+
+
+def _read(warning: GuardrailWarning) -> tuple[str, str, str]:
+    """Return what a person reads of a warning; a pair that reads the same has not changed.
+
+    A quiet gap that now starts at another hour of the same day reads exactly as before, and
+    listing it as changed would tell the user nothing.
+    """
+    return (warning.severity, warning.message, warning.figure)
 
 
 def preview(
@@ -35,14 +85,13 @@ def preview(
     end: datetime,
     channels: Iterable[int] = (),
     channel_names: Mapping[int, str] | None = None,
-) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
-    """Return (added, removed): the warnings a change would create and the ones it would clear.
+    channel_policies: Mapping[int, Policy] | None = None,
+) -> Comparison:
+    """Return what a change would do: warnings added, removed, and changed (before, after).
 
-    Warnings are compared by what a person reads (rule, severity, place and sentence), not by
-    ``key``: a week going from 40% to 60% promotional shows up as the old warning removed and
-    the new one added, so the editor can tell the user the change makes things worse, while a
-    warning whose sentence is unchanged is neither. Pair them by ``key`` to
-    show such a change as one line. For a single post moving from A to B, evaluate over
+    Warnings are matched by identity, not by their numbers (``same_warning``): a week going
+    from 2 of 5 to 1 of 4 promotional is one changed warning, read as better, never as one
+    cleared and one added. For a single post moving from A to B, evaluate over
     ``affected_span(tz, A, B)`` and load the posts of ``load_span`` of that span.
     """
     channels = tuple(channels)
@@ -56,21 +105,39 @@ def preview(
             end=end,
             channels=channels,
             channel_names=channel_names,
+            channel_policies=channel_policies,
         )
         for posts in (before, after)
     )
     return compare(old, new)
 
 
-def compare(
-    old: Sequence[GuardrailWarning], new: Sequence[GuardrailWarning]
-) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
-    """Return (added, removed) between two evaluations, comparing warnings as ``preview`` does."""
-    old_forms = {_identity(warning) for warning in old}
-    new_forms = {_identity(warning) for warning in new}
-    added = [warning for warning in new if _identity(warning) not in old_forms]
-    removed = [warning for warning in old if _identity(warning) not in new_forms]
-    return added, removed
+def compare(old: Sequence[GuardrailWarning], new: Sequence[GuardrailWarning]) -> Comparison:
+    """Pair the warnings of two evaluations by identity and sort them into added, removed, changed.
+
+    A pair whose numbers and sentence did not move is left out: nothing happened to it. A gap
+    that overlaps two gaps of the other side pairs with the first; the other counts as added or
+    removed, since one silence became two (or two became one).
+    """
+    buckets: dict[tuple[object, ...], list[GuardrailWarning]] = {}
+    for warning in old:
+        buckets.setdefault((warning.rule, warning.channel_id, warning.category), []).append(warning)
+    matched: set[int] = set()
+    added: list[GuardrailWarning] = []
+    changed: list[Changed] = []
+    for warning in new:
+        candidates = buckets.get((warning.rule, warning.channel_id, warning.category), [])
+        twin = next(
+            (o for o in candidates if id(o) not in matched and same_warning(o, warning)), None
+        )
+        if twin is None:
+            added.append(warning)
+            continue
+        matched.add(id(twin))  # each old warning pairs with at most one new one
+        if _read(twin) != _read(warning):
+            changed.append(Changed(twin, warning))
+    removed = [warning for warning in old if id(warning) not in matched]
+    return Comparison(added, removed, changed)
 
 
 def warnings_for_post(warnings: Iterable[GuardrailWarning], post_id: int) -> list[GuardrailWarning]:

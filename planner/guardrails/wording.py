@@ -22,6 +22,9 @@ MONTHS = (
     "December",
 )
 NO_CHANNEL = "posts without a channel"
+# How a message names whoever set a limit: the preset a person picked, else their own number.
+PRESET_LABELS = {"80-20": "80/20", "thirds": "the thirds rule"}
+YOUR_LIMIT = "your limit"
 
 
 def day_label(moment: datetime) -> str:
@@ -34,6 +37,13 @@ def window_label(kind: str, start: datetime) -> str:
     if kind == "week":
         return f"Week of {day_label(start)}"
     return f"{MONTHS[start.month - 1]} {start.year}"
+
+
+def window_phrase(kind: str, start: datetime) -> str:
+    """Return "in the week of 9 Mar" for a week and "in March 2026" for a month."""
+    if kind == "week":
+        return f"in the week of {day_label(start)}"
+    return f"in {MONTHS[start.month - 1]} {start.year}"
 
 
 def percent(share: Fraction) -> str:
@@ -56,6 +66,27 @@ def place(channel_id: int | None, names: Mapping[int, str]) -> str:
     if channel_id is None:
         return f"among {NO_CHANNEL}"
     return f"on {channel_name(channel_id, names)}"
+
+
+def among(channel_id: int | None, names: Mapping[int, str]) -> str:
+    """Return which posts are counted: "on Mastodon", or "without a channel"."""
+    if channel_id is None:
+        return "without a channel"
+    return f"on {channel_name(channel_id, names)}"
+
+
+def share_count(
+    count: int, total: int, category: str, channel: str, window: str, verb: str = ""
+) -> str:
+    """Return "2 of 7 posts on Crumb in the week of 9 Mar are promotional" (or "is" for one)."""
+    noun = "post" if total == 1 else "posts"
+    be = "is" if count == 1 else "are"
+    return f"{verb}{count} of {total} {noun} {channel} {window} {be} {category}"
+
+
+def allowance(count: int) -> str:
+    """Return how many posts a limit lets through: "none", "1", "2"."""
+    return "none" if count == 0 else str(count)
 
 
 def posts(count: int) -> str:

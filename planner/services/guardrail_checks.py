@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from planner.guardrails import (
     COUNTED_STATUSES,
-    DEFAULT_POLICY,
+    Changed,
+    Comparison,
     GuardrailWarning,
     Policy,
     PostSnapshot,
@@ -26,23 +27,18 @@ from planner.guardrails import (
     evaluate,
     load_span,
     mix,
+    same_warning,
     warnings_for_post,
 )
 from planner.models import Post, Workspace
-from planner.services import audit
-from planner.services.guardrail_posts import (
-    channel_names,
-    snapshot_of,
-    snapshots,
-    streak_context,
+from planner.services.guardrail_policies import (
+    channel_settings,
+    resolved,
+    save_policy,
+    workspace_policy,
 )
-from planner.services.workspaces import Access, require_owner
+from planner.services.guardrail_posts import snapshot_of, snapshots, streak_context
 from planner.timeutils import get_zone
-
-
-def workspace_policy(workspace: Workspace) -> Policy:
-    """The workspace's policy, or the 80/20 default when it never chose one."""
-    return Policy.from_dict(workspace.policy) if workspace.policy else DEFAULT_POLICY
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,8 @@ class Findings:
     """What the rules find in a span: as the edits leave it, as it is, and the difference.
 
     Which fields are filled depends on the report asked for: ``after`` fills ``warnings``
-    (and ``mix``); ``both`` fills every field; ``changes`` fills ``added`` and ``removed``.
+    (and ``mix``); ``both`` fills every field; ``changes`` fills ``added``, ``removed`` and
+    ``changed`` (warnings that stay, with their numbers moved: before and after).
     """
 
     channel_names: dict[int, str]
@@ -79,6 +76,7 @@ class Findings:
     warnings_before: list[GuardrailWarning] = field(default_factory=list)
     added: list[GuardrailWarning] = field(default_factory=list)
     removed: list[GuardrailWarning] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
     mix: list[dict[str, Any]] = field(default_factory=list)
     mix_before: list[dict[str, Any]] = field(default_factory=list)
 
@@ -102,18 +100,22 @@ def judge(
     shares are exact), unless the caller already holds them as *posts*. Streaks running past
     the loaded edges are followed to their ends. For ``changes`` only the runs the edits touch
     are followed: an untouched run adds and clears nothing, and a what-if stays a few queries.
-    *policy* replaces the workspace's own, to preview a policy before saving it.
+    *policy* replaces the workspace's own, to preview a policy before saving it; channels
+    with their own guardrails are judged by them (inheriting ones by *policy*).
     """
     tz = get_zone(workspace.timezone)
     start, end = span
     lo, hi = load or load_span(tz, start, end)
     before = list(posts) if posts is not None else snapshots(session, workspace.id, lo, hi)
     after = edits.apply(before) if edits else before
-    names = channel_names(session, workspace.id)
+    names, own = channel_settings(session, workspace.id)
     policy = policy or workspace_policy(workspace)
+    per_channel = resolved(own, policy)
 
     def beyond(*sets: Sequence[PostSnapshot]) -> list[PostSnapshot]:
-        return streak_context(session, workspace.id, policy, span, (lo, hi), *sets)
+        return streak_context(
+            session, workspace.id, policy, span, (lo, hi), *sets, policies=per_channel
+        )
 
     def run(calendar: list[PostSnapshot]) -> list[GuardrailWarning]:
         return evaluate(
@@ -125,6 +127,7 @@ def judge(
             end=end,
             channels=names.keys(),
             channel_names=names,
+            channel_policies=per_channel,
         )
 
     def counts(calendar: list[PostSnapshot]) -> list[dict[str, Any]]:
@@ -132,19 +135,22 @@ def judge(
 
     if report == "changes":
         context = beyond(before, after)
-        added, removed = compare(run(before + context), run(after + context))
-        return Findings(channel_names=names, added=added, removed=removed)
+        diff = compare(run(before + context), run(after + context))
+        return Findings(
+            channel_names=names, added=diff.added, removed=diff.removed, changed=diff.changed
+        )
     found = run(after + beyond(after))
     if report == "after":
         return Findings(channel_names=names, warnings=found, mix=counts(after))
     found_before = run(before + beyond(before))
-    added, removed = compare(found_before, found)
+    diff = compare(found_before, found)
     return Findings(
         channel_names=names,
         warnings=found,
         warnings_before=found_before,
-        added=added,
-        removed=removed,
+        added=diff.added,
+        removed=diff.removed,
+        changed=diff.changed,
         mix=counts(after),
         mix_before=counts(before),
     )
@@ -233,8 +239,8 @@ PREVIEW_ID = -1  # the id a not-yet-saved post carries in a what-if
 
 def preview_change(
     *, session: Session, workspace: Workspace, change: Change, now: datetime
-) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
-    """Return (added, removed): the warnings saving *change* would create and clear.
+) -> Comparison:
+    """Return the warnings saving *change* would create, clear, and change (before, after).
 
     Only the week and month windows around the old and new times are loaded and evaluated.
     """
@@ -248,7 +254,7 @@ def preview_change(
         t for t in (old.scheduled_at if old else None, change.scheduled_at) if t is not None
     ]
     if not instants:
-        return [], []
+        return Comparison([], [], [])
     new = PostSnapshot(
         id=change.post_id if change.post_id is not None else PREVIEW_ID,
         category=change.category,
@@ -264,7 +270,7 @@ def preview_change(
         edits=Edits(changed=(new,)) if old else Edits(added=(new,)),
         report="changes",
     )
-    return found.added, found.removed
+    return Comparison(found.added, found.removed, found.changed)
 
 
 def _involving(
@@ -286,10 +292,37 @@ def _involving(
 def impact_of_approval(
     *, session: Session, workspace: Workspace, post: Post, now: datetime
 ) -> list[dict[str, Any]]:
-    """The warnings that would involve *post* once approved (what a reviewer should weigh)."""
-    return [
-        w.to_dict() for w in _involving(session=session, workspace=workspace, post=post, now=now)
-    ]
+    """The warnings that would involve *post* once approved, each saying what the post does.
+
+    A reviewer weighs the post's part: ``impact`` is ``{"verdict": "new", "text": message}``
+    for a warning the post brings, or ``better``/``worse``/``same`` with the before -> after
+    line for one the calendar has without it ("promotional ...: 2 of 5 → 3 of 6, allows 1").
+    One evaluation: the calendar as stored (the post counts the same in review as approved)
+    and without the post.
+    """
+    if post.scheduled_at is None or post.status not in COUNTED_STATUSES:
+        return [
+            w.to_dict() | {"impact": {"verdict": "new", "text": w.message}}
+            for w in _involving(session=session, workspace=workspace, post=post, now=now)
+        ]
+    found = judge(
+        session=session,
+        workspace=workspace,
+        span=affected_span(get_zone(workspace.timezone), post.scheduled_at),
+        now=now,
+        edits=Edits(removed=(post.id,)),
+        report="both",
+    )
+    result = []
+    for warning in warnings_for_post(found.warnings_before, post.id):
+        twin = next((w for w in found.warnings if same_warning(w, warning)), None)
+        if twin is None:
+            impact = {"verdict": "new", "text": warning.message}
+        else:
+            change = Changed(twin, warning)
+            impact = {"verdict": change.verdict, "text": change.text}
+        result.append(warning.to_dict() | {"impact": impact})
+    return result
 
 
 def blocking_for(
@@ -305,24 +338,6 @@ def blocking_for(
         for w in _involving(session=session, workspace=workspace, post=post, now=now)
         if w.severity == "block" and w.rule != "quiet_gap"
     ]
-
-
-def save_policy(*, session: Session, acc: Access, policy: Policy, now: datetime) -> Workspace:
-    """Store a new policy for the workspace (owners only), recording the change."""
-    require_owner(acc)
-    ws = acc.workspace
-    old = workspace_policy(ws).to_dict()
-    ws.policy = policy.to_dict()
-    session.add(ws)
-    audit.record(
-        session=session,
-        workspace_id=ws.id,
-        actor_id=acc.user.id,
-        action="policy_changed",
-        detail={"from": old.get("preset"), "to": policy.preset},
-        now=now,
-    )
-    return ws
 
 
 __all__ = [

@@ -7,7 +7,7 @@ a few calendar windows rather than the workspace's history.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from itertools import takewhile
 
@@ -15,18 +15,9 @@ from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
 from planner.guardrails import COUNTED_STATUSES, Policy, PostSnapshot
-from planner.models import Channel, Post, PostChannel
+from planner.models import Post, PostChannel
 
 RUN_PAGE = 20  # posts read at a time while following a streak past the loaded span
-
-
-def channel_names(session: Session, workspace_id: int) -> dict[int, str]:
-    """Every channel of the workspace by id, for the names in warning messages."""
-    return dict(
-        session.exec(
-            select(Channel.id, Channel.name).where(Channel.workspace_id == workspace_id)
-        ).all()
-    )
 
 
 def snapshot_of(session: Session, post: Post, *, status: str | None = None) -> PostSnapshot:
@@ -81,6 +72,7 @@ def streak_context(
     span: tuple[datetime, datetime],
     load: tuple[datetime, datetime],
     *post_sets: Sequence[PostSnapshot],
+    policies: Mapping[int, Policy] | None = None,
 ) -> list[PostSnapshot]:
     """The counted posts just outside the *load* span that continue a streak across its edges.
 
@@ -89,9 +81,11 @@ def streak_context(
     A channel's edge is followed only when the run at that edge reaches into the evaluated
     *span* and its category has a streak limit. Given several sets (a what-if's before and
     after), only edges whose run differs between them are followed: an identical run gives
-    identical warnings on both sides, which a comparison drops anyway.
+    identical warnings on both sides, which a comparison drops anyway. A channel in *policies*
+    has its streak limits from there, the others from *policy*.
     """
-    if not policy.streak:
+    own = policies or {}
+    if not policy.streak and not any(p.streak for p in own.values()):
         return []
     start, end = span
     runs: defaultdict[tuple[int | None, bool], set[tuple[str, tuple[int, ...]] | None]]
@@ -106,9 +100,10 @@ def streak_context(
         seen: set[tuple[int | None, bool]] = set()
         for channel_id, line in lines.items():
             line.sort()
+            limits = policy.streak if channel_id is None else own.get(channel_id, policy).streak
             for backwards, ordered in ((True, line), (False, line[::-1])):
                 category = ordered[0][2]
-                if category not in policy.streak:
+                if category not in limits:
                     continue
                 run = list(takewhile(lambda item, c=category: item[2] == c, ordered))
                 times = [item[0] for item in run]

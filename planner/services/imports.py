@@ -90,8 +90,11 @@ def import_warnings(
         edits=guardrail_checks.Edits(added=new),
         report="changes",
     )
+    # A warning the rows make worse counts as theirs as much as one they start.
+    worse = [c.after for c in found.changed if c.verdict == "worse"]
     return [
-        {**w.to_dict(), "lines": sorted(-pid for pid in w.post_ids if pid < 0)} for w in found.added
+        {**w.to_dict(), "lines": sorted(-pid for pid in w.post_ids if pid < 0)}
+        for w in [*found.added, *worse]
     ]
 
 

@@ -8,17 +8,19 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from planner.db import get_session
-from planner.guardrails import PRESETS, Policy, PolicyError
+from planner.guardrails import PRESETS, ChannelPolicy, Policy, PolicyError
 from planner.models import Category
-from planner.services import guardrail_checks
+from planner.services import guardrail_checks, guardrail_policies
 from planner.services.errors import NotFound, ServiceError, ValidationError
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, month_window, to_local, utcnow
+from planner.web import guardrail_support
 from planner.web.api.schemas import ChangePreview, parse
 from planner.web.boundary import read_json
 from planner.web.context import owner_only, with_access
 from planner.web.forms import PolicyForm
 from planner.web.forms_support import apply_field_errors
+from planner.web.guardrail_forms import RULE_LABELS, ChannelPolicyForm
 
 bp = Blueprint("guardrails", __name__)
 RULES = ("max_share", "min_share", "streak", "quiet_gap")
@@ -30,14 +32,14 @@ def preview(acc: Access):
     """What saving a draft, or dropping a post on another day, would change (JSON, CSRF-checked)."""
     try:
         change = parse(ChangePreview, read_json(), tz=get_zone(acc.workspace.timezone))
-        added, removed = guardrail_checks.preview_change(
+        diff = guardrail_checks.preview_change(
             session=get_session(), workspace=acc.workspace, change=change.to_change(), now=utcnow()
         )
     except ServiceError as exc:
         return jsonify(exc.to_dict()), exc.status
     except LookupError:
         raise NotFound("No such post.") from None
-    return jsonify(added=[w.to_dict() for w in added], removed=[w.to_dict() for w in removed])
+    return jsonify(guardrail_support.comparison_json(diff))
 
 
 def _fill(form: PolicyForm, policy: Policy) -> None:
@@ -132,6 +134,8 @@ def policy(acc: Access):
         form=form,
         acc=acc,
         current=current,
+        overrides=guardrail_policies.overrides(db, acc.workspace.id),
+        rule_labels=RULE_LABELS,
         now_warnings=now_warnings,
         proposed_warnings=proposed_warnings,
         month_start=start,
@@ -139,3 +143,52 @@ def policy(acc: Access):
         categories_list=[c.value for c in Category],
         rules=RULES,
     ), (422 if form.errors else 200)
+
+
+@bp.route("/channels/<int:channel_id>/guardrails", methods=["GET", "POST"])
+@with_access
+def channel_policy(acc: Access, channel_id: int):
+    """A channel's own guardrails: follow the workspace, or its own numbers, minus rules off."""
+    db = get_session()
+    channel = guardrail_policies.get_channel(db, acc, channel_id)
+    current = guardrail_policies.channel_policy(channel)
+    workspace = guardrail_checks.workspace_policy(acc.workspace)
+    form = ChannelPolicyForm()
+    if request.method == "GET":
+        _fill(form, current.policy or workspace)
+        form.inherit.data = "inherit" if current.inherit else "own"
+        for rule in RULES:
+            getattr(form, f"off_{rule}").data = rule in current.off
+    if form.validate_on_submit():
+        owner_only(acc)
+        try:
+            value = _channel_policy_from_form(form)
+        except ValidationError as exc:
+            apply_field_errors(form, exc, {})
+        else:
+            guardrail_policies.save_channel_policy(
+                session=db, acc=acc, channel_id=channel.id, value=value, now=utcnow()
+            )
+            db.commit()
+            flash(f"Guardrails for {channel.name} saved.", "success")
+            return redirect(url_for("guardrails.channel_policy", channel_id=channel.id))
+    return render_template(
+        "guardrails/channel.html",
+        form=form,
+        acc=acc,
+        channel=channel,
+        current=current,
+        workspace=workspace,
+        presets={name: p.to_dict() for name, p in PRESETS.items()},
+        categories_list=[c.value for c in Category],
+        rules=RULES,
+        rule_labels=RULE_LABELS,
+    ), (422 if form.errors else 200)
+
+
+def _channel_policy_from_form(form: ChannelPolicyForm) -> ChannelPolicy:
+    """Build the channel's settings from the form; its numbers count only with "own"."""
+    off = tuple(rule for rule in RULES if getattr(form, f"off_{rule}").data)
+    if form.inherit.data != "own":
+        return ChannelPolicy(inherit=True, off=off)
+    return ChannelPolicy(inherit=False, policy=policy_from_form(form), off=off)

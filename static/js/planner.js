@@ -176,29 +176,39 @@
     return resp.json();
   }
 
+  // What a change does to the guardrails: new warnings, cleared ones, and warnings that stay
+  // with their numbers moved, said as better or worse with before → after. An edit that moves a
+  // warning the right way is never listed as adding one.
   function renderWhatIf(box, result, subject) {
     box.replaceChildren();
     if (!result) return;
-    const list = (title, items) => {
+    const list = (title, items, text) => {
       const p = document.createElement("p");
       p.className = "whatif-title";
       p.textContent = title;
       const ul = document.createElement("ul");
-      items.forEach((w) => {
+      items.forEach((item) => {
         const li = document.createElement("li");
-        li.textContent = w.message;
+        li.textContent = text(item);
+        if (item.verdict) li.className = `whatif-${item.verdict}`;
         ul.appendChild(li);
       });
       box.append(p, ul);
     };
-    if (result.added.length) list(`${subject} adds ${result.added.length} warning${result.added.length === 1 ? "" : "s"}:`, result.added);
-    if (result.removed.length) list(`${subject} clears ${result.removed.length} warning${result.removed.length === 1 ? "" : "s"}:`, result.removed);
-    if (!result.added.length && !result.removed.length) {
+    const plural = (n) => `${n} warning${n === 1 ? "" : "s"}`;
+    const changed = (result.changed || []).filter((c) => c.verdict !== "same");
+    const worse = changed.filter((c) => c.verdict === "worse");
+    const better = changed.filter((c) => c.verdict === "better");
+    if (result.added.length) list(`${subject} adds ${plural(result.added.length)}:`, result.added, (w) => w.message);
+    if (worse.length) list(`${subject} makes ${plural(worse.length)} worse:`, worse, (c) => `Worse: ${c.text}`);
+    if (better.length) list(`${subject} makes ${plural(better.length)} better:`, better, (c) => `Better: ${c.text}`);
+    if (result.removed.length) list(`${subject} clears ${plural(result.removed.length)}:`, result.removed, (w) => w.message);
+    if (!result.added.length && !result.removed.length && !changed.length) {
       const p = document.createElement("p");
       p.textContent = `${subject} changes no guardrail warning.`;
       box.appendChild(p);
     }
-    box.classList.toggle("adds", result.added.length > 0);
+    box.classList.toggle("adds", result.added.length > 0 || worse.length > 0);
   }
 
   const panel = document.querySelector(".whatif-panel");

@@ -79,9 +79,14 @@ def test_demo_month_marks_warnings_and_composer_previews_them(page, demo_server)
     page.wait_for_function(
         "() => document.querySelector('#composer-whatif').innerText.includes('in a row')"
     )
-    assert "Saving this adds" in whatif.inner_text()
-    assert "promotional posts in a row on Bakery feed (outbox)" in whatif.inner_text()
-    # Changing the category to a question clears the added streak warning.
+    # The run of four is already there: the same warning, worse, never a new one.
+    assert "Saving this makes" in whatif.inner_text()
+    assert (
+        "Worse: promotional posts in a row on Bakery feed (outbox): 4 in a row → 5 in a row"
+        in whatif.inner_text()
+    )
+    assert "Saving this adds" not in whatif.inner_text()
+    # Changing the category to a question leaves the streak alone.
     page.get_by_label("Category").select_option("conversational")
     page.wait_for_function(
         "() => !document.querySelector('#composer-whatif').innerText.includes('in a row')"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
 from planner.models import Role
-from planner.timeutils import get_zone, to_local, utcnow
-from tests.factories import make_channel
+from planner.timeutils import combine_local, get_zone, to_local, utcnow
+from tests.factories import add_post, make_channel
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +37,17 @@ def test_draft_submit_reject_rework_approve_with_the_trail_in_order(
     ws = owner.workspace
     editor = auth.user("editor@example.com", workspace=ws, role=Role.EDITOR)
     helper = auth.user("helper@example.com", workspace=ws, role=Role.CONTRIBUTOR)
-    make_channel(session, ws, "Shop feed")
+    feed = make_channel(session, ws, "Shop feed")
     day = to_local(utcnow(), get_zone(ZONE)).date() + timedelta(days=8)
+    # The week already has a promotion: 80/20 allows one, so the helper's is one too many.
+    add_post(
+        session,
+        owner,
+        at=combine_local(day, time(8), get_zone(ZONE)),
+        category="promotional",
+        status="approved",
+        channels=[feed.id],
+    )
 
     # The helper drafts a promotion and submits it.
     writer = log_in(browser, base, helper)
@@ -60,7 +69,8 @@ def test_draft_submit_reject_rework_approve_with_the_trail_in_order(
     assert item.count() == 1
     assert "Two-for-one olive oil this weekend!" in item.locator(".as-published").inner_text()
     impact = item.get_by_role("region", name=re.compile("Guardrail impact"))
-    assert "on Shop feed is 100% promotional (limit 20%)" in impact.inner_text()
+    assert "2 of 2 posts on Shop feed in the week of" in impact.inner_text()
+    assert "are promotional; 80/20 allows 1." in impact.inner_text()
     item.get_by_label("Comment").fill("Say which oils, please.")
     item.get_by_role("button", name="Reject").click()
     assert "Rejected. The author can see your comment." in reviewer.content()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from planner.guardrails import (
     DEFAULT_POLICY,
-    GuardrailWarning,
+    Comparison,
     Policy,
     PostSnapshot,
     affected_span,
@@ -46,7 +45,7 @@ def diff(
     policy: Policy = NO_GAPS,
     start: str = "2026-03-01",
     end: str = "2026-04-01",
-) -> tuple[list[GuardrailWarning], list[GuardrailWarning]]:
+) -> Comparison:
     return preview(before, after, policy, BERLIN, now=at(start), start=at(start), end=at(end))
 
 
@@ -57,47 +56,76 @@ def test_adding_a_third_promotional_post_in_a_row_adds_a_streak() -> None:
         post(3, "educational", "2026-03-06 09:00"),
     ]
     after = [*before, post(4, "promotional", "2026-03-05 09:00")]
-    added, removed = diff(before, after)
-    streaks = [w for w in added if w.rule == "streak"]
-    assert [w.post_ids for w in streaks] == [(1, 2, 4)]
-    # The week and month shares went from 2/3 to 3/4: each old warning is removed and the new
-    # one added, so the editor can show that the change makes the mix worse.
-    assert sorted((w.rule, w.actual) for w in added) == [
-        ("max_share", Fraction(3, 4)),
-        ("max_share", Fraction(3, 4)),
-        ("streak", 3),
+    added, removed, changed = diff(before, after)
+    # The streak is new; the week and month shares were already over (2 of 3, allows 1) and
+    # get worse (3 of 4): the same warnings, changed, never cleared and added again.
+    assert [(w.rule, w.post_ids) for w in added] == [("streak", (1, 2, 4))]
+    assert removed == []
+    assert [(c.before.figure, c.after.figure, c.verdict) for c in changed] == [
+        ("2 of 3, allows 1", "3 of 4, allows 1", "worse"),
+        ("2 of 3, allows 1", "3 of 4, allows 1", "worse"),
     ]
-    assert [(w.rule, w.actual) for w in removed] == [
-        ("max_share", Fraction(2, 3)),
-        ("max_share", Fraction(2, 3)),
-    ]
-    assert {w.key for w in removed} == {w.key for w in added if w.rule == "max_share"}
+    assert all(c.before.key == c.after.key for c in changed)
+    assert changed[0].text == "promotional in March 2026 on channel 1: 2 of 3 → 3 of 4, allows 1"
 
 
-def test_a_share_that_changes_is_removed_and_added() -> None:
-    promo = post(2, "promotional", "2026-03-10 09:00")
-    week_9 = [post(1, "promotional", "2026-03-09 09:00"), promo] + [
-        post(i, "educational", f"2026-03-1{i} 09:00") for i in (1, 2, 3)
-    ]
+def test_a_share_that_gets_better_is_changed_not_removed_and_added() -> None:
+    promo = post(3, "promotional", "2026-03-10 12:00")
+    week_9 = [
+        post(1, "promotional", "2026-03-09 09:00"),
+        post(2, "promotional", "2026-03-10 09:00"),
+        promo,
+    ] + [post(i, "educational", f"2026-03-1{i} 09:00") for i in (1, 2, 3)]
     week_16 = [post(10 + i, "educational", f"2026-03-1{i} 12:00") for i in (6, 7, 8, 9)]
     before = week_9 + week_16
     after = [moved(p, "2026-03-17 09:00") if p is promo else p for p in before]
-    added, removed = diff(before, after)
-    # Week of 9 Mar goes from 2 of 5 to 1 of 4; week of 16 Mar gets 1 of 5, within the limit.
-    assert [(w.window_start.day, w.actual) for w in removed] == [(9, Fraction(2, 5))]
-    assert [(w.window_start.day, w.actual) for w in added] == [(9, Fraction(1, 4))]
-    assert removed[0].key == added[0].key
+    added, removed, changed = diff(before, after, NO_GAPS.with_changes(streak={}))
+    # Week of 9 Mar goes from 3 of 6 to 2 of 5, still over; week of 16 Mar gets 1 of 5, fine.
+    assert added == removed == []
+    (week,) = changed
+    assert (week.before.window_start.day, week.before.count, week.after.count) == (9, 3, 2)
+    assert week.verdict == "better"
+    assert week.to_dict()["verdict"] == "better"
+    assert week.to_dict()["before"]["key"] == week.to_dict()["after"]["key"]
+
+
+def test_fewer_posts_of_other_categories_reads_as_worse() -> None:
+    before = [
+        post(1, "promotional", "2026-03-09 09:00"),
+        post(2, "promotional", "2026-03-10 09:00"),
+    ]
+    before += [post(i, "educational", f"2026-03-1{i} 09:00") for i in (1, 2, 3, 4, 5)]
+    after = before[:-1]
+    (week, month) = sorted(diff(before, after).changed, key=lambda c: c.after.window_end)
+    assert (week.before.figure, week.after.figure) == ("2 of 7, allows 1", "2 of 6, allows 1")
+    assert week.verdict == "worse"
 
 
 def test_moving_a_post_out_of_a_window_removes_its_warning() -> None:
     promo = post(1, "promotional", "2026-03-10 09:00")
-    others = [post(i, "educational", f"2026-03-1{i} 09:00") for i in (1, 2, 3)]
+    others = [post(2, "promotional", "2026-03-10 12:00")]
+    others += [post(i, "educational", f"2026-03-1{i} 09:00") for i in (1, 2, 3)]
     later = [post(10 + i, "educational", f"2026-03-1{i} 12:00") for i in (6, 7, 8, 9)]
     before = [promo, *others, *later]
     after = [moved(promo, "2026-03-17 09:00"), *others, *later]
-    added, removed = diff(before, after)
-    assert added == []
+    added, removed, changed = diff(before, after)
+    assert added == changed == []
     assert [w.window_start.day for w in removed] == [9]
+
+
+def test_two_runs_sharing_a_post_are_one_streak() -> None:
+    before = [post(i, "promotional", f"2026-03-0{i} 09:00") for i in (2, 3, 4)]
+    before.append(post(9, "educational", "2026-03-06 09:00"))
+    after = [*before, post(5, "promotional", "2026-03-05 09:00")]
+    streaks = [c for c in diff(before, after).changed if c.after.rule == "streak"]
+    assert [(c.before.post_ids, c.after.post_ids, c.verdict) for c in streaks] == [
+        ((2, 3, 4), (2, 3, 4, 5), "worse")
+    ]
+    # A run that shares no post with the old one is another warning.
+    apart = [*before, *(post(i, "promotional", f"2026-03-0{i} 09:00") for i in (7, 8))]
+    apart.append(post(20, "promotional", "2026-03-08 12:00"))
+    added = diff(before, apart).added
+    assert [w.post_ids for w in added if w.rule == "streak"] == [(7, 8, 20)]
 
 
 def test_preview_over_the_affected_span_matches_a_full_preview() -> None:
@@ -131,14 +159,15 @@ def test_preview_over_the_affected_span_matches_a_full_preview() -> None:
     narrow = preview(
         loaded(posts), loaded(after), NO_GAPS, BERLIN, now=lo, start=span[0], end=span[1]
     )
-    assert [w.to_dict() for w in narrow[0]] == [w.to_dict() for w in full[0]]
-    assert [w.to_dict() for w in narrow[1]] == [w.to_dict() for w in full[1]]
-    assert full != ([], [])
+    assert [w.to_dict() for w in narrow.added] == [w.to_dict() for w in full.added]
+    assert [w.to_dict() for w in narrow.removed] == [w.to_dict() for w in full.removed]
+    assert [c.to_dict() for c in narrow.changed] == [c.to_dict() for c in full.changed]
+    assert full != ([], [], [])
 
 
 def test_identical_calendars_preview_nothing() -> None:
     posts = [post(i, "promotional", f"2026-03-0{i} 09:00") for i in range(2, 8)]
-    assert diff(posts, list(posts), DEFAULT_POLICY) == ([], [])
+    assert diff(posts, list(posts), DEFAULT_POLICY) == ([], [], [])
 
 
 def test_warning_keys() -> None:
@@ -237,7 +266,7 @@ def test_a_quiet_gap_that_reads_the_same_is_neither_added_nor_cleared() -> None:
     )
     assert [w.message for w in old] == [w.message for w in new]
     assert old[0].to_dict() != new[0].to_dict()  # another start time, another post
-    added, removed = preview(
+    added, removed, changed = preview(
         before,
         after,
         policy,
@@ -247,3 +276,29 @@ def test_a_quiet_gap_that_reads_the_same_is_neither_added_nor_cleared() -> None:
         end=at("2026-04-01"),
     )
     assert [w for w in added + removed if w.rule == "quiet_gap"] == []
+    assert changed == []
+
+
+def test_a_shorter_silence_is_the_same_gap_better() -> None:
+    policy = NO_GAPS.with_changes(streak={}, max_share={}, quiet_gap_days=7)
+    before = [
+        post(1, "educational", "2026-03-03 09:00"),
+        post(2, "educational", "2026-03-20 09:00"),
+    ]
+    after = [*before, post(3, "educational", "2026-03-10 09:00")]
+    kwargs = {"now": at("2026-03-03 09:00"), "start": at("2026-03-03"), "end": at("2026-03-21")}
+    added, removed, changed = preview(before, after, policy, BERLIN, **kwargs)
+    assert added == removed == []
+    (gap,) = changed
+    assert (gap.before.figure, gap.after.figure, gap.verdict) == (
+        "17 days, allows 7",
+        "10 days, allows 7",
+        "better",
+    )
+    assert gap.text.endswith(": 17 days → 10 days, allows 7")
+    # One silence split into two (9 and 8 days): the first is the old one, shorter; the second
+    # overlaps an old gap already paired, so it is new.
+    split = [*before, post(3, "educational", "2026-03-12 09:00")]
+    split_added, split_removed, split_changed = preview(before, split, policy, BERLIN, **kwargs)
+    assert [c.after.figure for c in split_changed] == ["9 days, allows 7"]
+    assert [w.figure for w in split_added] == ["8 days, allows 7"] and split_removed == []

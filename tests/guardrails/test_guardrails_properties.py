@@ -145,7 +145,10 @@ def naive_share_findings(cal: Calendar, policy: Policy) -> set[tuple]:
         total = len(posts)
         for category, limit in policy.max_share.items():
             ids = tuple(p.id for p in posts if p.category == category)
-            if Fraction(len(ids), total) > limit:
+            # Round half up in whole numbers: (2·s·n + 1) // 2, at least 1 unless s is 0.
+            nearest = (2 * limit.numerator * total + limit.denominator) // (2 * limit.denominator)
+            allowed = 0 if limit == 0 else max(1, nearest)
+            if len(ids) > allowed:
                 found.add(("max_share", lo, hi, group, category, ids))
         for category, limit in policy.min_share.items():
             count = sum(p.category == category for p in posts)
@@ -225,10 +228,8 @@ def test_no_share_warnings_when_every_category_is_within_limits(cal: Calendar) -
     )
     assert run(cal, policy, cal.start, cal.end) == []
 
-    # One step tighter on any category that occurs, and some window goes over.
+    # A maximum of 0 on any category that occurs, and some window goes over.
     for category, share in maxima.items():
         if share:
-            tighter = policy.with_changes(
-                max_share={category: share - Fraction(1, 10**6)}, min_share={}
-            )
+            tighter = policy.with_changes(max_share={category: Fraction(0)}, min_share={})
             assert any(w.category == category for w in run(cal, tighter, cal.start, cal.end))

@@ -80,6 +80,7 @@ def test_gaps_between_neighbours(times: list[str], expected: list) -> None:
 def test_gap_warning_contents() -> None:
     (warning,) = run(posts_at("2026-03-12 00:00"), start="2026-03-03 00:00", end="2026-03-13")
     assert warning.to_dict() == {
+        "key": "quiet_gap:1:2026-03-03T00:00:00+01:00",
         "rule": "quiet_gap",
         "severity": "warn",
         "channel_id": 1,
@@ -88,8 +89,14 @@ def test_gap_warning_contents() -> None:
         "window_end": "2026-03-12T00:00:00+01:00",
         "actual": 9,
         "limit": 7,
+        "allowed": None,
+        "needed": None,
+        "count": None,
+        "total": None,
         "post_ids": [1],
         "message": "Mastodon goes quiet for 9 days from 3 Mar.",
+        "topic": "quiet spell on Mastodon from 3 Mar",
+        "figure": "9 days, allows 7",
     }
     assert warning.actual == Fraction(9)
 

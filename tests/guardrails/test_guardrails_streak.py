@@ -82,6 +82,7 @@ def test_streak_limit_comes_from_the_policy() -> None:
 def test_streak_warning_contents() -> None:
     (warning,) = run(daily("pppe", first="2026-03-03 09:00"))
     assert warning.to_dict() == {
+        "key": "streak:1:promotional:1",
         "rule": "streak",
         "severity": "warn",
         "channel_id": 1,
@@ -90,8 +91,14 @@ def test_streak_warning_contents() -> None:
         "window_end": "2026-03-05T09:00:00+01:00",
         "actual": 3,
         "limit": 2,
+        "allowed": None,
+        "needed": None,
+        "count": None,
+        "total": None,
         "post_ids": [1, 2, 3],
         "message": "3 promotional posts in a row on Mastodon (limit 2), from 3 Mar to 5 Mar.",
+        "topic": "promotional posts in a row on Mastodon",
+        "figure": "3 in a row, allows 2",
     }
 
 

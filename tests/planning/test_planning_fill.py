@@ -69,16 +69,17 @@ def assert_sound(plan, slots, given, calendar=(), policy: Policy = DEFAULT_POLIC
 @pytest.mark.parametrize(
     ("name", "given", "policy", "placed", "by_category", "missing"),
     [
-        # Three posts a week can never hold a promotion under 80/20 (1 in 3 is over 20%).
+        # Under 80/20 a week of three posts holds one promotion and a month of 14 holds three
+        # (the allowance of issue 12; a bare 20% share used to forbid every promotion here).
         (
             "varied ideas, 80/20",
             ideas(
                 ("promotional", 10), ("educational", 10), ("conversational", 10), ("curated", 10)
             ),
             DEFAULT_POLICY,
-            30,
-            {"educational": 10, "conversational": 10, "curated": 10},
-            {"educational": 5, "conversational": 5, "curated": 2},
+            39,
+            {"promotional": 9, "educational": 10, "conversational": 10, "curated": 10},
+            {"educational": 2, "conversational": 1},
         ),
         (
             "varied ideas, thirds",
@@ -91,12 +92,12 @@ def assert_sound(plan, slots, given, calendar=(), policy: Policy = DEFAULT_POLIC
             None,
         ),
         (
-            "only promotions: nothing placed, the rest is what is missing",
+            "only promotions: one per channel, the rest is what is missing",
             ideas(("promotional", 10)),
             DEFAULT_POLICY,
-            0,
-            {},
-            {"educational": 15, "conversational": 15, "curated": 12},
+            3,
+            {"promotional": 3},
+            {"educational": 12, "conversational": 12, "curated": 9},
         ),
         (
             "never more ideas than exist",
@@ -134,7 +135,9 @@ def test_missing_ideas_once_added_fill_every_slot() -> None:
     slots = mwf(1)
     given = ideas(("promotional", 4))
     plan = fill(slots, given, [], DEFAULT_POLICY, TZ, now=NOW)
-    assert plan.placements == () and sum(plan.missing.values()) == len(slots)
+    # One promotion fits the channel's month; the other slots wait for other categories.
+    assert len(plan.placements) == 1
+    assert 0 < sum(plan.missing.values()) <= len(slots) - 1
     more = given + ideas(*plan.missing.items(), start=500)
     again = fill(slots, more, [], DEFAULT_POLICY, TZ, now=NOW)
     assert len(again.placements) == len(slots) and not again.missing

@@ -81,3 +81,49 @@ def test_every_report_tells_the_same_story(calendar, session) -> None:
     for side in (both.warnings_before, both.warnings):
         assert [w.actual for w in side if w.rule == "streak" and w.actual > 3] == [11]
     assert changes.warnings == changes.warnings_before == []
+
+
+def test_the_review_impact_says_what_the_post_does(auth, session) -> None:
+    owner = auth.user(timezone="UTC")
+    ch = make_channel(session, owner.workspace, "Feed")
+    week = [(1, "promotional"), (2, "educational"), (3, "promotional"), (4, "educational")]
+    for day, category in week:
+        add_post(
+            session,
+            owner,
+            at=datetime(2027, 3, day, 9, tzinfo=UTC),
+            category=category,
+            channels=[ch.id],
+        )
+    promo = add_post(
+        session,
+        owner,
+        at=datetime(2027, 3, 5, 9, tzinfo=UTC),
+        category="promotional",
+        channels=[ch.id],
+    )
+    chat = add_post(
+        session,
+        owner,
+        at=datetime(2027, 3, 6, 9, tzinfo=UTC),
+        category="conversational",
+        channels=[ch.id],
+    )
+    workspace = owner.workspace
+
+    def impact(post):
+        return {
+            w["key"].split(":")[3]: w["impact"]
+            for w in guardrail_checks.impact_of_approval(
+                session=session, workspace=workspace, post=post, now=NOW
+            )
+            if w["rule"] == "max_share"
+        }
+
+    # Without the promotion the week had 2 of 5; with it 3 of 6: the same warning, worse.
+    assert impact(promo)["week"] == {
+        "verdict": "worse",
+        "text": "promotional in the week of 1 Mar on Feed: 2 of 5 → 3 of 6, allows 1",
+    }
+    # A conversational post is not part of the promotional warning: nothing to weigh there.
+    assert impact(chat) == {}

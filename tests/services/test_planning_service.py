@@ -279,8 +279,9 @@ def test_only_promotional_ideas_say_what_is_missing(shop, session) -> None:
     for _ in range(5):
         shop.idea("promotional")
     proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
-    assert proposal.placements == []
-    assert sum(proposal.missing.values()) == 14
+    # One promotion fits the month (issue 12's allowance); the other slots need other ideas.
+    assert [p["category"] for p in proposal.placements] == ["promotional"]
+    assert 0 < sum(proposal.missing.values()) <= 13
     assert "promotional" not in proposal.missing
 
 
@@ -407,22 +408,22 @@ def test_only_published_posts_can_be_evergreen(auth, shop, session) -> None:
 
 
 def test_the_review_says_when_taking_posts_out_brings_a_warning(shop, session) -> None:
-    # The week of 1 March already has three educational posts; one promotion fits in five.
-    for day in (2, 4, 6):
-        shop.post(datetime(2027, 3, day, 9, tzinfo=UTC), "educational", [shop.feed])
-    shop.idea("promotional")
-    shop.idea("educational")
-    shop.idea("educational")
+    # The week of 1 March already has five educational posts; with the plan's three it holds
+    # eight, where 80/20 allows two promotions, and seven allow only one.
+    for day, hour in ((1, 8), (2, 9), (4, 9), (6, 9), (7, 9)):
+        shop.post(datetime(2027, 3, day, hour, tzinfo=UTC), "educational", [shop.feed])
+    for category in ("promotional", "educational", "promotional"):
+        shop.idea(category)
     proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
-    cats = [p["category"] for p in proposal.placements]
-    assert cats[:3] == ["educational", "promotional", "educational"]
+    week = [p["category"] for p in proposal.placements if p["scheduled_at"] < "2027-03-08"]
+    assert sorted(week) == ["educational", "promotional", "promotional"]
     review = planning.review(session=session, acc=shop.acc, proposal=proposal, now=NOW)
     assert not review.adds_warnings
-    for _ in range(2):  # take both educational posts out, keep the promotion
-        index = next(i for i, p in enumerate(proposal.placements) if p["category"] == "educational")
-        proposal = planning.remove_placement(
-            session=session, acc=shop.acc, proposal_id=proposal.id, index=index, now=NOW
-        )
+    # Take the educational post out, keep both promotions.
+    index = next(i for i, p in enumerate(proposal.placements) if p["category"] == "educational")
+    proposal = planning.remove_placement(
+        session=session, acc=shop.acc, proposal_id=proposal.id, index=index, now=NOW
+    )
     review = planning.review(session=session, acc=shop.acc, proposal=proposal, now=NOW)
     assert review.adds_warnings
     assert any(w.rule == "max_share" for w in review.warnings)

@@ -49,6 +49,13 @@ def test_range_warnings_and_mix(api, shop, session) -> None:
         and streak["limit"] == 2
     )
     assert set(streak) == {
+        "key",
+        "allowed",
+        "needed",
+        "count",
+        "total",
+        "topic",
+        "figure",
         "rule",
         "severity",
         "channel_id",
@@ -80,57 +87,77 @@ def test_range_warnings_and_mix(api, shop, session) -> None:
 
 def test_preview_new_post_and_move(api, shop, session) -> None:
     owner, ch = shop
-    add_post(session, owner, at=march_day(1), category="promotional", channels=[ch.id])
-    edu = [
-        add_post(session, owner, at=march_day(d), category="educational", channels=[ch.id])
-        for d in (2, 3, 4)
+    cats = ["promotional", "educational"] * 3
+    posts = [
+        add_post(session, owner, at=march_day(d), category=c, channels=[ch.id])
+        for d, c in zip(range(1, 7), cats, strict=True)
     ]
     client = api(owner)
     url = f"/api/v1/workspaces/{owner.workspace.id}/guardrails/preview"
-    # 1 promo in 4 is 25%, over the limit; a fifth, educational post makes it exactly 20%: cleared.
-    fifth = client.post(
+
+    def weekly(items):
+        return [w for w in items if w["rule"] == "max_share" and w["window_end"] < "2027-03-09"]
+
+    # 3 promotions of 6 posts, where 80/20 allows 1. A seventh, educational post dilutes the
+    # week: the same warning, better, never one cleared and another added.
+    seventh = client.post(
         url,
-        {"category": "educational", "scheduled_at": "2027-03-05T09:00Z", "channel_ids": [ch.id]},
-    )
-    assert fifth.status_code == 200
-    cleared = [w for w in fifth.get_json()["removed"] if w["rule"] == "max_share"]
-    assert {w["window_start"][:10] for w in cleared} == {"2027-03-01"}
-    assert all(w["actual"] == 0.25 for w in cleared)
-    assert not [w for w in fifth.get_json()["added"] if w["rule"] == "max_share"]
-    # A second promo that week makes it 2 of 5 = 40%: a max_share warning for the week (and month).
-    added = client.post(
+        {"category": "educational", "scheduled_at": "2027-03-07T09:00Z", "channel_ids": [ch.id]},
+    ).get_json()
+    assert weekly(seventh["added"]) == weekly(seventh["removed"]) == []
+    [week] = [c for c in seventh["changed"] if c["after"]["window_end"] < "2027-03-09"]
+    assert (week["before"]["count"], week["before"]["total"]) == (3, 6)
+    assert (week["after"]["count"], week["after"]["total"], week["after"]["allowed"]) == (3, 7, 1)
+    assert week["before"]["key"] == week["after"]["key"]
+    assert week["verdict"] == "better"
+    assert week["text"] == "promotional in the week of 1 Mar on Mastodon: 3 of 6 → 3 of 7, allows 1"
+    # A category change that lowers the share (3 of 6 to 2 of 6): changed, not added/removed.
+    recategorized = client.post(
         url,
-        {"category": "promotional", "scheduled_at": "2027-03-05T09:00Z", "channel_ids": [ch.id]},
-    )
-    rules = sorted(w["rule"] for w in added.get_json()["added"])
-    assert "max_share" in rules
-    week = next(
-        w
-        for w in added.get_json()["added"]
-        if w["rule"] == "max_share" and w["window_start"].startswith("2027-03-01T")
-    )
-    assert week["actual"] == 0.4 and week["limit"] == 0.2 and -1 in week["post_ids"]
-    # Moving an educational post out of the week makes 1 promo of 3: that adds a warning too,
-    # while moving it to a conversational-free later week removes nothing.
+        {
+            "post_id": posts[4].id,
+            "category": "educational",
+            "scheduled_at": "2027-03-05T09:00Z",
+            "channel_ids": [ch.id],
+        },
+    ).get_json()
+    assert recategorized["added"] == recategorized["removed"] == []
+    assert {c["verdict"] for c in recategorized["changed"]} == {"better"}
+    assert [c["after"]["count"] for c in recategorized["changed"]] == [2, 2]
+    # Moving an educational post out of the week (3 of 5): the same warning, worse.
     moved = client.post(
         url,
         {
-            "post_id": edu[0].id,
+            "post_id": posts[1].id,
             "category": "educational",
             "scheduled_at": "2027-03-10T09:00Z",
             "channel_ids": [ch.id],
         },
     ).get_json()
-    assert any(
-        w["rule"] == "max_share" and w["window_start"].startswith("2027-03-01T")
-        for w in moved["added"]
-    )
+    assert weekly(moved["added"]) == []
+    [week] = [c for c in moved["changed"] if c["after"]["window_end"] < "2027-03-09"]
+    assert week["verdict"] == "worse" and week["after"]["total"] == 5
     err = client.post(url, {"category": "ads", "scheduled_at": "soon", "channel_ids": "x"})
     assert err.status_code == 422 and set(err.get_json()["error"]["fields"]) == {
         "category",
         "scheduled_at",
         "channel_ids",
     }
+
+
+def test_a_change_that_starts_a_streak_lists_it_as_added(api, shop, session) -> None:
+    owner, ch = shop
+    for day, category in [(1, "promotional"), (2, "promotional"), (4, "educational")]:
+        add_post(session, owner, at=march_day(day), category=category, channels=[ch.id])
+    preview = api(owner).post(
+        f"/api/v1/workspaces/{owner.workspace.id}/guardrails/preview",
+        {"category": "promotional", "scheduled_at": "2027-03-03T09:00Z", "channel_ids": [ch.id]},
+    )
+    assert preview.status_code == 200
+    body = preview.get_json()
+    [streak] = [w for w in body["added"] if w["rule"] == "streak"]
+    assert streak["actual"] == 3 and streak["key"].startswith(f"streak:{ch.id}:promotional:")
+    assert [c for c in body["changed"] if c["after"]["rule"] == "streak"] == []
 
 
 def test_policy_get_put_and_validation(api, auth, shop, session) -> None:
@@ -352,8 +379,10 @@ def test_a_streak_across_the_month_edge_is_seen_whole_from_either_side(
             "channel_ids": [ch.id],
         },
     ).get_json()
-    assert [w["actual"] for w in preview["added"] if w["rule"] == "streak"] == [4]
-    assert [w["actual"] for w in preview["removed"] if w["rule"] == "streak"] == [3]
+    assert [w for w in preview["added"] + preview["removed"] if w["rule"] == "streak"] == []
+    [streak] = [c for c in preview["changed"] if c["after"]["rule"] == "streak"]
+    assert (streak["before"]["actual"], streak["after"]["actual"]) == (3, 4)
+    assert streak["verdict"] == "worse"
 
     # Set to block, the run refuses approval of its March post.
     workspace = session.get(Workspace, wid)

@@ -455,7 +455,8 @@ def test_api_plan_and_accept(api, shop, session) -> None:
     assert first["channel_ids"] == [feed.id] and first["scheduled_at"].endswith("T10:00:00Z")
     assert first["scheduled_at_local"].endswith("T10:00:00+00:00")
     assert isinstance(body["mix"], list) and isinstance(body["warnings"], list)
-    assert sum(body["missing"].values()) > 0 and "promotional" not in body["missing"]
+    # A promotion a week fits 80/20's allowance (issue 12), so promotions can be missing too.
+    assert sum(body["missing"].values()) > 0
     again = client.get(f"/api/v1/workspaces/{wid}/plan/{body['id']}")
     assert again.status_code == 200 and again.get_json()["placements"] == body["placements"]
     bad = client.post(

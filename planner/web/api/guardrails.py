@@ -6,10 +6,11 @@ from flask import jsonify
 
 from planner.db import get_session
 from planner.guardrails import Policy, PolicyError
-from planner.services import guardrail_checks
+from planner.services import guardrail_checks, guardrail_policies
 from planner.services.errors import NotFound, ValidationError
 from planner.services.workspaces import require_owner
 from planner.timeutils import get_zone, utcnow
+from planner.web import guardrail_support
 from planner.web.api.base import access, bp
 from planner.web.api.queries import MAX_GUARDRAIL_DAYS, query_range
 from planner.web.api.schemas import ChangePreview, parse
@@ -37,12 +38,12 @@ def preview(wid: int):
     acc = access(wid)
     change = parse(ChangePreview, tz=get_zone(acc.workspace.timezone)).to_change()
     try:
-        added, removed = guardrail_checks.preview_change(
+        diff = guardrail_checks.preview_change(
             session=get_session(), workspace=acc.workspace, change=change, now=utcnow()
         )
     except LookupError:
         raise NotFound("No such post.", fields={"post_id": "Not in this workspace."}) from None
-    return jsonify(added=[w.to_dict() for w in added], removed=[w.to_dict() for w in removed])
+    return jsonify(guardrail_support.comparison_json(diff))
 
 
 @bp.get("/workspaces/<id:wid>/guardrails/policy")
@@ -64,3 +65,23 @@ def put_policy(wid: int):
     guardrail_checks.save_policy(session=db, acc=acc, policy=policy, now=utcnow())
     db.commit()
     return jsonify(policy.to_dict())
+
+
+@bp.get("/workspaces/<id:wid>/channels/<id:cid>/guardrails/policy")
+def get_channel_policy(wid: int, cid: int):
+    acc = access(wid)
+    channel = guardrail_policies.get_channel(get_session(), acc, cid)
+    return jsonify(guardrail_policies.channel_policy(channel).to_dict())
+
+
+@bp.put("/workspaces/<id:wid>/channels/<id:cid>/guardrails/policy")
+def put_channel_policy(wid: int, cid: int):
+    acc = access(wid)
+    require_owner(acc)
+    value = guardrail_policies.parse_channel_policy(read_json())
+    db = get_session()
+    guardrail_policies.save_channel_policy(
+        session=db, acc=acc, channel_id=cid, value=value, now=utcnow()
+    )
+    db.commit()
+    return jsonify(value.to_dict())
