@@ -63,6 +63,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/import_csv.py
 	$(BIN)/python bench/fill_month.py
+	$(BIN)/python bench/media.py
 
 # Refresh the README's screenshots from the browser tests.
 screenshots: install-test

@@ -44,6 +44,10 @@ class DefaultConfig:
     SMTP_STARTTLS = True
     SMTP_FROM = "Planner <planner@localhost>"
     SMTP_TIMEOUT = 10
+    # Images on posts: files under instance/media/ ("local") or an S3-compatible bucket ("s3",
+    # with S3_BUCKET, S3_ENDPOINT_URL, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY).
+    MEDIA_STORAGE = "local"
+    MEDIA_MAX_BYTES = 20 * 1024 * 1024
 
 
 # Settings whose PLANNER_* environment value is not a plain string.
@@ -59,6 +63,8 @@ _INT = {
     "SMTP_TIMEOUT",
     "LEASE_SECONDS",
     "WORKER_THREADS",
+    "MEDIA_MAX_BYTES",
+    "MEDIA_MAX_PIXELS",
 }
 _FLOAT = {"WORKER_TICK_SECONDS", "CONNECTOR_TIMEOUT_SECONDS"}
 

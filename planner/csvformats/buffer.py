@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from planner.csvformats.rows import CATEGORIES, SourceFile, SourceRow, cell, parse_moment
+from planner.csvformats.rows import (
+    CATEGORIES,
+    SourceFile,
+    SourceRow,
+    cell,
+    parse_moment,
+    split_urls,
+)
 from planner.csvformats.text import (
     FileError,
     first_record,
@@ -50,8 +57,7 @@ def read_buffer(text: str) -> SourceFile:
             cell(cells, index["when"]), labels["when"], "%Y-%m-%d %H:%M", "YYYY-MM-DD HH:mm", row
         )
         row.category = category_from_tags(cell(cells, index.get("tags")))
-        if cell(cells, index.get("image")).strip():
-            row.notes.append("The image is left out: planner posts text and links.")
+        row.image_urls = split_urls(cell(cells, index.get("image")))
         rows.append(row)
     columns = {
         "scheduled_at": labels["when"],
@@ -59,5 +65,6 @@ def read_buffer(text: str) -> SourceFile:
         "category": labels.get("tags", "Tags"),
         "channel_ids": "channel",
         "link": labels["body"],
+        "media": labels.get("image", "Image URL"),
     }
     return SourceFile(rows=rows, columns=columns)

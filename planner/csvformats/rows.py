@@ -40,6 +40,7 @@ class SourceRow:
     channels: tuple[str, ...] | None = None
     channels_text: str = ""
     link: str | None = None
+    image_urls: tuple[str, ...] = ()  # images to download at preview time, in order
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -65,6 +66,11 @@ def cell(cells: Sequence[str], index: int | None) -> str:
     if index is None or index >= len(cells):
         return ""
     return _unescape(cells[index])
+
+
+def split_urls(raw: str) -> tuple[str, ...]:
+    """The image addresses in one cell: separated by spaces, commas, semicolons or bars."""
+    return tuple(u for u in re.split(r"[\s,;|]+", raw.strip()) if u)
 
 
 def parse_category(raw: str, column: str, row: SourceRow) -> None:

@@ -18,6 +18,7 @@ from planner.csvformats.rows import (
     parse_channels,
     parse_date,
     parse_time,
+    split_urls,
 )
 from planner.csvformats.text import (
     FileError,
@@ -29,7 +30,16 @@ from planner.csvformats.text import (
 )
 
 TEMPLATE_COLUMNS = ("date", "time", "body", "category", "channels", "link")
-TEMPLATE_ALIASES = {"text": "body", "message": "body", "url": "link", "channel": "channels"}
+TEMPLATE_ALIASES = {
+    "text": "body",
+    "message": "body",
+    "url": "link",
+    "channel": "channels",
+    "image url": "media_urls",
+    "images": "media_urls",
+}
+# Read when present, never written by the export (its images live in planner, not at a URL).
+READ_ONLY_COLUMNS = ("media_urls",)
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ def read_template(text: str) -> SourceFile:
     for i, raw in enumerate(header):
         name = header_name(raw)
         name = TEMPLATE_ALIASES.get(name, name)
-        if name in TEMPLATE_COLUMNS and name not in index:
+        if name in (*TEMPLATE_COLUMNS, *READ_ONLY_COLUMNS) and name not in index:
             index[name], labels[name] = i, raw.replace("\ufeff", "").strip()
         elif name:
             ignored.append(raw.strip())
@@ -90,6 +100,7 @@ def read_template(text: str) -> SourceFile:
         parse_category(cell(cells, index["category"]), labels["category"], row)
         parse_channels(cell(cells, index.get("channels")), row)
         row.link = cell(cells, index.get("link")).strip() or None
+        row.image_urls = split_urls(cell(cells, index.get("media_urls")))
         rows.append(row)
     return SourceFile(rows=rows, columns=_columns(labels), notices=notices)
 
@@ -102,6 +113,7 @@ def _columns(labels: dict[str, str]) -> dict[str, str]:
         "category": labels.get("category", "category"),
         "channel_ids": labels.get("channels", "channels"),
         "link": labels.get("link", "link"),
+        "media": labels.get("media_urls", "media_urls"),
     }
 
 

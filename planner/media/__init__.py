@@ -1,1 +1,4 @@
-"""Media: images on posts, their storage, processing and per-platform renditions."""
+"""Images on posts: checking and cleaning uploads, and where their bytes are kept.
+
+No Flask and no database here: the services pass bytes in and keep the rows.
+"""

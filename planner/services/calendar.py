@@ -14,6 +14,7 @@ from planner.guardrails import GuardrailWarning, load_span
 from planner.models import Category, Channel, Post, Workspace
 from planner.services import channels as channel_service
 from planner.services import guardrail_checks
+from planner.services.media import media_ids_for_posts
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.timeutils import (
     day_window,
@@ -37,6 +38,7 @@ class CalendarPost:
     local: datetime
     channel_ids: list[int]
     channel_names: list[str]
+    media_ids: list[int] = field(default_factory=list)  # the post's images, in order
 
     # Joined here, not in the template: the month view renders hundreds of these.
     @property
@@ -112,6 +114,7 @@ def load_range(
     chans = channel_service.list_channels(session=session, workspace_id=workspace_id)
     names = {c.id: c.name for c in chans}
     targets = channel_ids_for(session=session, post_ids=[p.id for p in posts])
+    images = media_ids_for_posts(session=session, post_ids=[p.id for p in posts])
     by_day: dict[date, list[CalendarPost]] = defaultdict(list)
     items = []
     for p in posts:
@@ -122,6 +125,7 @@ def load_range(
             local=local,
             channel_ids=ids,
             channel_names=[names[i] for i in ids if i in names],
+            media_ids=images.get(p.id, []),
         )
         by_day[local.date()].append(cp)
         items.append(cp)

@@ -22,6 +22,7 @@ from planner.services import audit, guardrail_checks, import_rows
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, NotFound, ValidationError
+from planner.services.import_media import ImageImport, attach_images, give_images
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, iso_utc
@@ -106,6 +107,7 @@ def preview_import(
     options: ImportOptions,
     connectors: Connectors,
     now: datetime,
+    images: ImageImport | None = None,
 ) -> ImportBatch:
     """Read *data*, check every row against the workspace and store the result for import.
 
@@ -132,6 +134,17 @@ def preview_import(
     rows = [checker.check(row) for row in source.rows]
     import_rows.flag_repeats(
         session, acc.workspace.id, rows, body_column=source.columns["body"], tz=tz
+    )
+    # After the repeats are flagged: only rows still ready are worth a download.
+    attach_images(
+        session=session,
+        acc=acc,
+        source_rows=source.rows,
+        rows=rows,
+        columns=source.columns,
+        images=images,
+        connectors=connectors,
+        now=now,
     )
     ready = [r for r in rows if r["ok"]]
     mix = dict.fromkeys(CATEGORIES, 0)
@@ -249,6 +262,7 @@ def commit_import(
         listed = "; ".join(f"line {n}: {m}" for n, m in sorted(faults.items())[:10])
         msg = f"Nothing was imported: some rows changed since the preview ({listed}). Upload the file again."
         raise ValidationError(msg, fields={"lines": msg}) from None
+    give_images(session=session, acc=acc, posts=posts, saved=[by_line[n] for n in chosen], now=now)
     audit.record(
         session=session,
         workspace_id=acc.workspace.id,

@@ -225,6 +225,15 @@ def update_post(
         detail=changes,
         now=now,
     )
+    return_after_edit(session=session, acc=acc, post=post, fields=sorted(changes), now=now)
+    session.flush()
+    return post
+
+
+def return_after_edit(
+    *, session: Session, acc: Access, post: Post, fields: Sequence[str], now: datetime
+) -> None:
+    """Move a post whose content changed where the lifecycle says (approved: back to review)."""
     if (to := lifecycle.status_after_edit(post, editor_id=acc.user.id)) is not None:
         if to == PostStatus.IN_REVIEW:
             # The worker reads the post when it sends: no queued delivery may outlive the edit.
@@ -238,10 +247,8 @@ def update_post(
             now=now,
             action="returned_to_review" if to == PostStatus.IN_REVIEW else "returned_to_draft",
             actor_id=acc.user.id,
-            detail=dict(reason="edited", fields=sorted(changes)),
+            detail=dict(reason="edited", fields=list(fields)),
         )
-    session.flush()
-    return post
 
 
 def move_post(

@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "health.healthz",
     "static",
     "feeds.ics",
+    "media.signed",  # a stored image by signed, expiring link, for platforms that fetch by URL
 }
 
 
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         health,
         imports,
         link_tags,
+        media,
         planning,
         posts,
         publishing,
@@ -63,6 +65,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(publishing.bp)
     app.register_blueprint(planning.bp)
+    app.register_blueprint(media.bp)
     api_bp = api.blueprint()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies

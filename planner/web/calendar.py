@@ -11,6 +11,7 @@ from planner.models import Category, PostStatus
 from planner.services import calendar as cal
 from planner.services import channels as channel_service
 from planner.services import onboarding
+from planner.services.media import media_ids_for_posts
 from planner.services.posts import PostFilters, channel_ids_for, list_posts
 from planner.services.workspaces import Access
 from planner.timeutils import (
@@ -162,6 +163,7 @@ def list_view(acc: Access):
     return render_template(
         "calendar/list.html",
         rows=rows,
+        media=media_ids_for_posts(session=db, post_ids=[p.id for p in posts]),
         channels=channels,
         chosen=chosen,
         statuses=[s.value for s in PostStatus],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask import request
 from markupsafe import Markup, escape
 
 from planner.models import CATEGORY_LABELS, PostStatus
@@ -25,6 +26,24 @@ def short_text(body: str) -> str:
     if len(body) <= TEXT_LENGTH + TEXT_LEEWAY:
         return body
     return body[: TEXT_LENGTH - 1] + "…"
+
+
+def thumbs(media_ids: Sequence[int], *, shown: int = 1, css: str = "post-thumbs") -> Markup:
+    """The first of a post's images as a small thumbnail, and how many there are in all."""
+    if not media_ids:
+        return Markup("")
+    root = escape(request.script_root)
+    imgs = "".join(
+        f'<img src="{root}/media/{int(i)}/thumb" alt="" loading="lazy" width="24" height="24">'
+        for i in media_ids[:shown]
+    )
+    total = len(media_ids)
+    more = f"+{total - shown}" if total > shown else ""
+    count = f"{total} image{'s' if total != 1 else ''}"
+    return Markup(
+        f'<span class="{css}">{imgs}<span aria-hidden="true">{more}</span>'
+        f'<span class="visually-hidden">({count})</span></span>'
+    )
 
 
 def post_item(cp: CalendarPost, warnings: Sequence[str] | None, post_prefix: str) -> Markup:
@@ -50,7 +69,7 @@ def post_item(cp: CalendarPost, warnings: Sequence[str] | None, post_prefix: str
         f' draggable="{draggable}" data-post-id="{post.id}" data-date="{cp.local.date().isoformat()}"'
         f' data-time="{cp.hm}" data-category="{category}" data-channels="{cp.channel_ids_json}">'
         f'<a href="{escape(post_prefix)}{post.id}" class="cal-post-link"{link_drag}>'
-        f'<span class="cal-time">{cp.hm}</span>{warn} '
+        f'<span class="cal-time">{cp.hm}</span>{warn} {thumbs(cp.media_ids)}'
         f'<span class="visually-hidden">{label},</span> '
         f'<span class="cal-text">{escape(short_text(post.body))}</span> '
         f'<span class="cal-meta"><span class="cal-status">{status_label}</span>{names}</span>'

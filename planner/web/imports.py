@@ -18,9 +18,11 @@ from flask import (
 from planner.connectors_app import get_connectors
 from planner.csvformats import FORMAT_LABELS, MAX_BYTES, MAX_ROWS, TemplateRow, write_template
 from planner.db import get_session
+from planner.media_app import get_media_limits, get_media_storage
 from planner.services import channels as channel_service
 from planner.services import imports
 from planner.services.errors import ValidationError, error_body
+from planner.services.import_media import ImageImport
 from planner.services.imports import ImportOptions
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, to_local, utcnow
@@ -87,6 +89,7 @@ def upload(acc: Access):
                     options=_options(form),
                     connectors=get_connectors(),
                     now=utcnow(),
+                    images=ImageImport(storage=get_media_storage(), limits=get_media_limits()),
                 )
             except ValidationError as exc:
                 db.rollback()

@@ -11,6 +11,7 @@ from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import audit, outgoing, previews
 from planner.services import channels as channel_service
+from planner.services import media as media_service
 from planner.services import posts as post_service
 from planner.services.errors import Forbidden, NotFound, ServiceError, ValidationError
 from planner.services.posts import PostInput
@@ -20,6 +21,7 @@ from planner.web.boundary import read_json
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
 from planner.web.forms_support import commit_or_show
+from planner.web.media import composer_media, save_post_media
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
 from planner.web.review import review_context
@@ -64,6 +66,8 @@ def _composer(
         previews=previews.previews(texts, images=[]),
         tz_name=acc.workspace.timezone,
         repeat=repeat,
+        composer_media=composer_media(acc, post.id if post else None),
+        composer_media_max=media_service.MAX_PER_POST,
     ), status
 
 
@@ -124,6 +128,7 @@ def new(acc: Access):
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
             save_new(db, acc, post, repeat, utcnow())
+            save_post_media(db, acc, post)
             return post
 
         ok, post = commit_or_show(form, create, FIELD_ALIASES)
@@ -156,6 +161,7 @@ def view(acc: Access, post_id: int):
         post=post,
         local=to_local(post.scheduled_at, tz) if post.scheduled_at else None,
         targets=[channels[i] for i in ids if i in channels],
+        images=media_service.media_for_posts(session=db, post_ids=[post.id]).get(post.id, []),
         history=history,
         can_edit=post_service.can_edit(acc, post),
         form=EmptyForm(),
@@ -189,9 +195,13 @@ def edit(acc: Access, post_id: int):
             )
     if form.validate_on_submit() and repeat.form.validate():
         data = _input_from(form, acc)
-        ok, saved = commit_or_show(
-            form, lambda db: save_edit(db, acc, post, data, repeat, utcnow()), FIELD_ALIASES
-        )
+
+        def update(db):
+            saved = save_edit(db, acc, post, data, repeat, utcnow())
+            save_post_media(db, acc, saved)
+            return saved
+
+        ok, saved = commit_or_show(form, update, FIELD_ALIASES)
         if ok:
             flash("Changes saved.", "success")
             return redirect(_back_to(saved))
@@ -206,6 +216,9 @@ def duplicate(acc: Access, post_id: int):
         return redirect(url_for("posts.view", post_id=post_id))
     db = get_session()
     copy = post_service.duplicate_post(session=db, acc=acc, post_id=post_id, now=utcnow())
+    media_service.copy_post_media(
+        session=db, acc=acc, from_post_id=post_id, to_post=copy, now=utcnow()
+    )
     db.commit()
     flash("Copied as a new draft. Change what you like.", "success")
     return redirect(url_for("posts.edit", post_id=copy.id))

@@ -11,6 +11,7 @@ from planner.db import get_session
 from planner.services import channels as channel_service
 from planner.services import deliveries, delivery_board
 from planner.services.errors import Conflict, ValidationError
+from planner.services.media import media_ids_for_posts
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import current_access, local_url, with_access
@@ -23,8 +24,12 @@ bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 @bp.get("/")
 @with_access
 def index(acc: Access):
-    board = delivery_board.board(session=get_session(), workspace_id=acc.workspace.id)
-    return render_template("publishing/index.html", board=board, form=EmptyForm())
+    db = get_session()
+    board = delivery_board.board(session=db, workspace_id=acc.workspace.id)
+    lists = (board.attention, board.in_flight, board.upcoming, board.published)
+    shown = {row.post.id for rows in lists for row in rows}
+    media = media_ids_for_posts(session=db, post_ids=shown)
+    return render_template("publishing/index.html", board=board, form=EmptyForm(), media=media)
 
 
 @bp.post("/deliveries/<id:delivery_id>/retry")

@@ -28,6 +28,7 @@ from planner.services import (
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import GuardrailBlocked, ValidationError
+from planner.services.media import media_for_posts
 from planner.services.notifications import Notice
 from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
@@ -232,6 +233,7 @@ def queue(acc: Access):
     return render_template(
         "review/queue.html",
         items=items,
+        media=media_for_posts(session=db, post_ids=[p.id for p in posts]),
         channels=list(channels.values()),
         authors=[(u.id, u.display_name) for u, _m in members],
         channel_id=channel_id,

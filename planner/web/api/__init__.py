@@ -11,6 +11,7 @@ def blueprint() -> Blueprint:
         core,
         guardrails,
         imports,
+        media,
         planning,
         publishing,
         review,

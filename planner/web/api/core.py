@@ -9,6 +9,7 @@ from flask import jsonify, request
 from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import channels as channel_service
+from planner.services import media as media_service
 from planner.services import posts as post_service
 from planner.services import recurrence, workspaces
 from planner.services.errors import BadRequest
@@ -20,6 +21,7 @@ from planner.web.api.queries import query_range
 from planner.web.api.schemas import ChannelCreate, PostCreate, PostPatch, WorkspaceCreate, parse
 from planner.web.boundary import query_id
 from planner.web.guardrail_support import warnings_by_post
+from planner.web.media import media_json
 
 
 @bp.get("/workspaces")
@@ -79,12 +81,23 @@ def posts_json(acc: Access, posts: list[Any]) -> list[dict[str, Any]]:
     targets = post_service.channel_ids_for(session=get_session(), post_ids=[p.id for p in posts])
     warnings = warnings_by_post(acc, posts)
     rules = recurrence.rrules_for(session=get_session(), post_ids=[p.id for p in posts])
+    images = media_service.media_for_posts(session=get_session(), post_ids=[p.id for p in posts])
     return [
         post_service.post_json(
             p, targets.get(p.id, []), tz, warnings.get(p.id, ()), rrule=rules.get(p.id)
         )
+        | {"media": [media_json(m) for m in images.get(p.id, [])]}
         for p in posts
     ]
+
+
+def _set_media(acc: Access, post: Any, refs: list[Any] | None) -> None:
+    """Give *post* the images the request listed (absent: leave them as they are)."""
+    if refs is not None:
+        items = [(ref.id, ref.alt) for ref in refs]
+        media_service.set_post_media(
+            session=get_session(), acc=acc, post=post, items=items, now=utcnow()
+        )
 
 
 @bp.get("/workspaces/<id:wid>/posts")
@@ -135,6 +148,7 @@ def create_post(wid: int):
     data = parse(PostCreate, tz=get_zone(acc.workspace.timezone))
     db = get_session()
     post = post_service.create_post(session=db, acc=acc, data=data.to_input(), now=utcnow())
+    _set_media(acc, post, data.media)
     if data.rrule is not None:  # the post starts a series; the rest are materialised
         recurrence.start_series(session=db, acc=acc, post=post, rrule=data.rrule, now=utcnow())
     answer = posts_json(acc, [post])[0]
@@ -172,6 +186,7 @@ def patch_post(pid: int):
         rrule=patch.rrule if patch.sent("rrule") else recurrence.KEEP_RULE,
         now=utcnow(),
     )
+    _set_media(acc, updated, patch.media)
     answer = posts_json(acc, [updated])[0]
     db.commit()
     return jsonify(answer)

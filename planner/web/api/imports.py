@@ -7,8 +7,10 @@ from flask import jsonify, request
 from planner.connectors_app import get_connectors
 from planner.csvformats import MAX_BYTES
 from planner.db import get_session
+from planner.media_app import get_media_limits, get_media_storage
 from planner.services import exports, imports
 from planner.services.errors import BadRequest
+from planner.services.import_media import ImageImport
 from planner.services.imports import ImportOptions
 from planner.timeutils import get_zone, utcnow
 from planner.web.api.base import access, bp
@@ -48,6 +50,7 @@ def create_import(wid: int):
         options=options,
         connectors=get_connectors(),
         now=utcnow(),
+        images=ImageImport(storage=get_media_storage(), limits=get_media_limits()),
     )
     db.commit()
     return jsonify(imports.batch_json(batch)), 201

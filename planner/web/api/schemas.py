@@ -81,6 +81,17 @@ class ChannelCreate(ApiModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+class MediaRef(ApiModel):
+    """An image on a post, in order; an alt text given replaces the image's own."""
+
+    id: Id
+    alt: str | None = Field(None, max_length=1500)
+
+
+class MediaPatch(ApiModel):
+    alt: str = Field("", max_length=1500)
+
+
 class _PostFields(ApiModel):
     scheduled_at: datetime | None = None
     channel_ids: list[Id] = Field(default_factory=list, max_length=1000)
@@ -89,6 +100,8 @@ class _PostFields(ApiModel):
     utm_campaign: str | None = Field(None, max_length=100)
     # A repeat rule starts (or, on an occurrence, changes) a series; null ends it.
     rrule: str | None = Field(None, max_length=500)
+    # The post's images in order; absent keeps them, [] removes them all.
+    media: list[MediaRef] | None = Field(None, max_length=100)
     # {channel id: text} replacing the body on that channel; absent keeps, null clears them.
     variants: dict[Annotated[str, Field(max_length=20)], str] | None = Field(None, max_length=100)
 

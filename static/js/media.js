@@ -1,0 +1,136 @@
+// The composer's images: upload by drag and drop or file picker (each file with its own
+// progress), reorder, remove and write alt text. The form posts media_id in order.
+(function () {
+  "use strict";
+  const section = document.getElementById("media-section");
+  if (!section) return;
+  const list = document.getElementById("media-items");
+  const drop = document.getElementById("media-drop");
+  const picker = document.getElementById("media-file");
+  const uploads = document.getElementById("media-uploads");
+  const max = parseInt(section.dataset.max || "10", 10);
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function count() { return list.querySelectorAll(".media-item").length; }
+
+  function button(label, attrs, text) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "btn-small";
+    b.setAttribute("aria-label", label);
+    Object.entries(attrs).forEach(([k, v]) => b.setAttribute(k, v));
+    b.textContent = text;
+    return b;
+  }
+
+  // *slot* keeps the place of a file in the order it was dropped, whichever upload ends first.
+  function addItem(media, slot) {
+    if (list.querySelector(`[data-media-id="${media.id}"]`)) { if (slot) slot.remove(); return; }
+    const li = document.createElement("li");
+    li.className = "media-item";
+    li.dataset.mediaId = media.id;
+    const hidden = document.createElement("input");
+    hidden.type = "hidden"; hidden.name = "media_id"; hidden.value = media.id;
+    const img = document.createElement("img");
+    img.className = "media-thumb"; img.src = media.thumbnail_url; img.alt = "";
+    const fields = document.createElement("div");
+    fields.className = "media-item-fields";
+    const label = document.createElement("label");
+    label.htmlFor = `media-alt-${media.id}`;
+    label.textContent = `Alt text for ${media.filename || "the image"}`;
+    const alt = document.createElement("textarea");
+    alt.id = `media-alt-${media.id}`; alt.name = `media_alt_${media.id}`; alt.rows = 2; alt.maxLength = 1500;
+    alt.value = media.alt || "";
+    const warn = document.createElement("p");
+    warn.className = "media-warning"; warn.dataset.altWarning = "";
+    warn.textContent = "No alt text yet: describe the image for people who cannot see it.";
+    warn.hidden = Boolean(alt.value.trim());
+    fields.append(label, alt, warn);
+    const actions = document.createElement("div");
+    actions.className = "media-item-actions";
+    const remove = button("Remove image", { "data-remove": "" }, "Remove");
+    remove.classList.add("btn-danger");
+    actions.append(button("Move earlier", { "data-move": "-1" }, "↑"),
+                   button("Move later", { "data-move": "1" }, "↓"), remove);
+    li.append(hidden, img, fields, actions);
+    if (slot) list.replaceChild(li, slot); else list.appendChild(li);
+  }
+
+  function upload(file) {
+    const row = document.createElement("li");
+    const bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0;
+    const text = document.createElement("span");
+    text.textContent = ` ${file.name}`;
+    row.append(bar, text);
+    uploads.appendChild(row);
+    const slot = document.createElement("li");
+    slot.className = "media-pending";
+    slot.hidden = true;
+    list.appendChild(slot);
+    const body = new FormData();
+    body.append("file", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", section.dataset.uploadUrl);
+    xhr.setRequestHeader("X-CSRFToken", csrf());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = (100 * e.loaded) / e.total; });
+    xhr.addEventListener("load", () => {
+      let answer = {};
+      try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = {}; }
+      if (xhr.status === 201) {
+        addItem(answer, slot);
+        row.remove();
+      } else {
+        slot.remove();
+        bar.remove();
+        row.className = "field-error";
+        row.setAttribute("role", "alert");
+        text.textContent = `${file.name}: ${(answer.error && answer.error.message) || "the upload failed."}`;
+      }
+    });
+    xhr.addEventListener("error", () => { slot.remove(); row.className = "field-error"; text.textContent = `${file.name}: the upload failed.`; });
+    xhr.send(body);
+  }
+
+  function take(files) {
+    for (const file of files) {
+      if (count() + uploads.querySelectorAll("progress").length >= max) {
+        const row = document.createElement("li");
+        row.className = "field-error"; row.setAttribute("role", "alert");
+        row.textContent = `${file.name}: a post holds at most ${max} images.`;
+        uploads.appendChild(row);
+        continue;
+      }
+      upload(file);
+    }
+  }
+
+  picker.addEventListener("change", () => { take(Array.from(picker.files)); picker.value = ""; });
+  ["dragenter", "dragover"].forEach((name) => drop.addEventListener(name, (e) => {
+    if (!e.dataTransfer || !Array.from(e.dataTransfer.types).includes("Files")) return;
+    e.preventDefault(); drop.classList.add("is-over");
+  }));
+  ["dragleave", "drop"].forEach((name) => drop.addEventListener(name, () => drop.classList.remove("is-over")));
+  drop.addEventListener("drop", (e) => {
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    take(Array.from(e.dataTransfer.files));
+  });
+
+  list.addEventListener("click", (e) => {
+    const target = e.target.closest("button");
+    if (!target) return;
+    const item = target.closest(".media-item");
+    if (target.hasAttribute("data-remove")) { item.remove(); return; }
+    const step = parseInt(target.dataset.move || "0", 10);
+    if (step < 0 && item.previousElementSibling) list.insertBefore(item, item.previousElementSibling);
+    if (step > 0 && item.nextElementSibling) list.insertBefore(item.nextElementSibling, item);
+    target.focus();
+  });
+  list.addEventListener("input", (e) => {
+    if (e.target.tagName !== "TEXTAREA") return;
+    const warn = e.target.parentElement.querySelector("[data-alt-warning]");
+    if (warn) warn.hidden = Boolean(e.target.value.trim());
+  });
+})();
