@@ -14,6 +14,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from planner.connectors.base import MediaItem
+from planner.services.media import media_for_posts
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,16 @@ class ImageStore(Protocol):
 def no_media(session: Session, post_id: int) -> tuple[MediaItem, ...]:
     """Load nothing: for deployments and tests without media storage."""
     return ()
+
+
+def stored_media(store: ImageStore, *, url_seconds: int = URL_SECONDS) -> MediaLoader:
+    """Return the worker's loader of a post's images from the media tables and *store*."""
+
+    def load(session: Session, post_id: int) -> tuple[MediaItem, ...]:
+        images = media_for_posts(session=session, post_ids=[post_id]).get(post_id, [])
+        return items_for(images, store=store, url_seconds=url_seconds)
+
+    return load
 
 
 def items_for(

@@ -18,8 +18,9 @@ from sqlmodel import Session, col, select
 
 from planner.connectors.base import Connector
 from planner.connectors.bundle import UNUSABLE, Connectors
-from planner.models import Channel, Workspace
+from planner.models import Channel, Post, Workspace
 from planner.services.errors import ValidationError
+from planner.services.media import media_for_posts
 from planner.timeutils import get_zone
 from planner.utm import month_of, outgoing, utm_settings
 
@@ -216,3 +217,20 @@ def require_fit(
         fields["media"] = detail
     if messages:
         raise ValidationError(" ".join(messages), fields=fields)
+
+
+def require_saved_fit(
+    post: Post,
+    channel_ids: Sequence[int],
+    *,
+    session: Session,
+    workspace: Workspace,
+    connectors: Connectors,
+    now: datetime,
+) -> None:
+    """Refuse a saved post that does not fit one of its channels, counting its stored images."""
+    images = media_for_posts(session=session, post_ids=[post.id]).get(post.id, [])
+    channels = channels_of(session=session, channel_ids=channel_ids)
+    require_fit(
+        post, channels, workspace=workspace, connectors=connectors, now=now, images=len(images)
+    )

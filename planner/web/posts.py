@@ -24,7 +24,7 @@ from planner.web.forms_support import commit_or_show
 from planner.web.media import composer_media, save_post_media
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
-from planner.web.review import review_context
+from planner.web.review import preview_images, review_context
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -52,8 +52,14 @@ def _composer(
         link=form.link.data,
         variants=variants,
     )
+    media = composer_media(acc, post.id if post else None)
     texts = outgoing.texts_for(
-        draft, channels, workspace=acc.workspace, connectors=get_connectors(), now=utcnow()
+        draft,
+        channels,
+        workspace=acc.workspace,
+        connectors=get_connectors(),
+        now=utcnow(),
+        images=len(media),
     )
     return render_template(
         "posts/edit.html",
@@ -63,10 +69,10 @@ def _composer(
         counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         variants=variants,
-        previews=previews.previews(texts, images=[]),
+        previews=previews.previews(texts, preview_images(media)),
         tz_name=acc.workspace.timezone,
         repeat=repeat,
-        composer_media=composer_media(acc, post.id if post else None),
+        composer_media=media,
         composer_media_max=media_service.MAX_PER_POST,
     ), status
 

@@ -1,7 +1,7 @@
 """Per-channel text variants of a post
 
 Revision ID: 0012
-Revises: 0010 (re-point to the latest head when merged: 0011 once media lands)
+Revises: 0011
 Create Date: 2026-12-01 18:10:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
