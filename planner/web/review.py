@@ -15,7 +15,8 @@ from sqlmodel import Session
 from planner import mail
 from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.models import Channel, Media, Post, PostStatus, Workspace
+from planner.media_models import Media
+from planner.models import Channel, Post, PostStatus, Workspace
 from planner.services import (
     accounts,
     comments,
