@@ -64,6 +64,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/import_csv.py
 	$(BIN)/python bench/fill_month.py
 	$(BIN)/python bench/media.py
+	$(BIN)/python bench/media_renditions.py
 
 # Refresh the README's screenshots from the browser tests.
 screenshots: install-test

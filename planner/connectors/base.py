@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,6 +28,7 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "ConnectorOptions",
+    "MediaItem",
     "PermanentError",
     "PublishRequest",
     "PublishResult",
@@ -44,6 +46,31 @@ class ConnectorOptions:
     outbox_dir: Path | None = None
     timeout: float = 15.0
     user_agent: str = "planner/0.1"
+    # Waits between looks at an upload the platform is still processing (Mastodon's 202).
+    media_poll_seconds: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One image of a post as a connector receives it: the stored file and how to describe it.
+
+    ``url`` is a signed, expiring public address of the same file, for platforms that fetch
+    images themselves; ``key`` is where the file is stored, for the outbox to name.
+    """
+
+    data: bytes = field(repr=False)
+    mime: str
+    width: int
+    height: int
+    alt: str = ""
+    url: str | None = None
+    key: str | None = None
+    sha256: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """The file's SHA-256, the cache key of its renditions."""
+        return self.sha256 or hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,7 @@ class PublishRequest:
     category: str
     scheduled_at: datetime
     attempt: int = 1
+    media: tuple[MediaItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,7 @@ class Connector(ABC):
     platform: ClassVar[str]
     label: ClassVar[str]
     max_length: ClassVar[int | None] = None
+    image_limit: ClassVar[int | None] = 10  # the most images one post can carry here
     secret_fields: ClassVar[tuple[str, ...]] = ()
     config_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -103,6 +132,22 @@ class Connector(ABC):
     def limit(self) -> int | None:
         """Return the length limit that applies to this channel, or ``None`` for none."""
         return self.max_length
+
+    def images(self) -> int | None:
+        """Return how many images one post may carry on this channel, ``None`` for no cap."""
+        return self.image_limit
+
+    def check_images(self, count: int) -> str | None:
+        """Return ``None`` when *count* images fit, else a message naming the platform."""
+        limit = self.images()
+        if limit is None or count <= limit:
+            return None
+        noun = "image" if limit == 1 else "images"
+        return f"{self.label} takes at most {limit} {noun}; this post has {count}."
+
+    def rendition(self, item: MediaItem) -> MediaItem:
+        """Return *item* as this platform accepts it (resized, re-encoded); the original here."""
+        return item
 
     @property
     def url_length(self) -> int | None:
@@ -144,6 +189,12 @@ class Connector(ABC):
         if problem is not None:
             raise PermanentError(f"Too long: {problem}")
         return self.compose(text, link)
+
+    def _refuse_too_many_images(self, media: tuple[MediaItem, ...]) -> None:
+        """Raise ``PermanentError`` when the post carries more images than the channel takes."""
+        problem = self.check_images(len(media))
+        if problem is not None:
+            raise PermanentError(problem)
 
     def _set_state(self, **values: Any) -> None:
         """Update ``state`` and flag it for saving only when something really changed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import secrets
@@ -11,7 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from planner.connectors import text as textlib
-from planner.connectors.base import Connector, PublishRequest, PublishResult, require_text
+from planner.connectors.base import (
+    Connector,
+    MediaItem,
+    PublishRequest,
+    PublishResult,
+    require_text,
+)
 from planner.connectors.errors import (
     AuthError,
     ConfigError,
@@ -21,6 +28,7 @@ from planner.connectors.errors import (
 )
 from planner.connectors.http import HttpClient, clean_url
 from planner.connectors.replies import Response, error_code, error_for_response
+from planner.media import renditions
 from planner.timeutils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -29,6 +37,8 @@ DEFAULT_SERVICE_URL = "https://bsky.social"
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 POST_COLLECTION = "app.bsky.feed.post"
+IMAGES_EMBED = "app.bsky.embed.images"
+MAX_IMAGES = 4
 SESSION_KEYS = ("accessJwt", "refreshJwt", "did", "handle")
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
@@ -63,6 +73,7 @@ class BlueskyConnector(Connector):
     platform = "bluesky"
     label = "Bluesky"
     max_length = MAX_GRAPHEMES
+    image_limit = MAX_IMAGES
     secret_fields = ("app_password",)
     config_fields = ("service_url", "handle", "app_password")
 
@@ -110,6 +121,16 @@ class BlueskyConnector(Connector):
             return f"{size} of {MAX_BYTES} bytes on Bluesky"
         return None
 
+    def rendition(self, item: MediaItem) -> MediaItem:
+        """Fit the image in Bluesky's 1,000,000 bytes per image."""
+        try:
+            made = renditions.for_bluesky(item.data, digest=item.digest)
+        except renditions.RenditionError as exc:
+            raise PermanentError(str(exc)) from exc
+        return dataclasses.replace(
+            item, data=made.data, mime=made.mime, width=made.width, height=made.height, sha256=None
+        )
+
     def check(self) -> str:
         """Log in (or check the saved session) and return the account's handle."""
         client = HttpClient(self.options)
@@ -129,6 +150,8 @@ class BlueskyConnector(Connector):
                 "create it with BlueskyConnector.new_idempotency_key"
             )
         text = self._refuse_if_too_long(request.text, request.link)
+        self._refuse_too_many_images(request.media)
+        images = [self.rendition(item) for item in request.media]
         client = HttpClient(self.options)
         if not self._has_session():
             self._create_session(client)
@@ -143,6 +166,13 @@ class BlueskyConnector(Connector):
         facets = textlib.bluesky_facets(text)
         if facets:
             record["facets"] = facets
+        if images:
+            # Blobs not referenced by a record are dropped by the PDS, so uploading again on a
+            # retry is harmless; the fixed record key keeps the post itself single.
+            record["embed"] = {
+                "$type": IMAGES_EMBED,
+                "images": [self._embedded(client, item) for item in images],
+            }
         body = {
             "repo": self.state["did"],
             "collection": POST_COLLECTION,
@@ -168,6 +198,20 @@ class BlueskyConnector(Connector):
             ) from exc
         logger.info("Published delivery %s to Bluesky as %s", request.delivery_id, uri)
         return self._result(rkey, uri if isinstance(uri, str) else None)
+
+    def _embedded(self, client: HttpClient, item: MediaItem) -> dict[str, Any]:
+        """Upload one image and return its entry in the post's images embed."""
+        response = self._call(
+            client, "POST", "com.atproto.repo.uploadBlob", data=item.data, content_type=item.mime
+        )
+        blob = response.json_object().get("blob")
+        if not isinstance(blob, dict):
+            raise PermanentError("Bluesky's uploadBlob reply has no blob")
+        return {
+            "image": blob,
+            "alt": item.alt,
+            "aspectRatio": {"width": item.width, "height": item.height},
+        }
 
     def _result(self, rkey: str, uri: str | None = None) -> PublishResult:
         did = self.state["did"]
@@ -214,14 +258,22 @@ class BlueskyConnector(Connector):
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
     ) -> Response:
         """Make an authenticated call, renewing the session once if its token has expired."""
         if not self._has_session():
             self._create_session(client)
-        response = self._send(client, method, nsid, params=params, json=json)
+
+        def send() -> Response:
+            return self._send(
+                client, method, nsid, params=params, json=json, data=data, content_type=content_type
+            )
+
+        response = send()
         if _token_rejected(response):
             self._renew_session(client)
-            response = self._send(client, method, nsid, params=params, json=json)
+            response = send()
             if _token_rejected(response):
                 error = error_for_response(response)
                 raise AuthError(error.message, status=response.status, code=error.code)
@@ -237,13 +289,19 @@ class BlueskyConnector(Connector):
         *,
         params: Mapping[str, str] | None,
         json: Any,
+        data: bytes | None = None,
+        content_type: str | None = None,
     ) -> Response:
+        headers = {"Authorization": f"Bearer {self.state['accessJwt']}"}
+        if content_type:
+            headers["Content-Type"] = content_type
         return client.request(
             method,
             self._xrpc(nsid),
             params=params,
             json=json,
-            headers={"Authorization": f"Bearer {self.state['accessJwt']}"},
+            data=data,
+            headers=headers,
             safe_to_retry=True,
             check=False,
         )

@@ -105,6 +105,7 @@ class HttpClient:
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
+        data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         safe_to_retry: bool = False,
         check: bool = True,
@@ -113,12 +114,13 @@ class HttpClient:
 
         *safe_to_retry* says whether the platform de-duplicates this request, which
         decides ``UnknownOutcomeError.safe_to_retry`` when the reply is lost.
-        A 3xx always raises ``PermanentError``: redirects are never followed.
+        A 3xx always raises ``PermanentError``: redirects are never followed. *data* is sent
+        as it is (an upload); its ``Content-Type`` goes in *headers*.
         """
         target = parse_target(
             with_query(url, params), allow_private=self.options.allow_private_hosts
         )
-        body = None
+        body = data
         all_headers = {
             "User-Agent": self.options.user_agent,
             "Accept": "application/json",

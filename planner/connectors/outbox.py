@@ -55,6 +55,7 @@ class OutboxConnector(Connector):
 
     def publish(self, request: PublishRequest) -> PublishResult:
         """Append the post unless a line with the same idempotency key is already there."""
+        self._refuse_too_many_images(request.media)
         path = self.path_for(request.channel_id)
         result = PublishResult(external_id=f"outbox:{request.delivery_id}", external_url=None)
         line = {
@@ -67,6 +68,18 @@ class OutboxConnector(Connector):
             "published_at": utcnow().isoformat(),
             "text": self.compose(request.text, request.link),
             "link": request.link,
+            "media": [
+                {
+                    "key": item.key,
+                    "url": item.url,
+                    "alt": item.alt,
+                    "mime": item.mime,
+                    "width": item.width,
+                    "height": item.height,
+                    "sha256": item.digest,
+                }
+                for item in request.media
+            ],
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from planner.connectors import multipart
 from planner.connectors import text as textlib
-from planner.connectors.base import Connector, PublishRequest, PublishResult, require_text
+from planner.connectors.base import (
+    Connector,
+    MediaItem,
+    PublishRequest,
+    PublishResult,
+    require_text,
+)
 from planner.connectors.errors import ConfigError, PermanentError, TransientError
 from planner.connectors.http import HttpClient, clean_url
 from planner.connectors.replies import (
@@ -18,12 +26,15 @@ from planner.connectors.replies import (
     error_text,
     retry_after_seconds,
 )
+from planner.media import renditions
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("generic", "slack", "discord")
 FORMAT_LABELS = {"generic": "the webhook", "slack": "Slack", "discord": "Discord"}
 DISCORD_MAX_LENGTH = 2000
+DISCORD_FILE_BYTES = 10 * 1024 * 1024  # the upload limit of a server without boosts
+SLACK_ALT_LENGTH = 2000
 # Slack answers these with a plain-text reason; none of them gets better by retrying.
 SLACK_PERMANENT = frozenset({400, 403, 404, 410})
 
@@ -34,6 +45,7 @@ class WebhookConnector(Connector):
     platform = "webhook"
     label = "Webhook"
     max_length = None
+    image_limit = 10  # Discord's attachments per message; Slack and generic get the post's 10
     secret_fields = ("url",)
     config_fields = ("url", "format")
 
@@ -80,6 +92,25 @@ class WebhookConnector(Connector):
             return f"{length} of {limit} characters on {FORMAT_LABELS[self.format]}"
         return None
 
+    def check_images(self, count: int) -> str | None:
+        """Return a message naming the service when the post has more images than it takes."""
+        problem = super().check_images(count)
+        return problem and problem.replace(self.label, FORMAT_LABELS[self.format].capitalize(), 1)
+
+    def rendition(self, item: MediaItem) -> MediaItem:
+        """Fit an image Discord receives as a file within its upload limit; others get a URL."""
+        if self.format != "discord":
+            return item
+        try:
+            made = renditions.for_upload(
+                item.data, size_limit=DISCORD_FILE_BYTES, digest=item.digest
+            )
+        except renditions.RenditionError as exc:
+            raise PermanentError(str(exc)) from exc
+        return dataclasses.replace(
+            item, data=made.data, mime=made.mime, width=made.width, height=made.height, sha256=None
+        )
+
     def check(self) -> str:
         """Check the webhook without posting anything visible."""
         client = HttpClient(self.options)
@@ -100,11 +131,13 @@ class WebhookConnector(Connector):
     def publish(self, request: PublishRequest) -> PublishResult:
         """Send the post; a lost reply is never retried because webhooks do not de-duplicate."""
         text = self._refuse_if_too_long(request.text, request.link)
+        self._refuse_too_many_images(request.media)
+        media = tuple(self.rendition(item) for item in request.media)
         client = HttpClient(self.options)
         if self.format == "slack":
-            result = self._publish_slack(client, text)
+            result = self._publish_slack(client, text, media)
         elif self.format == "discord":
-            result = self._publish_discord(client, text)
+            result = self._publish_discord(client, text, media)
         else:
             result = self._publish_generic(client, text, request)
         logger.info("Published delivery %s to a %s webhook", request.delivery_id, self.format)
@@ -113,7 +146,7 @@ class WebhookConnector(Connector):
     def _publish_generic(
         self, client: HttpClient, text: str, request: PublishRequest
     ) -> PublishResult:
-        payload = {
+        payload: dict[str, Any] = {
             "text": text,
             "link": request.link,
             "post_id": request.post_id,
@@ -123,6 +156,17 @@ class WebhookConnector(Connector):
             "category": request.category,
             "scheduled_at": request.scheduled_at.isoformat(),
         }
+        if request.media:
+            payload["media"] = [
+                {
+                    "url": item.url,
+                    "alt": item.alt,
+                    "mime": item.mime,
+                    "width": item.width,
+                    "height": item.height,
+                }
+                for item in request.media
+            ]
         response = client.request(
             "POST",
             self.config["url"],
@@ -131,17 +175,30 @@ class WebhookConnector(Connector):
         )
         return PublishResult(external_id=_reply_id(response), external_url=None)
 
-    def _publish_slack(self, client: HttpClient, text: str) -> PublishResult:
-        response = client.request("POST", self.config["url"], json={"text": text}, check=False)
+    def _publish_slack(
+        self, client: HttpClient, text: str, media: tuple[MediaItem, ...]
+    ) -> PublishResult:
+        payload: dict[str, Any] = {"text": text}
+        if media:
+            payload["blocks"] = slack_blocks(text, media)
+        response = client.request("POST", self.config["url"], json=payload, check=False)
         if not response.ok:
             raise _slack_error(response)
         return PublishResult(external_id=None, external_url=None)
 
-    def _publish_discord(self, client: HttpClient, text: str) -> PublishResult:
+    def _publish_discord(
+        self, client: HttpClient, text: str, media: tuple[MediaItem, ...]
+    ) -> PublishResult:
         # No parsing of mentions: post text must never ping @everyone or a role.
-        payload = {"content": text, "allowed_mentions": {"parse": []}}
+        payload: dict[str, Any] = {"content": text, "allowed_mentions": {"parse": []}}
         url = discord_wait_url(self.config["url"])
-        response = client.request("POST", url, json=payload, check=False)
+        if media:
+            body, content_type = discord_upload(payload, media)
+            response = client.request(
+                "POST", url, data=body, headers={"Content-Type": content_type}, check=False
+            )
+        else:
+            response = client.request("POST", url, json=payload, check=False)
         if response.status == 429:
             # Discord's body gives the wait in fractional seconds, finer than Retry-After.
             body = _json_or_none(response)
@@ -161,6 +218,38 @@ class WebhookConnector(Connector):
                 f"https://discord.com/channels/{data['guild_id']}/{data['channel_id']}/{message_id}"
             )
         return PublishResult(external_id=message_id, external_url=external_url)
+
+
+def slack_blocks(text: str, media: tuple[MediaItem, ...]) -> list[dict[str, Any]]:
+    """Return Slack blocks: the text, then each image by its signed URL with its alt text."""
+    missing = sum(1 for item in media if not item.url)
+    if missing:
+        raise PermanentError(
+            "Slack fetches images from a public address, and this planner has none to give: "
+            "set PLANNER_BASE_URL (or use S3 storage) so that images get signed links"
+        )
+    blocks: list[dict[str, Any]] = []
+    if text.strip():
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    for item in media:
+        alt = item.alt.strip() or "Image"
+        blocks.append({"type": "image", "image_url": item.url, "alt_text": alt[:SLACK_ALT_LENGTH]})
+    return blocks
+
+
+def discord_upload(payload: dict[str, Any], media: tuple[MediaItem, ...]) -> tuple[bytes, str]:
+    """Return a multipart body: ``payload_json`` naming each file's alt text, then the files."""
+    names = [f"image-{n + 1}.{multipart.extension(item.mime)}" for n, item in enumerate(media)]
+    attachments = [
+        {"id": n, "filename": name, "description": item.alt[:1024]}
+        for n, (name, item) in enumerate(zip(names, media, strict=True))
+    ]
+    fields = [("payload_json", json.dumps({**payload, "attachments": attachments}))]
+    files = [
+        multipart.FilePart(f"files[{n}]", name, item.mime, item.data)
+        for n, (name, item) in enumerate(zip(names, media, strict=True))
+    ]
+    return multipart.encode(fields, files)
 
 
 def discord_wait_url(url: str) -> str:

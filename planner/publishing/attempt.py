@@ -32,6 +32,7 @@ from planner.models import (
 from planner.publishing import policy, results
 from planner.publishing.claims import SENDABLE_POSTS
 from planner.publishing.context import TickContext
+from planner.publishing.media import MediaUnavailable
 from planner.services import outgoing
 from planner.services.channels import mark_needs_reauth
 from planner.services.notifications import Notice
@@ -114,6 +115,11 @@ def _prepare(
     [sent] = outgoing.texts_for(
         post, [channel], workspace=workspace, connectors=ctx.connectors, now=now
     )
+    try:
+        media = ctx.load_media(session, delivery.post_id)
+    except MediaUnavailable as exc:
+        _give_up(session, delivery_id, token, now, D.FAILED, notices, str(exc))
+        return None
     request = PublishRequest(
         delivery_id=delivery_id,
         idempotency_key=delivery.idempotency_key,
@@ -124,6 +130,7 @@ def _prepare(
         category=post.category,
         scheduled_at=post.scheduled_at or delivery.due_at,
         attempt=delivery.attempts,
+        media=media,
     )
     return Job(
         delivery_id,

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from planner.connectors.bundle import Connectors
 from planner.connectors_app import get_connectors
 from planner.db import get_engine
+from planner.media_app import get_media_storage
+from planner.publishing.media import MediaLoader, no_media, stored_media
 from planner.publishing.policy import RetryPolicy
 from planner.services.notifications import Notice
 
@@ -28,6 +30,8 @@ class TickContext:
     threads: int
     clock: Callable[[], datetime]
     send_notices: Callable[[Sequence[Notice]], object]
+    # Reads a post's images for sending (planner.publishing.media); none by default.
+    load_media: MediaLoader = no_media
 
 
 def tick_clock(now: datetime) -> Callable[[], datetime]:
@@ -55,4 +59,5 @@ def build(app: Flask, *, now: datetime) -> TickContext:
         clock=clock,
         # Emails go out after the transaction that caused them has committed.
         send_notices=lambda notices: send(app, notices, now=clock()),
+        load_media=stored_media(get_media_storage(app)),
     )

@@ -147,6 +147,7 @@ def reuse(
             scheduled_at=at,
             channel_ids=channel_ids,
             link=source.link,
+            variants={k: v for k, v in (source.variants or {}).items() if int(k) in channel_ids},
         ),
     )
     mark_row.uses += 1

@@ -1,14 +1,14 @@
 """The text a post sends to each of its channels, and whether it fits there.
 
-One place for composition, tagged links and length by each platform's own rules: review checks
-it before approving, the import preview per row, the review queue and the composer show it,
-and the worker sends it.
+One place for composition, per-channel variants, tagged links, length and image count by each
+platform's own rules: review checks it before approving, the import preview per row, the review
+queue and the composer show it, and the worker sends it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -18,8 +18,9 @@ from sqlmodel import Session, col, select
 
 from planner.connectors.base import Connector
 from planner.connectors.bundle import UNUSABLE, Connectors
-from planner.models import Channel, Workspace
+from planner.models import Channel, Post, Workspace
 from planner.services.errors import ValidationError
+from planner.services.media import media_for_posts
 from planner.timeutils import get_zone
 from planner.utm import month_of, outgoing, utm_settings
 
@@ -41,14 +42,24 @@ class Draft(Protocol):
     @property
     def utm_campaign(self) -> str | None: ...
 
+    @property
+    def variants(self) -> Mapping[str, str] | None: ...
+
+
+def body_for(post: Draft, channel_id: int | None) -> str:
+    """The text *post* sends to one channel: its variant for that channel, else the body."""
+    variant = (post.variants or {}).get(str(channel_id))
+    return variant if variant and variant.strip() else post.body
+
 
 @dataclass(frozen=True)
 class ChannelText:
     """What one channel receives and how it counts it.
 
     ``text`` and ``link`` go to the connector (links tagged for the platform); ``composed`` is
-    the text as the channel shows it. ``counted`` is false when the channel's settings cannot
-    be read, and then ``length``, ``limit`` and ``url_length`` are unknown.
+    the text as the channel shows it, from the channel's variant where the post has one.
+    ``counted`` is false when the channel's settings cannot be read, and then ``length``,
+    ``limit`` and ``url_length`` are unknown.
     """
 
     channel: Channel
@@ -58,8 +69,17 @@ class ChannelText:
     counted: bool
     limit: int | None = None
     url_length: int | None = None  # Mastodon counts every link as this many characters
-    problem: str | None = None  # too long for the platform, or its settings cannot be read
+    text_problem: str | None = None  # too long for the platform, or its settings cannot be read
+    too_many_images: str | None = None  # "Bluesky takes at most 4 images; this post has 5."
+    variant: bool = False  # the channel gets its own text rather than the post's body
+    image_limit: int | None = None
     connector: Connector | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def problem(self) -> str | None:
+        """Everything that keeps the post from this channel, or None when it fits."""
+        found = [p for p in (self.text_problem, self.too_many_images) if p]
+        return " ".join(found) if found else None
 
     @cached_property
     def length(self) -> int | None:
@@ -69,7 +89,7 @@ class ChannelText:
     @property
     def too_long(self) -> str | None:
         """The platform's own words when the text is over its limit ("312 of 300 characters")."""
-        return self.problem if self.counted else None
+        return self.text_problem if self.counted else None
 
 
 def channels_of(*, session: Session, channel_ids: Sequence[int]) -> list[Channel]:
@@ -100,13 +120,16 @@ class Outgoing:
                 self._built[channel.id] = None
         return self._built[channel.id]
 
-    def texts_for(self, post: Draft, channels: Iterable[Channel]) -> list[ChannelText]:
+    def texts_for(
+        self, post: Draft, channels: Iterable[Channel], *, images: int = 0
+    ) -> list[ChannelText]:
         """Return what each of *channels* receives from *post* (see ``texts_for``)."""
         month = month_of(post.scheduled_at, self.zone, now=self.now)
         found = []
         for channel in channels:
+            body = body_for(post, channel.id)
             text, link = outgoing(
-                post.body,
+                body,
                 post.link,
                 platform=channel.platform,
                 settings=self.settings,
@@ -122,7 +145,8 @@ class Outgoing:
                         link=link,
                         composed=text if not link or link in text else f"{text}\n{link}",
                         counted=False,
-                        problem=f"Cannot read the settings of {channel.name}; reconnect it.",
+                        text_problem=f"Cannot read the settings of {channel.name}; reconnect it.",
+                        variant=body is not post.body,
                     )
                 )
                 continue
@@ -135,7 +159,10 @@ class Outgoing:
                     counted=True,
                     limit=connector.limit(),
                     url_length=connector.url_length,
-                    problem=connector.check_length(text, link),
+                    text_problem=connector.check_length(text, link),
+                    too_many_images=connector.check_images(images),
+                    variant=body is not post.body,
+                    image_limit=connector.images(),
                     connector=connector,
                 )
             )
@@ -149,12 +176,16 @@ def texts_for(
     workspace: Workspace,
     connectors: Connectors,
     now: datetime,
+    images: int = 0,
 ) -> list[ChannelText]:
     """Return what each of *channels* receives from *post*, counted the way its platform counts.
 
-    A link to the workspace's own site is tagged for each platform, in the body too.
+    A link to the workspace's own site is tagged for each platform, in the body too; *images*
+    is how many images the post carries, checked against each channel's maximum.
     """
-    return Outgoing(workspace=workspace, connectors=connectors, now=now).texts_for(post, channels)
+    return Outgoing(workspace=workspace, connectors=connectors, now=now).texts_for(
+        post, channels, images=images
+    )
 
 
 def require_fit(
@@ -164,13 +195,42 @@ def require_fit(
     workspace: Workspace,
     connectors: Connectors,
     now: datetime,
+    images: int = 0,
 ) -> None:
-    """Refuse a post too long for one of its channels, or for a channel that cannot count it."""
-    texts = texts_for(post, channels, workspace=workspace, connectors=connectors, now=now)
-    problems = [t.problem for t in texts if t.problem]
-    if problems:
-        detail = "; ".join(problems)
-        raise ValidationError(
-            f"This post is too long for one of its channels ({detail}). Shorten it first.",
-            fields={"body": f"Too long: {detail}."},
+    """Refuse a post too long for one of its channels, or for a channel that cannot count it,
+    or with more images than one of its channels takes."""
+    texts = texts_for(
+        post, channels, workspace=workspace, connectors=connectors, now=now, images=images
+    )
+    too_long = [t.text_problem for t in texts if t.text_problem]
+    too_many = [t.too_many_images for t in texts if t.too_many_images]
+    messages, fields = [], {}
+    if too_long:
+        detail = "; ".join(too_long)
+        messages.append(
+            f"This post is too long for one of its channels ({detail}). Shorten it first."
         )
+        fields["body"] = f"Too long: {detail}."
+    if too_many:
+        detail = " ".join(too_many)
+        messages.append(f"{detail} Remove images or that channel first.")
+        fields["media"] = detail
+    if messages:
+        raise ValidationError(" ".join(messages), fields=fields)
+
+
+def require_saved_fit(
+    post: Post,
+    channel_ids: Sequence[int],
+    *,
+    session: Session,
+    workspace: Workspace,
+    connectors: Connectors,
+    now: datetime,
+) -> None:
+    """Refuse a saved post that does not fit one of its channels, counting its stored images."""
+    images = media_for_posts(session=session, post_ids=[post.id]).get(post.id, [])
+    channels = channels_of(session=session, channel_ids=channel_ids)
+    require_fit(
+        post, channels, workspace=workspace, connectors=connectors, now=now, images=len(images)
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -29,6 +29,8 @@ class PostInput:
     link: str | None = None
     # The campaign of the post's tagged links: None keeps what is saved, "" clears it.
     utm_campaign: str | None = None
+    # Per-channel texts keyed by the channel id as a string: None keeps what is saved.
+    variants: Mapping[str, str] | None = None
 
 
 def check_link(link: str | None) -> str | None:
@@ -87,6 +89,25 @@ def validate(
         fields["utm_campaign"] = (
             "Use up to 100 letters, digits, spaces, dots, dashes or underscores."
         )
+    variants = None
+    if data.variants is not None:
+        variants, problem = _clean_variants(data.variants)
+        if problem is None and variants:
+            wanted = {int(key) for key in variants}
+            if known_channels is not None:
+                known = set(known_channels) & wanted
+            else:
+                known = set(
+                    session.exec(
+                        select(Channel.id).where(
+                            Channel.workspace_id == workspace_id, col(Channel.id).in_(wanted)
+                        )
+                    )
+                )
+            if unknown := sorted(wanted - known):
+                problem = f"Unknown channel: {', '.join(map(str, unknown))}."
+        if problem:
+            fields["variants"] = problem
     if fields:
         raise ValidationError("Check the highlighted fields.", fields=fields)
     return PostInput(
@@ -96,4 +117,19 @@ def validate(
         channel_ids=channel_ids,
         link=link,
         utm_campaign=utm_campaign,
+        variants=variants,
     )
+
+
+def _clean_variants(raw: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
+    """Return the variants keyed by channel id, blank ones dropped, or the first fault found."""
+    cleaned: dict[str, str] = {}
+    for key, text in raw.items():
+        if not str(key).strip().isdigit() or not isinstance(text, str):
+            return {}, "Give each channel's text under its channel id."
+        text = text.replace("\r\n", "\n").strip()
+        if len(text) > MAX_BODY:
+            return {}, f"Keep each channel's text under {MAX_BODY} characters."
+        if text:
+            cleaned[str(int(key))] = text
+    return cleaned, None

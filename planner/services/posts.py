@@ -143,6 +143,7 @@ def _insert_drafts(
             category=data.category,
             link=data.link,
             utm_campaign=data.utm_campaign or None,
+            variants=dict(data.variants or {}),
             scheduled_at=data.scheduled_at,
             status=PostStatus.DRAFT,
             created_at=now,
@@ -181,6 +182,8 @@ def describe_changes(post: Post, old_channels: Sequence[int], data: PostInput) -
         changes["category"] = [post.category, data.category]
     if post.link != data.link:
         changes["link"] = [post.link, data.link]
+    if data.variants is not None and dict(post.variants or {}) != dict(data.variants):
+        changes["variants"] = "changed"
     if data.utm_campaign is not None and post.utm_campaign != (data.utm_campaign or None):
         changes["utm_campaign"] = [post.utm_campaign, data.utm_campaign or None]
     if post.scheduled_at != data.scheduled_at:
@@ -201,11 +204,13 @@ def update_post(
     changes = describe_changes(post, old_channels, data)
     if not changes:
         return post
-    if "body" in changes:
+    if "body" in changes or "variants" in changes:
         post.body_edited_by_id = acc.user.id  # who rewrote it counts as an author when approving
     post.body, post.category, post.link = data.body, data.category, data.link
     if data.utm_campaign is not None:
         post.utm_campaign = data.utm_campaign or None
+    if data.variants is not None:
+        post.variants = dict(data.variants)
     post.scheduled_at = data.scheduled_at
     post.updated_at = now
     session.add(post)
@@ -292,6 +297,7 @@ def duplicate_post(*, session: Session, acc: Access, post_id: int, now: datetime
             scheduled_at=src.scheduled_at,
             channel_ids=tuple(channels),
             link=src.link,
+            variants=dict(src.variants or {}),
         ),
     )
     audit.record(
@@ -382,6 +388,7 @@ def post_json(
         "channel_ids": list(channel_ids),
         "link": post.link,
         "utm_campaign": post.utm_campaign,
+        "variants": dict(post.variants or {}),
         "created_at": iso_utc(post.created_at),
         "updated_at": iso_utc(post.updated_at),
         "warnings": list(warnings),

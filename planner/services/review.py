@@ -113,8 +113,10 @@ def _lock(session: Session, post: Post) -> Post:
     return post
 
 
-def _ready(session: Session, post: Post, now: datetime) -> list[int]:
-    """Return the post's channel ids, or refuse when it lacks a future time or a channel."""
+def _ready(
+    session: Session, acc: Access, post: Post, connectors: Connectors, now: datetime
+) -> list[int]:
+    """Return the post's channel ids; refuse it without a future time, a channel, or a fit."""
     fields: dict[str, str] = {}
     if post.scheduled_at is None:
         fields["scheduled_at"] = "Choose a date and time first."
@@ -129,6 +131,9 @@ def _ready(session: Session, post: Post, now: datetime) -> list[int]:
             + " ".join(fields.values()),
             fields=fields,
         )
+    outgoing.require_saved_fit(
+        post, channel_ids, session=session, workspace=acc.workspace, connectors=connectors, now=now
+    )
     return channel_ids
 
 
@@ -150,9 +155,7 @@ def submit(
         raise Forbidden("Contributors can submit only their own posts.")
     _lock(session, post)
     to = _target(post, "submit")
-    channel_ids = _ready(session, post, now)
-    channels = outgoing.channels_of(session=session, channel_ids=channel_ids)
-    outgoing.require_fit(post, channels, workspace=acc.workspace, connectors=connectors, now=now)
+    _ready(session, acc, post, connectors, now)
     lifecycle.change_status(
         session=session, post=post, to=to, now=now, action="submitted", actor_id=acc.user.id
     )
@@ -195,10 +198,8 @@ def approve(
         raise Forbidden(
             "This workspace asks for a second pair of eyes: someone else must approve your post."
         )
-    channel_ids = _ready(session, post, now)
-    channels = outgoing.channels_of(session=session, channel_ids=channel_ids)
-    outgoing.require_fit(post, channels, workspace=acc.workspace, connectors=connectors, now=now)
-    channel_service.require_working(channels)
+    channel_ids = _ready(session, acc, post, connectors, now)
+    channel_service.require_working(outgoing.channels_of(session=session, channel_ids=channel_ids))
     reason = (override_reason or "").strip()
     blocking = guardrail_checks.blocking_for(
         session=session, workspace=acc.workspace, post=post, now=now

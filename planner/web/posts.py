@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.services import audit, guardrail_suggestions, outgoing
+from planner.services import audit, guardrail_suggestions, outgoing, previews
 from planner.services import channels as channel_service
 from planner.services import media as media_service
 from planner.services import posts as post_service
@@ -23,7 +24,7 @@ from planner.web.forms_support import commit_or_show
 from planner.web.media import composer_media, save_post_media
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
-from planner.web.review import review_context
+from planner.web.review import preview_images, review_context
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -41,11 +42,24 @@ def _composer(
     channels = channel_service.list_channels(session=db, workspace_id=acc.workspace.id)
     form.channels.choices = choices((c.id, c.name) for c in channels)
     # Each channel's limit and link width for the counters, counted as the worker will send it.
+    variants = _variants_from(request.form)
+    if variants is None:
+        variants = dict(post.variants or {}) if post is not None else {}
     draft = PostInput(
-        body=form.body.data or "", category="", scheduled_at=None, link=form.link.data
+        body=form.body.data or "",
+        category="",
+        scheduled_at=None,
+        link=form.link.data,
+        variants=variants,
     )
+    media = composer_media(acc, post.id if post else None)
     texts = outgoing.texts_for(
-        draft, channels, workspace=acc.workspace, connectors=get_connectors(), now=utcnow()
+        draft,
+        channels,
+        workspace=acc.workspace,
+        connectors=get_connectors(),
+        now=utcnow(),
+        images=len(media),
     )
     found = (
         guardrail_suggestions.post_warnings(
@@ -68,9 +82,11 @@ def _composer(
         channels=channels,
         counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
+        variants=variants,
+        previews=previews.previews(texts, preview_images(media)),
         tz_name=acc.workspace.timezone,
         repeat=repeat,
-        composer_media=composer_media(acc, post.id if post else None),
+        composer_media=media,
         composer_media_max=media_service.MAX_PER_POST,
     ), status
 
@@ -88,7 +104,18 @@ def _input_from(form: PostForm, acc: Access) -> PostInput:
         link=form.link.data or None,
         # Shown only when tagged links are on: a form without the field keeps the saved tag.
         utm_campaign=(form.utm_campaign.data or "") if form.utm_campaign.raw_data else None,
+        variants=_variants_from(request.form),
     )
+
+
+def _variants_from(data: Mapping[str, str]) -> dict[str, str] | None:
+    """The composer's per-channel texts (``variant-<channel id>``), or None when it sent none."""
+    found = {
+        key.removeprefix("variant-"): value
+        for key, value in data.items()
+        if key.startswith("variant-")
+    }
+    return found if found else None
 
 
 def _bind_channels(form: PostForm, acc: Access) -> None:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from planner import mail
 from planner.connectors_app import get_connectors
 from planner.db import get_session
+from planner.media_models import Media
 from planner.models import Channel, Post, PostStatus, Workspace
 from planner.services import (
     accounts,
@@ -23,6 +24,7 @@ from planner.services import (
     guardrail_checks,
     guardrail_suggestions,
     outgoing,
+    previews,
     review,
     review_bulk,
     workspaces,
@@ -224,6 +226,7 @@ class QueueItem:
     channels: list[Channel]
     texts: list[tuple[str, str]]  # (channel names, the text as that channel will show it)
     too_long: list[str]
+    previews: list[previews.Preview]
     impact: list[dict[str, Any]]
     can_approve: bool
     can_reject: bool
@@ -234,21 +237,41 @@ class QueueItem:
         return [w for w in self.impact if w.get("severity") == "block"]
 
 
+def preview_images(media: Sequence[Media]) -> list[previews.PreviewImage]:
+    """The post's images as the previews load them (the member's own links to the files)."""
+    return [
+        previews.PreviewImage(
+            url=url_for("media.original", mid=m.id), alt=m.alt, width=m.width, height=m.height
+        )
+        for m in media
+    ]
+
+
 def _as_published(
-    post: Post, channels: Sequence[Channel], workspace: Workspace, now: datetime
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """The text each channel will publish (links tagged), grouped where they agree, and any
-    length problems."""
+    post: Post,
+    channels: Sequence[Channel],
+    workspace: Workspace,
+    now: datetime,
+    media: Sequence[Media] = (),
+) -> tuple[list[tuple[str, str]], list[str], list[previews.Preview]]:
+    """The text each channel will publish (links tagged), grouped where they agree, any
+    length problems, and how each network will show the post."""
     by_text: dict[str, list[str]] = {}
     texts = outgoing.texts_for(
-        post, channels, workspace=workspace, connectors=get_connectors(), now=now
+        post,
+        channels,
+        workspace=workspace,
+        connectors=get_connectors(),
+        now=now,
+        images=len(media),
     )
     for sent in texts:
         by_text.setdefault(sent.composed, []).append(sent.channel.name)
     if not channels:
         by_text[post.body] = []
     too_long = [t.too_long for t in texts if t.too_long]
-    return [(", ".join(names), text) for text, names in by_text.items()], too_long
+    grouped = [(", ".join(names), text) for text, names in by_text.items()]
+    return grouped, too_long, previews.previews(texts, preview_images(media))
 
 
 @bp.get("/review")
@@ -274,10 +297,13 @@ def queue(acc: Access):
         for p in posts
     }
     posts = sorted(posts, key=lambda p: not fixing[p.id])
+    media = media_for_posts(session=db, post_ids=[p.id for p in posts])
     items = []
     for post in posts:
         mine = [channels[i] for i in targets.get(post.id, []) if i in channels]
-        texts, too_long = _as_published(post, mine, acc.workspace, now)
+        texts, too_long, shown = _as_published(
+            post, mine, acc.workspace, now, media.get(post.id, [])
+        )
         items.append(
             QueueItem(
                 post=post,
@@ -285,6 +311,7 @@ def queue(acc: Access):
                 channels=mine,
                 texts=texts,
                 too_long=too_long,
+                previews=shown,
                 impact=guardrail_checks.impact_of_approval(
                     session=db, workspace=acc.workspace, post=post, now=now
                 ),
@@ -296,7 +323,7 @@ def queue(acc: Access):
     return render_template(
         "review/queue.html",
         items=items,
-        media=media_for_posts(session=db, post_ids=[p.id for p in posts]),
+        media=media,
         channels=list(channels.values()),
         authors=[(u.id, u.display_name) for u, _m in members],
         channel_id=channel_id,

@@ -92,8 +92,16 @@
         li.hidden = !checked.has(li.dataset.counterFor);
         const limit = parseInt(li.dataset.limit, 10);
         const mine = tagged.link === clean ? tagged.byChannel[li.dataset.counterFor] : null;
-        const sent = mine ? composed(body.value, clean, mine) : text;
+        // A channel's own text (the composer's "Text per channel") replaces the body there.
+        const own = form.querySelector(`textarea[name="variant-${li.dataset.counterFor}"]`);
+        const source = own && own.value.trim() ? own.value : body.value;
+        const sent = mine || source !== body.value ? composed(source, clean, mine) : text;
         const used = countFor(li.dataset.platform, sent, parseInt(li.dataset.urlLength, 10));
+        const preview = document.querySelector(`[data-preview-for="${li.dataset.counterFor}"]`);
+        if (preview) {
+          preview.hidden = li.hidden;
+          preview.querySelector("[data-preview-text]").textContent = sent;
+        }
         const out = li.querySelector(".counter-value");
         const bytes = li.dataset.platform === "bluesky" ? utf8.encode(sent).length : 0;
         if (bytes > BLUESKY_MAX_BYTES) {
@@ -390,4 +398,33 @@
   kind.addEventListener("change", sync);
   ends.addEventListener("change", sync);
   sync();
+})();
+
+// The composer's "Text per channel" tabs: one panel at a time. Without JS every panel shows.
+(function () {
+  "use strict";
+  const box = document.querySelector("[data-variants]");
+  if (!box) return;
+  const list = box.querySelector("[role=tablist]");
+  const tabs = Array.from(box.querySelectorAll("[data-variant-tab]"));
+  const show = (tab) => {
+    tabs.forEach((t) => {
+      const on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    });
+  };
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => show(tab));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      const next = tabs[(i + step + tabs.length) % tabs.length];
+      next.focus();
+      show(next);
+    });
+  });
+  list.hidden = false;
+  show(tabs.find((t) => t.getAttribute("aria-selected") === "true") || tabs[0]);
 })();

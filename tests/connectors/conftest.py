@@ -17,7 +17,12 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 @pytest.fixture
 def options(tmp_path: Any) -> ConnectorOptions:
     """Options for talking to the fakes on 127.0.0.1."""
-    return ConnectorOptions(allow_private_hosts=True, outbox_dir=tmp_path / "outbox", timeout=5)
+    return ConnectorOptions(
+        allow_private_hosts=True,
+        outbox_dir=tmp_path / "outbox",
+        timeout=5,
+        media_poll_seconds=(0.01, 0.01, 0.01, 0.01),
+    )
 
 
 @pytest.fixture

@@ -32,7 +32,13 @@ def test_check_verifies_the_token_and_caches_limits(
     fake_mastodon.max_characters = 5000
     connector = connect(fake_mastodon, options)
     assert connector.check() == "@shop@127.0.0.1"
-    assert connector.state == {"max_characters": 5000, "characters_reserved_per_url": 23}
+    assert connector.state == {
+        "max_characters": 5000,
+        "characters_reserved_per_url": 23,
+        "max_media_attachments": 4,
+        "image_size_limit": 16 * 1024 * 1024,
+        "image_matrix_limit": 33_177_600,
+    }
     assert connector.state_changed
     assert connector.limit() == 5000
     assert connector.check_length("x" * 600) is None

@@ -19,6 +19,10 @@ POST = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 SESSION_WINDOW_SECONDS = 300
+IMAGES_EMBED = "app.bsky.embed.images"
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 1_000_000  # the lexicon's maxSize for an embedded image
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # uploadBlob itself takes far more than a post may use
 RKEY = regex.compile(r"^[A-Za-z0-9._:~-]{1,512}$")
 EXPIRED = Reply(400, {"error": "ExpiredToken", "message": "Token has expired"})
 INVALID = Reply(401, {"error": "InvalidToken", "message": "Token could not be verified"})
@@ -44,6 +48,7 @@ class FakeBluesky(FakeServer):
         self.clock = clock
         self.posts: list[dict[str, Any]] = []
         self.records: dict[str, dict[str, Any]] = {}
+        self.blobs: dict[str, dict[str, Any]] = {}
         self.session_counts: dict[str, int] = defaultdict(int)
         self.refresh_count = 0
         self._session_times: dict[str, list[float]] = defaultdict(list)
@@ -78,6 +83,7 @@ class FakeBluesky(FakeServer):
             ("GET", "com.atproto.server.getSession"): self._get_session,
             ("POST", "com.atproto.repo.createRecord"): self._create_record,
             ("GET", "com.atproto.repo.getRecord"): self._get_record,
+            ("POST", "com.atproto.repo.uploadBlob"): self._upload_blob,
         }
         method = routes.get((request.method, nsid))
         if method is None:
@@ -169,9 +175,10 @@ class FakeBluesky(FakeServer):
             return _invalid("This fake only stores app.bsky.feed.post records")
         record = body.get("record")
         problem = _post_problem(record)
-        if problem:
-            return _invalid(problem)
         with self.lock:
+            problem = problem or _embed_problem(record.get("embed"), self.blobs)
+            if problem:
+                return _invalid(problem)
             rkey = body.get("rkey") or self._next_tid()
             if not isinstance(rkey, str) or not RKEY.match(rkey):
                 return _invalid("Input/rkey must be a valid record key")
@@ -186,6 +193,27 @@ class FakeBluesky(FakeServer):
             self.records[rkey] = entry
             self.posts.append(entry)
         return Reply(200, {"uri": uri, "cid": cid, "validationStatus": "valid"})
+
+    def _upload_blob(self, request: RecordedRequest) -> Reply:
+        refused = self._check_access(request)
+        if refused is not None:
+            return refused
+        mime = request.headers.get("content-type", "")
+        if not request.body:
+            return _invalid("Request body is empty")
+        if len(request.body) > MAX_UPLOAD_BYTES:
+            return Reply(413, {"error": "PayloadTooLarge", "message": "request entity too large"})
+        cid = "bafkrei" + hashlib.sha256(request.body).hexdigest()[:52]
+        blob = {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(request.body)}
+        with self.lock:
+            self.blobs[cid] = {"blob": blob, "data": request.body}
+        return Reply(200, {"blob": blob})
+
+    def image_data(self, entry: dict[str, Any]) -> list[bytes]:
+        """Return the bytes of every image embedded in a stored post, in order."""
+        images = (entry["record"].get("embed") or {}).get("images") or []
+        with self.lock:
+            return [self.blobs[image["image"]["ref"]["$link"]]["data"] for image in images]
 
     def _get_record(self, request: RecordedRequest) -> Reply:
         repo = request.query.get("repo")
@@ -237,4 +265,36 @@ def _post_problem(record: Any) -> str | None:
         features = facet.get("features")
         if not isinstance(features, list) or not features:
             return "Invalid app.bsky.feed.post record: facet without features"
+    return None
+
+
+def _embed_problem(embed: Any, blobs: dict[str, dict[str, Any]]) -> str | None:
+    """Check an images embed as the PDS does: at most 4, uploaded blobs within maxSize, alt."""
+    if embed is None:
+        return None
+    if not isinstance(embed, dict) or embed.get("$type") != IMAGES_EMBED:
+        return "This fake only knows app.bsky.embed.images"
+    images = embed.get("images")
+    if not isinstance(images, list) or not 1 <= len(images) <= MAX_IMAGES:
+        return "Invalid app.bsky.feed.post record: Record/embed/images must not have more than 4"
+    for number, image in enumerate(images):
+        where = f"Record/embed/images/{number}"
+        blob = image.get("image") if isinstance(image, dict) else None
+        ref = blob.get("ref") if isinstance(blob, dict) else None
+        cid = ref.get("$link") if isinstance(ref, dict) else None
+        if cid not in blobs:
+            return f"Could not find blob: {cid}"
+        stored = blobs[cid]["blob"]
+        if stored["size"] > MAX_IMAGE_BYTES:
+            return f"Invalid app.bsky.feed.post record: {where}/image file too large"
+        if not str(stored["mimeType"]).startswith("image/"):
+            return f"Invalid app.bsky.feed.post record: {where}/image has wrong mime type"
+        if not isinstance(image.get("alt"), str):
+            return f'Invalid app.bsky.feed.post record: {where} must have the property "alt"'
+        ratio = image.get("aspectRatio")
+        if ratio is not None and not (
+            isinstance(ratio, dict)
+            and all(isinstance(ratio.get(k), int) and ratio[k] > 0 for k in ("width", "height"))
+        ):
+            return f"Invalid app.bsky.feed.post record: {where}/aspectRatio is invalid"
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import itertools
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import regex
+from PIL import Image, UnidentifiedImageError
 
 from tests.fakes.server import FakeServer, RecordedRequest, Reply
 
@@ -36,9 +38,19 @@ class FakeMastodon(FakeServer):
         acct: str = "shop",
         max_characters: int = 500,
         characters_reserved_per_url: int = 23,
+        max_media_attachments: int = 4,
+        image_size_limit: int = 16 * 1024 * 1024,
+        image_matrix_limit: int = 33_177_600,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        self.max_media_attachments = max_media_attachments
+        self.image_size_limit = image_size_limit
+        self.image_matrix_limit = image_matrix_limit
+        # How many looks at a new upload answer "still processing" (202, then 206) first.
+        self.processing_polls = 0
+        self.media: dict[str, dict[str, Any]] = {}
+        self._media_ids = itertools.count(500001)
         self.token = token
         self.acct = acct
         self.max_characters = max_characters
@@ -57,6 +69,10 @@ class FakeMastodon(FakeServer):
             return self._authorized(request) or Reply(200, self._account())
         if route == ("POST", "/api/v1/statuses"):
             return self._authorized(request) or self._create_status(request)
+        if route == ("POST", "/api/v2/media"):
+            return self._authorized(request) or self._upload(request)
+        if request.method == "GET" and request.path.startswith("/api/v1/media/"):
+            return self._authorized(request) or self._show_media(request.path.rsplit("/", 1)[-1])
         if request.method == "GET" and request.path.startswith("/api/v1/statuses/"):
             return self._show_status(request.path.rsplit("/", 1)[-1])
         return Reply(404, {"error": "Record not found"})
@@ -75,8 +91,13 @@ class FakeMastodon(FakeServer):
                 "urls": {"streaming": "ws://127.0.0.1"},
                 "statuses": {
                     "max_characters": self.max_characters,
-                    "max_media_attachments": 4,
+                    "max_media_attachments": self.max_media_attachments,
                     "characters_reserved_per_url": self.characters_reserved_per_url,
+                },
+                "media_attachments": {
+                    "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+                    "image_size_limit": self.image_size_limit,
+                    "image_matrix_limit": self.image_matrix_limit,
                 },
             },
         }
@@ -95,6 +116,7 @@ class FakeMastodon(FakeServer):
         if not isinstance(fields, dict):
             fields = dict(parse_qsl(request.body.decode("utf-8", errors="replace")))
         text = fields.get("status") or ""
+        media_ids = fields.get("media_ids") or []
         key = request.headers.get("idempotency-key")
         with self.lock:
             now = self.clock()
@@ -102,8 +124,21 @@ class FakeMastodon(FakeServer):
                 remembered = self._idempotency.get((self.token, key))
                 if remembered is not None and now - remembered[0] < IDEMPOTENCY_SECONDS:
                     return Reply(200, remembered[1])
-            if not text.strip():
+            if not text.strip() and not media_ids:
                 return Reply(422, {"error": "Validation failed: Text can't be blank"})
+            if len(media_ids) > self.max_media_attachments:
+                return Reply(422, {"error": "Validation failed: Too many attachments"})
+            attachments = [self.media.get(str(media_id)) for media_id in media_ids]
+            if any(item is None or item["status_id"] for item in attachments):
+                return Reply(422, {"error": "Validation failed: Media attachments are invalid"})
+            if any(item["url"] is None for item in attachments if item):
+                return Reply(
+                    422,
+                    {
+                        "error": "Cannot attach files that have not finished processing. "
+                        "Try again in a moment!"
+                    },
+                )
             if mastodon_length(text, self.characters_reserved_per_url) > self.max_characters:
                 return Reply(
                     422,
@@ -126,11 +161,67 @@ class FakeMastodon(FakeServer):
                 "reblogs_count": 0,
                 "favourites_count": 0,
                 "account": self._account(),
+                "media_attachments": [_public(item) for item in attachments if item],
             }
+            for item in attachments:
+                if item:
+                    item["status_id"] = status_id
             self.posts.append(status)
             if key:
                 self._idempotency[(self.token, key)] = (now, status)
         return Reply(200, status)
+
+    def _upload(self, request: RecordedRequest) -> Reply:
+        """Store an uploaded image as Mastodon does: type and size checked, then processed."""
+        try:
+            parts = {part.name: part for part in request.form}
+        except ValueError as exc:
+            return Reply(422, {"error": f"Validation failed: {exc}"})
+        upload = parts.get("file")
+        if upload is None or upload.filename is None:
+            return Reply(422, {"error": "Validation failed: File can't be blank"})
+        if len(upload.value) > self.image_size_limit:
+            return Reply(
+                422, {"error": f"Validation failed: File must be less than {self.image_size_limit}"}
+            )
+        try:
+            with Image.open(io.BytesIO(upload.value)) as image:
+                image.load()
+                width, height, format_ = image.width, image.height, image.format
+        except (UnidentifiedImageError, OSError):
+            return Reply(422, {"error": "Validation failed: File has contents not a valid image"})
+        if width * height > self.image_matrix_limit:
+            return Reply(422, {"error": "Validation failed: File dimensions are too large"})
+        description = parts["description"].text if "description" in parts else None
+        with self.lock:
+            media_id = str(next(self._media_ids))
+            item = {
+                "id": media_id,
+                "type": "image",
+                "description": description,
+                "meta": {"original": {"width": width, "height": height}},
+                "format": format_,
+                "data": upload.value,
+                "mime": upload.mime,
+                "status_id": None,
+                "polls_left": self.processing_polls,
+                "url": None,
+            }
+            if not self.processing_polls:
+                item["url"] = f"{self.url}/system/media/{media_id}.png"
+            self.media[media_id] = item
+        return Reply(200 if item["url"] else 202, _public(item))
+
+    def _show_media(self, media_id: str) -> Reply:
+        with self.lock:
+            item = self.media.get(media_id)
+            if item is None:
+                return Reply(404, {"error": "Record not found"})
+            if item["polls_left"] > 0:
+                item["polls_left"] -= 1
+                return Reply(206, _public(item))
+            item["url"] = f"{self.url}/system/media/{media_id}.png"
+            return Reply(200, _public(item))
 
     def _show_status(self, status_id: str) -> Reply:
         with self.lock:
@@ -138,3 +229,10 @@ class FakeMastodon(FakeServer):
                 if status["id"] == status_id:
                     return Reply(200, status)
         return Reply(404, {"error": "Record not found"})
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    """Return a MediaAttachment as the API shows it."""
+    return {
+        key: item[key] for key in ("id", "type", "url", "description", "meta") if key in item
+    } | {"preview_url": item["url"]}

@@ -35,11 +35,67 @@ class RecordedRequest:
             return None
 
     @property
+    def form(self) -> list[FormPart]:
+        """Return the parts of a ``multipart/form-data`` body (``ValueError`` if it is not one)."""
+        return parse_multipart(self.headers.get("content-type", ""), self.body)
+
+    @property
     def bearer(self) -> str | None:
         """Return the bearer token from the Authorization header, if any."""
         value = self.headers.get("authorization", "")
         scheme, _, token = value.partition(" ")
         return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@dataclass(frozen=True)
+class FormPart:
+    """One field of a ``multipart/form-data`` body; ``filename`` is set for a file."""
+
+    name: str
+    value: bytes
+    filename: str | None = None
+    mime: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Return the value decoded as UTF-8."""
+        return self.value.decode("utf-8")
+
+
+def parse_multipart(content_type: str, body: bytes) -> list[FormPart]:
+    """Split a multipart body into its parts, strictly enough to catch a malformed upload."""
+    kind, _, params = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data" or "boundary=" not in params:
+        raise ValueError(f"not a multipart body: {content_type!r}")
+    boundary = params.split("boundary=", 1)[1].split(";")[0].strip().strip('"').encode()
+    sections = body.split(b"--" + boundary)
+    if len(sections) < 2 or not sections[-1].startswith(b"--"):
+        raise ValueError("multipart body without its closing boundary")
+    parts = []
+    for section in sections[1:-1]:
+        if not section.startswith(b"\r\n") or not section.endswith(b"\r\n"):
+            raise ValueError("multipart part not framed by CRLF")
+        head, separator, value = section[2:-2].partition(b"\r\n\r\n")
+        if not separator:
+            raise ValueError("multipart part without headers")
+        headers = {}
+        for line in head.decode("utf-8").split("\r\n"):
+            name, _, header_value = line.partition(":")
+            headers[name.strip().lower()] = header_value.strip()
+        disposition = headers.get("content-disposition", "")
+        found = dict(
+            (key.strip(), raw.strip().strip('"'))
+            for key, _, raw in (item.partition("=") for item in disposition.split(";")[1:])
+        )
+        parts.append(
+            FormPart(
+                name=found.get("name", ""),
+                value=value,
+                filename=found.get("filename"),
+                mime=headers.get("content-type"),
+            )
+        )
+    return parts
 
 
 @dataclass

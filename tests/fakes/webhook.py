@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from typing import Any
 from urllib.parse import parse_qsl
@@ -10,6 +11,8 @@ from urllib.parse import parse_qsl
 from tests.fakes.server import FakeServer, RecordedRequest, Reply
 
 DISCORD_MAX_LENGTH = 2000
+DISCORD_MAX_FILES = 10
+DISCORD_FILE_BYTES = 10 * 1024 * 1024
 PATHS = {
     "generic": "/hooks/generic",
     "slack": "/slack/services/T000/B000/XXXXXXXX",
@@ -63,7 +66,13 @@ class FakeWebhook(FakeServer):
             return Reply(400, {"error": "Body must be a JSON object"})
         return Reply(200, {"ok": True, "id": self._accept("generic", request, request.json)})
 
-    def _accept(self, format: str, request: RecordedRequest, payload: Any) -> str:
+    def _accept(
+        self,
+        format: str,
+        request: RecordedRequest,
+        payload: Any,
+        files: list[dict[str, Any]] | None = None,
+    ) -> str:
         message_id = str(next(self._ids))
         with self.lock:
             self.messages.append(
@@ -74,6 +83,7 @@ class FakeWebhook(FakeServer):
                     "query": request.query,
                     "headers": request.headers,
                     "json": payload,
+                    "files": files or [],
                 }
             )
         return message_id
@@ -102,11 +112,16 @@ class FakeWebhook(FakeServer):
                     "token": "token-abc",
                 },
             )
-        payload = request.json
+        payload, files = request.json, []
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            parsed = _discord_upload(request)
+            if isinstance(parsed, Reply):
+                return parsed
+            payload, files = parsed
         if not isinstance(payload, dict):
             return Reply(400, {"message": "Cannot send an empty message", "code": 50006})
         content = payload.get("content") or ""
-        if not content:
+        if not content and not files:
             return Reply(400, {"message": "Cannot send an empty message", "code": 50006})
         if len(content) > DISCORD_MAX_LENGTH:
             return Reply(
@@ -126,7 +141,7 @@ class FakeWebhook(FakeServer):
                     },
                 },
             )
-        message_id = self._accept("discord", request, payload)
+        message_id = self._accept("discord", request, payload, files)
         if request.query.get("wait", "").lower() != "true":
             return Reply(204)
         message: dict[str, Any] = {
@@ -135,7 +150,42 @@ class FakeWebhook(FakeServer):
             "content": content,
             "channel_id": self.channel_id,
             "webhook_id": "123456",
+            "attachments": [
+                {key: file[key] for key in ("id", "filename", "description", "size")}
+                for file in files
+            ],
         }
         if self.guild_id:
             message["guild_id"] = self.guild_id
         return Reply(200, message)
+
+
+def _discord_upload(request: RecordedRequest) -> tuple[Any, list[dict[str, Any]]] | Reply:
+    """Read Discord's multipart message: ``payload_json`` plus ``files[n]`` named by attachments."""
+    try:
+        parts = request.form
+        fields = {part.name: part for part in parts if part.filename is None}
+        payload = json.loads(fields["payload_json"].text)
+    except (ValueError, KeyError):
+        return Reply(400, {"message": "Invalid Form Body", "code": 50035})
+    uploads = {part.name: part for part in parts if part.filename is not None}
+    if len(uploads) > DISCORD_MAX_FILES:
+        return Reply(400, {"message": "Maximum number of attachments exceeded", "code": 30032})
+    files = []
+    for attachment in payload.get("attachments") or []:
+        upload = uploads.get(f"files[{attachment.get('id')}]")
+        if upload is None:
+            return Reply(400, {"message": "Invalid Form Body", "code": 50035})
+        if len(upload.value) > DISCORD_FILE_BYTES:
+            return Reply(413, {"message": "Request entity too large", "code": 40005})
+        files.append(
+            {
+                "id": str(attachment["id"]),
+                "filename": attachment.get("filename") or upload.filename,
+                "description": attachment.get("description"),
+                "content_type": upload.mime,
+                "size": len(upload.value),
+                "data": upload.value,
+            }
+        )
+    return payload, files

@@ -102,6 +102,8 @@ class _PostFields(ApiModel):
     rrule: str | None = Field(None, max_length=500)
     # The post's images in order; absent keeps them, [] removes them all.
     media: list[MediaRef] | None = Field(None, max_length=100)
+    # {channel id: text} replacing the body on that channel; absent keeps, null clears them.
+    variants: dict[Annotated[str, Field(max_length=20)], str] | None = Field(None, max_length=100)
 
     _read_instant = field_validator("scheduled_at", mode="before")(_instant)
 
@@ -118,6 +120,7 @@ class PostCreate(_PostFields):
             channel_ids=tuple(self.channel_ids),
             link=self.link,
             utm_campaign=self.utm_campaign,
+            variants=self.variants,
         )
 
 
@@ -143,6 +146,7 @@ class PostPatch(_PostFields):
             else current.channel_ids,
             link=self.link if self.sent("link") else current.link,
             utm_campaign=utm if self.sent("utm_campaign") else None,
+            variants=(self.variants or {}) if self.sent("variants") else None,
         )
 
 

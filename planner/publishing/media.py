@@ -1,0 +1,101 @@
+"""The images a delivery sends: the post's stored files, read and handed to the connector.
+
+The worker loads a post's images once per attempt; each connector then makes its own
+rendition (``Connector.rendition``). Platforms that fetch images themselves get a signed,
+expiring address of the stored file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from sqlmodel import Session
+
+from planner.connectors.base import MediaItem
+from planner.services.media import media_for_posts
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a platform that fetches late (Slack shows images from their address).
+URL_SECONDS = 7 * 24 * 3600
+
+MediaLoader = Callable[[Session, int], tuple[MediaItem, ...]]
+
+
+class MediaUnavailable(Exception):
+    """An image of the post cannot be read from storage, so the post cannot go out whole."""
+
+
+class StoredImage(Protocol):
+    """What the worker needs of a stored image (the ``Media`` table's columns)."""
+
+    @property
+    def storage_key(self) -> str: ...
+
+    @property
+    def mime(self) -> str: ...
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def alt(self) -> str | None: ...
+
+    @property
+    def sha256(self) -> str | None: ...
+
+
+class ImageStore(Protocol):
+    """The two storage calls sending needs."""
+
+    def get(self, key: str) -> bytes: ...
+
+    def signed_url(self, key: str, expires_in: int) -> str | None: ...
+
+
+def no_media(session: Session, post_id: int) -> tuple[MediaItem, ...]:
+    """Load nothing: for deployments and tests without media storage."""
+    return ()
+
+
+def stored_media(store: ImageStore, *, url_seconds: int = URL_SECONDS) -> MediaLoader:
+    """Return the worker's loader of a post's images from the media tables and *store*."""
+
+    def load(session: Session, post_id: int) -> tuple[MediaItem, ...]:
+        images = media_for_posts(session=session, post_ids=[post_id]).get(post_id, [])
+        return items_for(images, store=store, url_seconds=url_seconds)
+
+    return load
+
+
+def items_for(
+    images: Sequence[StoredImage], *, store: ImageStore, url_seconds: int = URL_SECONDS
+) -> tuple[MediaItem, ...]:
+    """Read each image from *store* and describe it for the connectors, in the post's order."""
+    items = []
+    for image in images:
+        try:
+            data = store.get(image.storage_key)
+        except (LookupError, OSError) as exc:
+            logger.warning("Cannot read image %s from storage: %s", image.storage_key, exc)
+            raise MediaUnavailable(
+                "An image of this post is missing from storage; remove it or upload it again."
+            ) from exc
+        items.append(
+            MediaItem(
+                data=data,
+                mime=image.mime,
+                width=image.width,
+                height=image.height,
+                alt=image.alt or "",
+                url=store.signed_url(image.storage_key, url_seconds),
+                key=image.storage_key,
+                sha256=image.sha256,
+            )
+        )
+    return tuple(items)
