@@ -65,6 +65,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/fill_month.py
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/media_renditions.py
+	$(BIN)/python bench/suggestions.py
 
 # Refresh the README's screenshots from the browser tests.
 screenshots: install-test
