@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -61,4 +61,5 @@ def test_applying_a_suggested_move_clears_the_warning(page, live_server, auth, s
     # The post's history records the move.
     page.goto(f"{live_server}/posts/{moved_id}")
     history = page.locator("ol.history").inner_text()
-    assert "edited" in history and "scheduled_at" in history
+    new_day = date.fromisoformat(day)
+    assert "Moved from" in history and f"to {new_day:%a} {new_day.day} {new_day:%b}" in history
