@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # Every instant planner accepts lies in [EARLIEST, LATEST): wide enough for any plan, and far
@@ -85,8 +86,12 @@ def to_local(value: datetime, tz: ZoneInfo) -> datetime:
     return as_utc(value).astimezone(tz)
 
 
+@lru_cache(maxsize=8192)
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """Return the aware local start of *day* in *tz* (00:00, or the first valid time)."""
+    """Return the aware local start of *day* in *tz* (00:00, or the first valid time).
+
+    Cached: the rule engine asks for the same few window edges thousands of times a request.
+    """
     return combine_local(day, time(0, 0), tz).astimezone(tz)
 
 

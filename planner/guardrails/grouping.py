@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -51,20 +50,23 @@ def group_posts(posts: Iterable[PostSnapshot], tz: ZoneInfo) -> Grouped:
         placed.append((counted.at, counted.id, counted, post.channel_ids or (None,)))
     placed.sort(key=itemgetter(0, 1))
 
-    by_channel: defaultdict[int | None, list[CountedPost]] = defaultdict(list)
-    by_window: defaultdict[WindowKey, defaultdict[int | None, list[CountedPost]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    keys_by_day: dict[date, tuple[WindowKey, WindowKey]] = {}
+    # Plain dicts filled with setdefault: a lookup of an empty window can never insert one, and
+    # nothing needs copying at the end (the suggestions run this hundreds of times a request).
+    by_channel: dict[int | None, list[CountedPost]] = {}
+    by_window: dict[WindowKey, dict[int | None, list[CountedPost]]] = {}
+    lines_by_day: dict[date, tuple[dict[int | None, list[CountedPost]], ...]] = {}
     for _at, _id, counted, channels in placed:
         day = counted.local.date()
-        keys = keys_by_day.get(day)
-        if keys is None:
-            keys = keys_by_day[day] = window_keys(day)
-        week, month = by_window[keys[0]], by_window[keys[1]]
+        lines = lines_by_day.get(day)
+        if lines is None:
+            week_key, month_key = window_keys(day)
+            lines = lines_by_day[day] = (
+                by_window.setdefault(week_key, {}),
+                by_window.setdefault(month_key, {}),
+            )
+        week, month = lines
         for channel_id in channels:
-            by_channel[channel_id].append(counted)
-            week[channel_id].append(counted)
-            month[channel_id].append(counted)
-    # Plain dicts from here on, so a lookup of an empty window cannot insert one.
-    return Grouped(dict(by_channel), {key: dict(channels) for key, channels in by_window.items()})
+            by_channel.setdefault(channel_id, []).append(counted)
+            week.setdefault(channel_id, []).append(counted)
+            month.setdefault(channel_id, []).append(counted)
+    return Grouped(by_channel, by_window)

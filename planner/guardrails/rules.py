@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from itertools import groupby, pairwise
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ _at = attrgetter("at")
 PolicyFor = Callable[[int | None], Policy]
 
 
+@lru_cache(maxsize=4096)
 def allowance(share: Fraction, total: int) -> int:
     """Return how many of *total* posts a maximum *share* lets through: the nearest count, at least 1.
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlalchemy import exists
+from sqlmodel import Session, select
 
 from planner.models import Channel, Invitation, Membership, Post, PostingSlot, Workspace
 from planner.services.errors import Forbidden
@@ -32,10 +34,9 @@ class Checklist:
         return sum(step.done for step in self.steps)
 
 
-def _has(session: Session, model: type, workspace_id: int) -> bool:
-    """Whether the workspace holds at least one row of *model*."""
-    query = select(model.id).where(model.workspace_id == workspace_id).limit(1)
-    return session.exec(query).first() is not None
+def _any(model: type, workspace_id: int) -> Any:
+    """An EXISTS over the workspace's rows of *model*, to ask all the steps in one query."""
+    return exists().where(model.workspace_id == workspace_id)
 
 
 def checklist(*, session: Session, acc: Access) -> Checklist | None:
@@ -47,14 +48,26 @@ def checklist(*, session: Session, acc: Access) -> Checklist | None:
     ws = acc.workspace
     if not acc.is_owner or (ws.settings or {}).get(DISMISSED):
         return None
-    members = session.exec(
-        select(func.count()).select_from(Membership).where(Membership.workspace_id == ws.id)
+    # One round trip: the month view asks this on every load until the steps are done.
+    other_member = (
+        exists()
+        .where(Membership.workspace_id == ws.id, Membership.user_id != acc.user.id)
+        .correlate(None)
+    )
+    channel, slot, post, member, invite = session.exec(
+        select(
+            _any(Channel, ws.id),
+            _any(PostingSlot, ws.id),
+            _any(Post, ws.id),
+            other_member,
+            _any(Invitation, ws.id),
+        )
     ).one()
     done = {
-        "channel": _has(session, Channel, ws.id),
-        "posting_times": _has(session, PostingSlot, ws.id),
-        "first_posts": _has(session, Post, ws.id),
-        "invite": members > 1 or _has(session, Invitation, ws.id),
+        "channel": bool(channel),
+        "posting_times": bool(slot),
+        "first_posts": bool(post),
+        "invite": bool(member or invite),
     }
     if all(done.values()):
         return None
