@@ -174,10 +174,8 @@ def library(acc: Access):
     return render_template("media/library.html", items=items, search=search)
 
 
-@bp.post("/media/upload")
-@with_access
-def upload(acc: Access):
-    """The composer's upload (one file per request, so each has its own progress): JSON back."""
+def store_upload(acc: Access) -> Media:
+    """Store the request's uploaded file (and its ``alt`` field) for *acc*, and commit."""
     data, filename = read_upload()
     db = get_session()
     media = media_service.upload(
@@ -191,6 +189,14 @@ def upload(acc: Access):
         now=utcnow(),
     )
     db.commit()
+    return media
+
+
+@bp.post("/media/upload")
+@with_access
+def upload(acc: Access):
+    """The composer's upload (one file per request, so each has its own progress): JSON back."""
+    media = store_upload(acc)
     return jsonify(
         {
             "id": media.id,

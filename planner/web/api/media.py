@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from planner.db import get_session
-from planner.media_app import get_media_limits, get_media_storage
+from planner.media_app import get_media_storage
 from planner.media_models import Media
 from planner.services import media as media_service
 from planner.services.errors import NotFound
 from planner.timeutils import utcnow
 from planner.web.api.base import access, bp, member_access
 from planner.web.api.schemas import MediaPatch, parse
-from planner.web.media import media_json, read_upload
+from planner.web.media import media_json, store_upload
 
 
 def _media_access(mid: int):
@@ -24,20 +24,7 @@ def _media_access(mid: int):
 
 @bp.post("/workspaces/<id:wid>/media")
 def upload_media(wid: int):
-    acc = access(wid)
-    data, filename = read_upload()
-    db = get_session()
-    media = media_service.upload(
-        session=db,
-        acc=acc,
-        storage=get_media_storage(),
-        data=data,
-        filename=filename,
-        alt=request.form.get("alt"),
-        limits=get_media_limits(),
-        now=utcnow(),
-    )
-    db.commit()
+    media = store_upload(access(wid))
     return jsonify(media_json(media)), 201
 
 
