@@ -63,6 +63,15 @@ def page(browser) -> Iterator[object]:
     context.close()
 
 
+def log_in(page, base: str, member) -> None:
+    """Log *member* in through the login form and wait for the month view."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(member.user.email)
+    page.get_by_label("Password").fill(member.password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
+
+
 def screenshot_dir() -> Path | None:
     """Where to save README screenshots (set PLANNER_SCREENSHOT_DIR, e.g. by `make screenshots`)."""
     raw = os.environ.get("PLANNER_SCREENSHOT_DIR")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from planner.models import Post, PostStatus
+from tests.browser.conftest import log_in
 from tests.factories import make_channel, make_post
 
 pytestmark = pytest.mark.browser
@@ -32,14 +33,6 @@ def march(monkeypatch, live_server, auth, session):
         )
     }
     return owner, posts
-
-
-def log_in(page, base: str, member) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(member.user.email)
-    page.get_by_label("Password").fill(member.password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/")
 
 
 def drag(page, source, target, *, release: bool = True, preview: str | None = None) -> None:

@@ -7,18 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.browser.conftest import log_in
 from tests.factories import make_channel
 from tests.web.test_web_suggestions import busy_month, plan_promo_week
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base: str, member) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(member.user.email)
-    page.get_by_label("Password").fill(member.password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_applying_a_suggested_move_clears_the_warning(page, live_server, auth, session) -> None:
