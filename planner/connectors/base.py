@@ -21,6 +21,7 @@ from planner.connectors.errors import (
     UnknownOutcomeError,
     UnsafeDestinationError,
 )
+from planner.connectors.inbox import Incoming, NotAvailable, SentAnswer
 
 __all__ = [
     "AuthError",
@@ -106,6 +107,8 @@ class Connector(ABC):
     image_limit: ClassVar[int | None] = 10  # the most images one post can carry here
     secret_fields: ClassVar[tuple[str, ...]] = ()
     config_fields: ClassVar[tuple[str, ...]] = ()
+    # Whether planner can read replies and mentions here and answer them (the inbox).
+    inbox: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -182,6 +185,18 @@ class Connector(ABC):
     @abstractmethod
     def publish(self, request: PublishRequest) -> PublishResult:
         """Publish one delivery or raise the typed error that says what to do next."""
+
+    def replies(self, external_id: str, since: datetime | None) -> list[Incoming]:
+        """Return the replies under our post *external_id* (not our own), newer than *since*."""
+        raise NotAvailable(f"{self.label} gives planner no replies to read")
+
+    def mentions(self, since: datetime | None) -> list[Incoming]:
+        """Return the mentions of the account (replies among them) newer than *since*."""
+        raise NotAvailable(f"{self.label} gives planner no mentions to read")
+
+    def reply(self, to_external_id: str, text: str, key: str, *, attempt: int = 1) -> SentAnswer:
+        """Publish *text* as an answer to *to_external_id*, once for *key* however often called."""
+        raise NotAvailable(f"Planner cannot answer on {self.label}")
 
     def _refuse_if_too_long(self, text: str, link: str | None) -> str:
         """Return the composed text, raising ``PermanentError`` when it is over the limit."""

@@ -55,6 +55,9 @@ class FakeBluesky(FakeServer):
         self._access: dict[str, bool] = {}  # token -> expired
         self._refresh: dict[str, bool] = {}
         self._tid = itertools.count(1)
+        # Posts by other accounts (replies, mentions), by uri, and the account's notifications.
+        self.others: dict[str, dict[str, Any]] = {}
+        self.notifications: list[dict[str, Any]] = []
 
     @property
     def sessions_created(self) -> int:
@@ -84,6 +87,8 @@ class FakeBluesky(FakeServer):
             ("POST", "com.atproto.repo.createRecord"): self._create_record,
             ("GET", "com.atproto.repo.getRecord"): self._get_record,
             ("POST", "com.atproto.repo.uploadBlob"): self._upload_blob,
+            ("GET", "app.bsky.feed.getPostThread"): self._get_post_thread,
+            ("GET", "app.bsky.notification.listNotifications"): self._list_notifications,
         }
         method = routes.get((request.method, nsid))
         if method is None:
@@ -177,6 +182,7 @@ class FakeBluesky(FakeServer):
         problem = _post_problem(record)
         with self.lock:
             problem = problem or _embed_problem(record.get("embed"), self.blobs)
+            problem = problem or self._reply_problem(record.get("reply"))
             if problem:
                 return _invalid(problem)
             rkey = body.get("rkey") or self._next_tid()
@@ -189,7 +195,7 @@ class FakeBluesky(FakeServer):
                 )
             uri = f"at://{self.did}/{POST}/{rkey}"
             cid = "bafyrei" + hashlib.sha256(uri.encode()).hexdigest()[:52]
-            entry = {"uri": uri, "cid": cid, "rkey": rkey, "record": record}
+            entry = {"uri": uri, "cid": cid, "rkey": rkey, "record": record, "did": self.did}
             self.records[rkey] = entry
             self.posts.append(entry)
         return Reply(200, {"uri": uri, "cid": cid, "validationStatus": "valid"})
@@ -229,6 +235,155 @@ class FakeBluesky(FakeServer):
 
     def _next_tid(self) -> str:
         return f"3fake{next(self._tid):08d}"
+
+    # ---- Conversations: others' replies and mentions, threads, notifications --------------
+
+    def add_reply(
+        self,
+        parent_uri: str,
+        text: str,
+        *,
+        handle: str = "alice.bsky.social",
+        created_at: str = "2026-03-04T12:30:00.000Z",
+    ) -> dict[str, Any]:
+        """Store a post by another account replying to *parent_uri*, and notify us (reason reply)."""
+        with self.lock:
+            parent = self._post_at(parent_uri)
+            assert parent is not None, f"no post at {parent_uri}"
+            above = parent["record"].get("reply")
+            root = above["root"] if above else {"uri": parent["uri"], "cid": parent["cid"]}
+            record = {
+                "$type": POST,
+                "text": text,
+                "createdAt": created_at,
+                "reply": {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}},
+            }
+            return self._add_foreign(handle, record, "reply")
+
+    def add_mention(
+        self,
+        text: str,
+        *,
+        handle: str = "bob.bsky.social",
+        created_at: str = "2026-03-04T12:40:00.000Z",
+    ) -> dict[str, Any]:
+        """Store a post by another account that mentions ours, and notify us (reason mention)."""
+        with self.lock:
+            record = {"$type": POST, "text": f"@{self.handle} {text}", "createdAt": created_at}
+            return self._add_foreign(handle, record, "mention")
+
+    def replies_to(self, uri: str) -> list[dict[str, Any]]:
+        """Return the stored posts (ours and others') whose parent is *uri*."""
+        with self.lock:
+            every = [*self.records.values(), *self.others.values()]
+            return [
+                e
+                for e in every
+                if ((e["record"].get("reply") or {}).get("parent") or {}).get("uri") == uri
+            ]
+
+    def _add_foreign(self, handle: str, record: dict[str, Any], reason: str) -> dict[str, Any]:
+        did = "did:plc:" + hashlib.sha256(handle.encode()).hexdigest()[:24]
+        rkey = self._next_tid()
+        uri = f"at://{did}/{POST}/{rkey}"
+        cid = "bafyrei" + hashlib.sha256(uri.encode()).hexdigest()[:52]
+        entry = {
+            "uri": uri,
+            "cid": cid,
+            "rkey": rkey,
+            "record": record,
+            "did": did,
+            "handle": handle,
+        }
+        self.others[uri] = entry
+        view = self._view(entry)
+        self.notifications.insert(
+            0,
+            {
+                "uri": uri,
+                "cid": cid,
+                "author": view["author"],
+                "reason": reason,
+                "reasonSubject": (record.get("reply") or {}).get("parent", {}).get("uri"),
+                "record": record,
+                "isRead": False,
+                "indexedAt": record["createdAt"],
+                "labels": [],
+            },
+        )
+        return entry
+
+    def _post_at(self, uri: str) -> dict[str, Any] | None:
+        if uri in self.others:
+            return self.others[uri]
+        return next((e for e in self.records.values() if e["uri"] == uri), None)
+
+    def _view(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A PostView (app.bsky.feed.defs#postView) of a stored post."""
+        did = entry.get("did", self.did)
+        handle = entry.get("handle", self.handle)
+        return {
+            "uri": entry["uri"],
+            "cid": entry["cid"],
+            "author": {"did": did, "handle": handle, "displayName": handle.split(".")[0].title()},
+            "record": entry["record"],
+            "replyCount": len(self.replies_to(entry["uri"])),
+            "indexedAt": entry["record"].get("createdAt"),
+        }
+
+    def _thread_view(self, entry: dict[str, Any], depth: int) -> dict[str, Any]:
+        node: dict[str, Any] = {
+            "$type": "app.bsky.feed.defs#threadViewPost",
+            "post": self._view(entry),
+        }
+        if depth > 0:
+            node["replies"] = [
+                self._thread_view(e, depth - 1) for e in self.replies_to(entry["uri"])
+            ]
+        return node
+
+    def _get_post_thread(self, request: RecordedRequest) -> Reply:
+        refused = self._check_access(request)
+        if refused is not None:
+            return refused
+        uri = request.query.get("uri", "")
+        depth = int(request.query.get("depth") or 6)
+        with self.lock:
+            entry = self._post_at(uri)
+            if entry is None:
+                return Reply(400, {"error": "NotFound", "message": f"Post not found: {uri}"})
+            return Reply(200, {"thread": self._thread_view(entry, depth)})
+
+    def _list_notifications(self, request: RecordedRequest) -> Reply:
+        refused = self._check_access(request)
+        if refused is not None:
+            return refused
+        limit = min(100, int(request.query.get("limit") or 50))
+        start = int(request.query.get("cursor") or 0)
+        with self.lock:
+            page = self.notifications[start : start + limit]
+            more = start + limit < len(self.notifications)
+        body: dict[str, Any] = {"notifications": page}
+        if more:
+            body["cursor"] = str(start + limit)
+        return Reply(200, body)
+
+    def _reply_problem(self, reply: Any) -> str | None:
+        """A reply's root and parent must be strong references to posts that exist."""
+        if reply is None:
+            return None
+        for part in ("root", "parent"):
+            ref = reply.get(part) if isinstance(reply, dict) else None
+            if not (
+                isinstance(ref, dict)
+                and isinstance(ref.get("uri"), str)
+                and isinstance(ref.get("cid"), str)
+            ):
+                return f"Invalid app.bsky.feed.post record: Record/reply/{part} must be a strongRef"
+            found = self._post_at(ref["uri"])
+            if found is None or found["cid"] != ref["cid"]:
+                return f"Invalid app.bsky.feed.post record: Record/reply/{part} does not exist"
+        return None
 
 
 def _invalid(message: str) -> Reply:

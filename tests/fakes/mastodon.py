@@ -59,6 +59,10 @@ class FakeMastodon(FakeServer):
         self.posts: list[dict[str, Any]] = []
         self._ids = itertools.count(100001)
         self._idempotency: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        # Off: behave like the Mastodon-compatible servers that ignore Idempotency-Key.
+        self.idempotency = True
+        self.notifications: list[dict[str, Any]] = []
+        self._notification_ids = itertools.count(9001)
 
     def respond(self, request: RecordedRequest) -> Reply:
         """Route to the endpoint planner uses."""
@@ -73,6 +77,10 @@ class FakeMastodon(FakeServer):
             return self._authorized(request) or self._upload(request)
         if request.method == "GET" and request.path.startswith("/api/v1/media/"):
             return self._authorized(request) or self._show_media(request.path.rsplit("/", 1)[-1])
+        if request.method == "GET" and request.path.endswith("/context"):
+            return self._authorized(request) or self._context(request.path.split("/")[-2])
+        if route == ("GET", "/api/v1/notifications"):
+            return self._authorized(request) or self._notifications(request)
         if request.method == "GET" and request.path.startswith("/api/v1/statuses/"):
             return self._show_status(request.path.rsplit("/", 1)[-1])
         return Reply(404, {"error": "Record not found"})
@@ -120,12 +128,15 @@ class FakeMastodon(FakeServer):
         key = request.headers.get("idempotency-key")
         with self.lock:
             now = self.clock()
-            if key:
+            if key and self.idempotency:
                 remembered = self._idempotency.get((self.token, key))
                 if remembered is not None and now - remembered[0] < IDEMPOTENCY_SECONDS:
                     return Reply(200, remembered[1])
             if not text.strip() and not media_ids:
                 return Reply(422, {"error": "Validation failed: Text can't be blank"})
+            in_reply_to = fields.get("in_reply_to_id")
+            if in_reply_to is not None and self._find(str(in_reply_to)) is None:
+                return Reply(404, {"error": "Record not found"})
             if len(media_ids) > self.max_media_attachments:
                 return Reply(422, {"error": "Validation failed: Too many attachments"})
             attachments = [self.media.get(str(media_id)) for media_id in media_ids]
@@ -157,6 +168,7 @@ class FakeMastodon(FakeServer):
                 "content": "<p>" + html.escape(text).replace("\n", "<br />") + "</p>",
                 "text": text,
                 "idempotency_key": key,
+                "in_reply_to_id": str(in_reply_to) if in_reply_to is not None else None,
                 "replies_count": 0,
                 "reblogs_count": 0,
                 "favourites_count": 0,
@@ -229,6 +241,123 @@ class FakeMastodon(FakeServer):
                 if status["id"] == status_id:
                     return Reply(200, status)
         return Reply(404, {"error": "Record not found"})
+
+    # ---- Conversations: replies from other accounts, mentions, a status's context ----------
+
+    def add_reply(
+        self,
+        in_reply_to_id: str,
+        text: str,
+        *,
+        acct: str = "alice@elsewhere.example",
+        notify: bool = True,
+        created_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Store a status by another account answering *in_reply_to_id*, as federation would.
+
+        With *notify*, the account is also sent a mention notification (clients put the
+        author's @name at the start of a reply, so Mastodon notifies them).
+        """
+        return self._add_foreign(text, acct, in_reply_to_id, notify, created_at)
+
+    def add_mention(
+        self, text: str, *, acct: str = "bob@elsewhere.example", created_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Store a status by another account that mentions ours, and notify it."""
+        return self._add_foreign(text, acct, None, True, created_at)
+
+    def replies_to(self, status_id: str) -> list[dict[str, Any]]:
+        """Return the statuses answering *status_id* directly."""
+        with self.lock:
+            return [s for s in self.posts if s.get("in_reply_to_id") == status_id]
+
+    def _add_foreign(
+        self,
+        text: str,
+        acct: str,
+        in_reply_to_id: str | None,
+        notify: bool,
+        created_at: datetime | None,
+    ) -> dict[str, Any]:
+        moment = (created_at or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+        username, _, domain = acct.partition("@")
+        with self.lock:
+            status_id = str(next(self._ids))
+            account = {
+                "id": f"7{abs(hash(acct)) % 10**6}",
+                "username": username,
+                "acct": acct,
+                "display_name": username.title(),
+                "url": f"https://{domain or '127.0.0.1'}/@{username}",
+            }
+            content = html.escape(text).replace("\n", "<br />")
+            mention = f'<span class="h-card"><a href="{self.url}/@{self.acct}" class="u-url mention">@<span>{self.acct}</span></a></span> '
+            status = {
+                "id": status_id,
+                "created_at": moment,
+                "url": f"https://{domain or '127.0.0.1'}/@{username}/{status_id}",
+                "uri": f"https://{domain or '127.0.0.1'}/users/{username}/statuses/{status_id}",
+                "visibility": "public",
+                "content": f"<p>{mention}{content}</p>",
+                "in_reply_to_id": in_reply_to_id,
+                "account": account,
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "media_attachments": [],
+            }
+            self.posts.append(status)
+            if notify:
+                self.notifications.insert(
+                    0,
+                    {
+                        "id": str(next(self._notification_ids)),
+                        "type": "mention",
+                        "created_at": moment,
+                        "account": account,
+                        "status": status,
+                    },
+                )
+        return status
+
+    def _find(self, status_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            return next((s for s in self.posts if s["id"] == status_id), None)
+
+    def _context(self, status_id: str) -> Reply:
+        """GET /api/v1/statuses/:id/context: ancestors, and descendants depth first."""
+        with self.lock:
+            status = self._find(status_id)
+            if status is None:
+                return Reply(404, {"error": "Record not found"})
+            ancestors = []
+            parent = self._find(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None
+            while parent is not None:
+                ancestors.insert(0, parent)
+                up = parent.get("in_reply_to_id")
+                parent = self._find(up) if up else None
+            descendants: list[dict[str, Any]] = []
+            waiting = [status_id]
+            while waiting:
+                current = waiting.pop(0)
+                children = [s for s in self.posts if s.get("in_reply_to_id") == current]
+                descendants += children
+                waiting += [child["id"] for child in children]
+        return Reply(200, {"ancestors": ancestors, "descendants": descendants})
+
+    def _notifications(self, request: RecordedRequest) -> Reply:
+        """GET /api/v1/notifications, newest first, with types[], max_id and limit."""
+        wanted = request.query.get("types[]")
+        limit = min(80, int(request.query.get("limit") or 40))
+        max_id = request.query.get("max_id")
+        with self.lock:
+            found = [
+                n
+                for n in self.notifications
+                if (wanted is None or n["type"] == wanted)
+                and (max_id is None or int(n["id"]) < int(max_id))
+            ]
+        return Reply(200, found[:limit])
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:

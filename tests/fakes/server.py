@@ -125,8 +125,11 @@ class _Scripted:
     reply: Reply | None = None
     seconds: float = 0.0
     landed: bool = True
+    method: str | None = None
 
     def matches(self, request: RecordedRequest) -> bool:
+        if self.method is not None and request.method != self.method:
+            return False
         return self.path is None or self.path in request.path
 
 
@@ -225,13 +228,20 @@ class FakeServer:
         """Handle the next requests normally but wait *seconds* before replying."""
         self._add(_Scripted("delay", times, path, seconds=seconds))
 
-    def reset_next(self, *, times: int = 1, path: str | None = None, landed: bool = True) -> None:
+    def reset_next(
+        self,
+        *,
+        times: int = 1,
+        path: str | None = None,
+        landed: bool = True,
+        method: str | None = None,
+    ) -> None:
         """Read the next requests, then reset the connection without replying.
 
         With *landed* (the default) the request is handled first, like a server whose
-        reply is lost; without it the request has no effect.
+        reply is lost; without it the request has no effect. *method* limits it to one method.
         """
-        self._add(_Scripted("reset", times, path, landed=landed))
+        self._add(_Scripted("reset", times, path, landed=landed, method=method))
 
     def respond(self, request: RecordedRequest) -> Reply:
         """Answer one request; subclasses implement the platform."""
