@@ -32,6 +32,7 @@ class DefaultConfig:
     LEASE_SECONDS = 120  # a delivery left publishing this long by a vanished worker is recovered
     WORKER_THREADS = 8  # publishes in flight at once per worker process
     CONNECTOR_TIMEOUT_SECONDS = 15.0
+    INBOX_POLL_SECONDS = 300  # how often the worker looks for new replies and mentions
     DEFAULT_TIMEZONE = "Europe/London"
     # The address people reach planner at, for links in mail and the calendar feed. Production
     # sets it; unset, it is where `planner run` / `planner web` listens (settle_base_url).
@@ -65,6 +66,7 @@ _INT = {
     "WORKER_THREADS",
     "MEDIA_MAX_BYTES",
     "MEDIA_MAX_PIXELS",
+    "INBOX_POLL_SECONDS",
 }
 _FLOAT = {"WORKER_TICK_SECONDS", "CONNECTOR_TIMEOUT_SECONDS"}
 

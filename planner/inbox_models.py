@@ -42,7 +42,9 @@ class InboxItem(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
     channel_id: int = Field(foreign_key="channel.id", ondelete="CASCADE")
     # Our post it answers (None for a mention that is not about one of our posts).
-    post_id: int | None = Field(default=None, foreign_key="post.id", index=True, ondelete="SET NULL")
+    post_id: int | None = Field(
+        default=None, foreign_key="post.id", index=True, ondelete="SET NULL"
+    )
     external_id: str = Field(max_length=255)
     kind: str = Field(default=InboxKind.REPLY, max_length=20)
     author_name: str = Field(default="", max_length=200)

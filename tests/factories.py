@@ -15,6 +15,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from planner.connectors_app import get_connectors
+from planner.inbox_models import InboxItem
 from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
@@ -146,3 +147,33 @@ def add_post(
     else:
         session.flush()
     return post
+
+
+def add_inbox_item(
+    session: Session,
+    channel: Channel,
+    *,
+    text: str = "Is it gluten free?",
+    received_at: datetime = NOW,
+    post_id: int | None = None,
+    external_id: str | None = None,
+    answered_at: datetime | None = None,
+    author_handle: str = "@alice@elsewhere.example",
+) -> InboxItem:
+    """Write an inbox item row directly, as the worker would have stored it."""
+    item = InboxItem(
+        workspace_id=channel.workspace_id,
+        channel_id=channel.id,
+        post_id=post_id,
+        external_id=external_id or f"ext-{received_at.timestamp()}-{text[:8]}",
+        kind="reply" if post_id else "mention",
+        author_name="Alice",
+        author_handle=author_handle,
+        text=text,
+        received_at=received_at,
+        fetched_at=received_at,
+        answered_at=answered_at,
+    )
+    session.add(item)
+    session.commit()
+    return item

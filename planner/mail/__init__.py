@@ -16,17 +16,25 @@ from email.message import EmailMessage
 
 from flask import Flask
 
-from planner.mail.message import build_digest, build_invitation, build_message, deliver
+from planner.mail.message import (
+    build_digest,
+    build_inbox_digest,
+    build_invitation,
+    build_message,
+    deliver,
+)
 from planner.services.notifications import Notice
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "build_digest",
+    "build_inbox_digest",
     "build_invitation",
     "build_message",
     "deliver",
     "send",
+    "send_messages",
     "send_invitation",
 ]
 
@@ -84,6 +92,11 @@ def send_invitation(
         logger.exception("Could not build the invitation email to %r", email)
         return False
     return _deliver(app, [message], "invitation", now) == 1
+
+
+def send_messages(app: Flask, messages: list[EmailMessage], *, what: str, now: datetime) -> int:
+    """Send messages built elsewhere (the inbox digest); never raises, returns how many went."""
+    return _deliver(app, messages, what, now)
 
 
 def _deliver(app: Flask, messages: list[EmailMessage], what: str, now: datetime) -> int:

@@ -104,6 +104,34 @@ def build_invitation(
     return _envelope(config, email, email, subject, lines, now)
 
 
+def build_inbox_digest(
+    config: Mapping[str, Any],
+    *,
+    email: str,
+    name: str,
+    workspace_name: str,
+    lines: Sequence[str],
+    count: int,
+    now: datetime,
+) -> EmailMessage:
+    """Word the daily digest of unanswered replies: one line per reply, then the inbox's link."""
+    name, workspace = flatten(name), flatten(workspace_name)
+    noun = "reply waits" if count == 1 else "replies wait"
+    body = [f"Hello {name},", "", f"{count} {noun} for an answer in {workspace}:", ""]
+    body += [f"- {flatten(line)}" for line in lines]
+    if count > len(lines):
+        body.append(f"- and {count - len(lines)} more")
+    body += [
+        "",
+        f"Answer them: {str(config['BASE_URL']).rstrip('/')}/inbox/",
+        "",
+        "You get this email because you asked for it on the Inbox page; turn it off there.",
+        f"-- Planner for {workspace}",
+    ]
+    subject = f"[{workspace}] {count} unanswered {'reply' if count == 1 else 'replies'}"
+    return _envelope(config, name, email, subject, body, now)
+
+
 def _envelope(
     config: Mapping[str, Any],
     name: str,

@@ -44,6 +44,15 @@ def _tick(app: Flask) -> None:
         logger.exception("publishing tick failed")
 
 
+def _inbox_tick(app: Flask) -> None:
+    from planner.publishing import inbox_poll
+
+    try:
+        inbox_poll.tick(app, now=utcnow())
+    except Exception:  # like the publishing tick: the next run tries again
+        logger.exception("inbox tick failed")
+
+
 def start_background_worker(app: Flask) -> WorkerHandle:
     """Start the clock in a background thread of this process (for ``planner run`` and tests)."""
     from planner.publishing.worker import stop_event
@@ -60,6 +69,17 @@ def start_background_worker(app: Flask) -> WorkerHandle:
         args=[app],
         seconds=float(app.config["WORKER_TICK_SECONDS"]),
         id="publishing-tick",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        _inbox_tick,
+        "interval",
+        args=[app],
+        seconds=float(app.config["INBOX_POLL_SECONDS"]),
+        id="inbox-poll",
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

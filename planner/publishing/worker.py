@@ -18,7 +18,7 @@ from datetime import datetime
 from flask import Flask
 from sqlmodel import Session
 
-from planner.publishing import claims, context, upkeep
+from planner.publishing import claims, context, inbox_answers, upkeep
 from planner.publishing.attempt import publish_one
 from planner.publishing.context import TickContext
 
@@ -47,6 +47,10 @@ def tick(app: Flask, *, now: datetime) -> int:
     # Housekeeping never raises: whatever fails there is logged, and publishing still runs.
     if upkeep.tidy(ctx, now=now, series_last_run=app.extensions.get(SERIES_KEY)):
         app.extensions[SERIES_KEY] = now
+    try:
+        inbox_answers.send_due(ctx, now=now)  # answers to replies: few, and awaited by people
+    except Exception:
+        logger.exception("Sending inbox answers failed; publishing goes on")
     return _publish_due(ctx, stop_event(app))
 
 

@@ -8,7 +8,7 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import regex
@@ -244,7 +244,7 @@ class FakeBluesky(FakeServer):
         text: str,
         *,
         handle: str = "alice.bsky.social",
-        created_at: str = "2026-03-04T12:30:00.000Z",
+        created_at: str | None = None,
     ) -> dict[str, Any]:
         """Store a post by another account replying to *parent_uri*, and notify us (reason reply)."""
         with self.lock:
@@ -255,7 +255,7 @@ class FakeBluesky(FakeServer):
             record = {
                 "$type": POST,
                 "text": text,
-                "createdAt": created_at,
+                "createdAt": created_at or _now(),
                 "reply": {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}},
             }
             return self._add_foreign(handle, record, "reply")
@@ -265,11 +265,15 @@ class FakeBluesky(FakeServer):
         text: str,
         *,
         handle: str = "bob.bsky.social",
-        created_at: str = "2026-03-04T12:40:00.000Z",
+        created_at: str | None = None,
     ) -> dict[str, Any]:
         """Store a post by another account that mentions ours, and notify us (reason mention)."""
         with self.lock:
-            record = {"$type": POST, "text": f"@{self.handle} {text}", "createdAt": created_at}
+            record = {
+                "$type": POST,
+                "text": f"@{self.handle} {text}",
+                "createdAt": created_at or _now(),
+            }
             return self._add_foreign(handle, record, "mention")
 
     def replies_to(self, uri: str) -> list[dict[str, Any]]:
@@ -384,6 +388,11 @@ class FakeBluesky(FakeServer):
             if found is None or found["cid"] != ref["cid"]:
                 return f"Invalid app.bsky.feed.post record: Record/reply/{part} does not exist"
         return None
+
+
+def _now() -> str:
+    """The current time as the AT Protocol writes it."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _invalid(message: str) -> Reply:

@@ -11,6 +11,7 @@ def blueprint() -> Blueprint:
         core,
         guardrails,
         imports,
+        inbox,
         media,
         planning,
         publishing,

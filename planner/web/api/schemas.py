@@ -211,3 +211,7 @@ class Rejection(ApiModel):
 
 class CommentCreate(ApiModel):
     body: str | None = Field(None, max_length=10_000)
+
+
+class InboxAnswerCreate(ApiModel):
+    body: str | None = Field(None, max_length=10_000)
