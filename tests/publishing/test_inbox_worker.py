@@ -236,3 +236,55 @@ def fake_channels(desk: Desk):
 def later(minutes: float = 1) -> datetime:
     """A moment shortly after now, when the worker's job runs."""
     return utcnow() + timedelta(minutes=minutes)
+
+
+def test_a_look_another_worker_holds_is_not_made_twice(shop, fake_mastodon: FakeMastodon) -> None:
+    desk, _post, status, _record = shop
+    fake_mastodon.add_reply(status["id"], "Hello?")
+    inbox_poll.tick(desk.app, now=later())  # creates the rows and looks once
+    toots_id = next(c for c in fake_channels(desk) if c.platform == "mastodon").id
+    desk.session.expire_all()
+    poll = desk.session.get(InboxPoll, toots_id)
+    poll.claimed_by, poll.lease_expires_at = "other-worker", later(20)
+    desk.session.add(poll)
+    desk.session.commit()
+    looked = len(fake_mastodon.requests_to("/context"))
+
+    inbox_poll.tick(desk.app, now=later(10))  # due, but the other worker is looking
+    assert len(fake_mastodon.requests_to("/context")) == looked
+    inbox_poll.tick(desk.app, now=later(25))  # its lease ran out: taken over
+    assert len(fake_mastodon.requests_to("/context")) == looked + 1
+    assert len(items(desk)) == 1
+
+
+def test_an_answer_left_publishing_by_a_vanished_worker_goes_out_once(
+    shop, fake_mastodon: FakeMastodon
+) -> None:
+    desk, _post, status, _record = shop
+    fake_mastodon.idempotency = False
+    theirs = fake_mastodon.add_reply(status["id"], "Open Sunday?")
+    inbox_poll.tick(desk.app, now=later())
+    [item] = items(desk)
+    answer = inbox.answer(
+        session=desk.session,
+        acc=access_of(desk.member),
+        item_id=item.id,
+        body="9 to 1!",
+        connectors=desk.app.extensions["planner.connectors"],
+        now=later(),
+    )
+    # A worker claimed it, sent it, and died before recording the outcome.
+    answer.status, answer.attempts, answer.claimed_by = "publishing", 1, "gone-worker"
+    answer.lease_expires_at = later(2)
+    desk.session.add(answer)
+    desk.session.commit()
+    desk.app.extensions["planner.connectors"].for_channel(
+        next(c for c in fake_channels(desk) if c.platform == "mastodon")
+    ).reply(theirs["id"], "9 to 1!", answer.idempotency_key)
+
+    desk.tick(later(1))  # lease still held: nothing happens
+    assert [a.status for a in answers(desk)] == ["publishing"]
+    desk.tick(later(3))  # recovered, retried, found in the thread
+    [sent] = answers(desk)
+    assert sent.status == "published"
+    assert len(fake_mastodon.replies_to(theirs["id"])) == 1
