@@ -189,7 +189,8 @@ def _look(
             .order_by(col(Delivery.published_at).desc())
             .limit(MAX_POSTS_PER_LOOK)
         ).all()
-        since = poll.mentions_since
+        # The first look takes the last 14 days of mentions, not the account's whole history.
+        since = poll.mentions_since or now - LOOKBACK
         unusable = ""
         try:
             connector: Connector | None = ctx.connectors.for_channel(channel)

@@ -288,3 +288,13 @@ def test_an_answer_left_publishing_by_a_vanished_worker_goes_out_once(
     [sent] = answers(desk)
     assert sent.status == "published"
     assert len(fake_mastodon.replies_to(theirs["id"])) == 1
+
+
+def test_the_first_look_takes_two_weeks_of_mentions_not_the_whole_history(
+    shop, fake_mastodon: FakeMastodon
+) -> None:
+    desk, *_ = shop
+    fake_mastodon.add_mention("last year", created_at=utcnow() - timedelta(days=300))
+    fake_mastodon.add_mention("this week", created_at=utcnow() - timedelta(days=3))
+    inbox_poll.tick(desk.app, now=later())
+    assert [i.text for i in items(desk)] == ["@shop this week"]
