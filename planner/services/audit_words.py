@@ -180,6 +180,7 @@ WORDS: dict[str, Words] = {
     "delivery_unconfirmed": _delivery("Unsure whether {channel} published it; check there"),
     "delivery_cancelled": _delivery("Cancelled on {channel}"),
     "delivery_retry": lambda d, v: f"Sent to {v.channel(d.get('channel_id'))} again",
+    "inbox_answered": lambda d, v: f"Answered a reply on {v.channel(d.get('channel_id'))}",
     "series_started": lambda d, v: (
         "Set to repeat: " + v.series.get(_int(d.get("series_id")), "on a schedule")
     ),

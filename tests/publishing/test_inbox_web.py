@@ -76,6 +76,8 @@ def test_answer_from_the_page_is_counted_against_the_platform(
         desk.member.user.id,
     )
     assert fresh(desk, item).assignee_id == desk.member.user.id
+    activity = logged_in.get("/settings/activity").get_data(as_text=True)
+    assert "Answered a reply on Toots" in activity
 
 
 def test_assigning_takes_members_only(desk: Desk, toots: Channel, client, auth) -> None:
