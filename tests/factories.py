@@ -159,6 +159,7 @@ def add_inbox_item(
     external_id: str | None = None,
     answered_at: datetime | None = None,
     author_handle: str = "@alice@elsewhere.example",
+    kind: str | None = None,
 ) -> InboxItem:
     """Write an inbox item row directly, as the worker would have stored it."""
     item = InboxItem(
@@ -166,7 +167,7 @@ def add_inbox_item(
         channel_id=channel.id,
         post_id=post_id,
         external_id=external_id or f"ext-{received_at.timestamp()}-{text[:8]}",
-        kind="reply" if post_id else "mention",
+        kind=kind or ("reply" if post_id else "mention"),
         author_name="Alice",
         author_handle=author_handle,
         text=text,

@@ -28,7 +28,6 @@ from planner.connectors.errors import (
     UnknownOutcomeError,
 )
 from planner.connectors.http import HttpClient, clean_url
-from planner.connectors.inbox import Incoming, SentAnswer
 from planner.connectors.replies import Response, error_code, error_for_response
 from planner.media import renditions
 from planner.timeutils import utcnow
@@ -79,6 +78,10 @@ class BlueskyConnector(Connector):
     secret_fields = ("app_password",)
     config_fields = ("service_url", "handle", "app_password")
     inbox = True
+    # The inbox (reading replies and mentions, answering them) lives in its own module.
+    replies = bluesky_inbox.replies
+    mentions = bluesky_inbox.mentions
+    reply = bluesky_inbox.reply
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -201,18 +204,6 @@ class BlueskyConnector(Connector):
             ) from exc
         logger.info("Published delivery %s to Bluesky as %s", request.delivery_id, uri)
         return self._result(rkey, uri if isinstance(uri, str) else None)
-
-    def replies(self, external_id: str, since: datetime | None) -> list[Incoming]:
-        """Return others' replies under our post (see ``bluesky_inbox``)."""
-        return bluesky_inbox.replies(self, external_id, since)
-
-    def mentions(self, since: datetime | None) -> list[Incoming]:
-        """Return the account's mentions and replies after *since* (see ``bluesky_inbox``)."""
-        return bluesky_inbox.mentions(self, since)
-
-    def reply(self, to_external_id: str, text: str, key: str, *, attempt: int = 1) -> SentAnswer:
-        """Answer a post once per *key* (see ``bluesky_inbox``)."""
-        return bluesky_inbox.reply(self, to_external_id, text, key, attempt=attempt)
 
     def _embedded(self, client: HttpClient, item: MediaItem) -> dict[str, Any]:
         """Upload one image and return its entry in the post's images embed."""

@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +25,6 @@ from planner.connectors.errors import (
     UnknownOutcomeError,
 )
 from planner.connectors.http import HttpClient, clean_url
-from planner.connectors.inbox import Incoming, SentAnswer
 from planner.media import renditions
 
 logger = logging.getLogger(__name__)
@@ -54,6 +52,10 @@ class MastodonConnector(Connector):
     secret_fields = ("access_token",)
     config_fields = ("instance_url", "access_token")
     inbox = True
+    # The inbox (reading replies and mentions, answering them) lives in its own module.
+    replies = mastodon_inbox.replies
+    mentions = mastodon_inbox.mentions
+    reply = mastodon_inbox.reply
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,18 +160,6 @@ class MastodonConnector(Connector):
             external_id=str(status_id) if status_id is not None else None,
             external_url=status.get("url") or status.get("uri"),
         )
-
-    def replies(self, external_id: str, since: datetime | None) -> list[Incoming]:
-        """Return others' replies under our post (see ``mastodon_inbox``)."""
-        return mastodon_inbox.replies(self, external_id, since)
-
-    def mentions(self, since: datetime | None) -> list[Incoming]:
-        """Return the account's mentions and replies after *since* (see ``mastodon_inbox``)."""
-        return mastodon_inbox.mentions(self, since)
-
-    def reply(self, to_external_id: str, text: str, key: str, *, attempt: int = 1) -> SentAnswer:
-        """Answer a post once per *key* (see ``mastodon_inbox``)."""
-        return mastodon_inbox.reply(self, to_external_id, text, key, attempt=attempt)
 
     def _upload(self, client: HttpClient, item: MediaItem) -> str:
         """Upload one image with its alt text and return its id once the server has processed it."""

@@ -7,8 +7,9 @@ answer and assign, as they are the ones who may publish; every member reads the 
 marks items done.
 
 Response time, for Insights: the median minutes from a reply's ``received_at`` to the moment
-our answer to it was *published* (``answered_at``), over the items received in the range.
-Items marked done without an answer are left out: nobody answered them.
+our answer to it was *published* (``answered_at``), over the replies to our posts received in
+the range (mentions are not replies to us). Items marked done without an answer from planner
+are left out: nobody answered them here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlmodel import Session, col, func, select
 
 from planner.connectors.bundle import UNUSABLE
 from planner.connectors.inbox import MENTION, REPLY, Incoming
-from planner.inbox_models import InboxAnswer, InboxDigest, InboxItem, InboxStatus
+from planner.inbox_models import InboxAnswer, InboxDigest, InboxItem, InboxKind, InboxStatus
 from planner.models import Channel, ChannelStatus, Delivery, DeliveryStatus, Membership, Post, User
 from planner.services import audit
 from planner.services.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -313,11 +314,12 @@ def members(*, session: Session, workspace_id: int) -> list[User]:
 def response_time_median_minutes(
     session: Session, workspace_id: int, start: datetime, end: datetime
 ) -> float | None:
-    """The median minutes from receiving a reply to publishing our answer, for the replies
-    received in ``[start, end)``; None when none of them was answered from planner."""
+    """The median minutes from receiving a reply to one of our posts to publishing our answer,
+    for the replies received in ``[start, end)``; None when none was answered from planner."""
     rows = session.exec(
         select(InboxItem.received_at, InboxItem.answered_at).where(
             InboxItem.workspace_id == workspace_id,
+            InboxItem.kind == InboxKind.REPLY.value,
             col(InboxItem.received_at) >= start,
             col(InboxItem.received_at) < end,
             col(InboxItem.answered_at).is_not(None),

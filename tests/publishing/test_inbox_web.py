@@ -141,13 +141,21 @@ def test_response_time_is_the_median_to_our_published_answer(
     desk: Desk, toots: Channel, session
 ) -> None:
     march = datetime(2026, 3, 1, tzinfo=UTC)
-    for day, minutes in ((2, 10), (3, 30), (4, 50), (5, None)):
+    for day, minutes, kind in (
+        (2, 10, "reply"),
+        (3, 30, "reply"),
+        (4, 50, "reply"),
+        (5, None, "reply"),  # marked done without an answer from planner: not counted
+        (6, 1, "mention"),  # not a reply to one of our posts: not counted
+    ):
         received = march.replace(day=day)
         answered = received + timedelta(minutes=minutes) if minutes is not None else None
-        add_inbox_item(session, toots, text=f"q{day}", received_at=received, answered_at=answered)
+        add_inbox_item(
+            session, toots, text=f"q{day}", received_at=received, answered_at=answered, kind=kind
+        )
     add_inbox_item(  # received in April: another month
         session, toots, text="april", received_at=datetime(2026, 4, 2, tzinfo=UTC),
-        answered_at=datetime(2026, 4, 2, 5, tzinfo=UTC),
+        answered_at=datetime(2026, 4, 2, 5, tzinfo=UTC), kind="reply",
     )  # fmt: skip
     wid = desk.member.workspace.id
     april = datetime(2026, 4, 1, tzinfo=UTC)
