@@ -9,7 +9,7 @@ import pytest
 
 from planner.publishing import inbox_poll
 from planner.timeutils import utcnow
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, screenshot_dir
 from tests.fakes import FakeMastodon
 from tests.publishing.conftest import Desk
 
@@ -43,6 +43,9 @@ def test_an_unanswered_reply_is_answered_from_the_inbox(
     assert box.input_value() == "@alice@elsewhere.example "  # Mastodon: the author is named
     box.fill("@alice@elsewhere.example Yes, every Friday.")
     assert "left of 500" in reply.locator(".counter-value").inner_text()
+    if shots := screenshot_dir():
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "inbox.png"), full_page=True)
     reply.get_by_role("button", name="Send answer").click()
     assert "Your answer is on its way" in page.content()
 
