@@ -186,3 +186,26 @@ def test_the_digest_goes_to_owners_who_asked_once_a_morning(
     inbox.set_digest(session=desk.session, acc=access_of(desk.member), wanted=False, now=london_7am)
     desk.session.commit()
     assert inbox_digest.send_due(app, ctx, now=london_7am + timedelta(days=2, hours=2)) == 0
+
+
+def test_look_now_from_the_page_fetches_at_once(
+    desk: Desk, toots: Channel, fake_mastodon: FakeMastodon, client, auth
+) -> None:
+    desk.approved_post([toots], at=utcnow(), body="Fresh rye")
+    assert desk.tick(utcnow()) == 1
+    [ours] = fake_mastodon.posts
+    fake_mastodon.add_reply(ours["id"], "Sliced?")
+    logged_in = auth.login(client, desk.member)
+    page = logged_in.post("/inbox/refresh", follow_redirects=True).get_data(as_text=True)
+    assert "1 new." in page and "@shop Sliced?" in page
+    again = logged_in.post("/inbox/refresh", follow_redirects=True).get_data(as_text=True)
+    assert "Nothing new." in again
+    assert len(desk.session.exec(select(InboxItem)).all()) == 1
+
+
+def test_only_owners_ask_for_the_digest(desk: Desk, client, auth) -> None:
+    editor = auth.user("editor@example.com", workspace=desk.member.workspace, role=Role.EDITOR)
+    answer = auth.login(client, editor).post("/inbox/digest", data={"wanted": "y"})
+    assert answer.status_code == 403
+    assert desk.session.exec(select(InboxDigest)).all() == []
+    assert "Daily digest" not in client.get("/inbox/").get_data(as_text=True)
