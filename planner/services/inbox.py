@@ -73,17 +73,15 @@ def store_found(
     *post_id* is our post the items were found under; without it (mentions), an item answering
     one of our posts or one of our answers is filed under that post as a reply.
     """
+    by_id = {i.external_id[:255]: i for i in found}  # the column's width decides sameness
     known = set(
         session.exec(
             select(InboxItem.external_id).where(
-                InboxItem.channel_id == channel.id,
-                col(InboxItem.external_id).in_([i.external_id[:255] for i in found]),
+                InboxItem.channel_id == channel.id, col(InboxItem.external_id).in_(list(by_id))
             )
         )
     )
-    fresh = [
-        i for i in dict((i.external_id, i) for i in found).values() if i.external_id not in known
-    ]
+    fresh = [i for key, i in by_id.items() if key not in known]
     if not fresh:
         return 0
     posts = _posts_answered(session, channel.id, [i.in_reply_to for i in fresh if i.in_reply_to])
