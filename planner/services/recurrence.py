@@ -28,6 +28,7 @@ from planner.models import (
 )
 from planner.planning import rrules
 from planner.services import audit
+from planner.services import media as media_service
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, Forbidden, ValidationError
 from planner.services.posts import LOCKED, PostInput
@@ -110,6 +111,9 @@ def _materialise(
     bound = until if series.ends_before is None else min(until, series.ends_before)
     after = max(series.materialised_until, now)
     channels = _existing_channels(session, acc.workspace.id, list(series.channel_ids))
+    variants = {
+        k: v for k, v in (series.variants or {}).items() if k.isdigit() and int(k) in channels
+    }
     created = []
     for _number, at in rrules.occurrences(rule, series.starts_local, tz, before=bound):
         if at <= after:
@@ -125,7 +129,14 @@ def _materialise(
                 channel_ids=tuple(channels),
                 link=series.link,
                 utm_campaign=series.utm_campaign,
+                variants=variants,
             ),
+        )
+        media_service.apply_template(
+            session=session,
+            workspace_id=acc.workspace.id,
+            post_id=post.id,
+            template=series.media or [],
         )
         session.add(SeriesOccurrence(post_id=post.id, series_id=series.id, occurrence_at=at))
         created.append(post)
@@ -168,6 +179,8 @@ def start_series(
         link=post.link,
         utm_campaign=post.utm_campaign,
         channel_ids=list(channels),
+        variants=dict(post.variants or {}),
+        media=media_service.media_template(session=session, post_id=post.id),
         materialised_until=post.scheduled_at,
         created_at=now,
         updated_at=now,

@@ -21,7 +21,7 @@ from planner.web.boundary import read_json
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
 from planner.web.forms_support import commit_or_show
-from planner.web.media import composer_media, save_post_media
+from planner.web.media import composer_media, fit_notices, save_post_media
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
 from planner.web.review import preview_images, review_context
@@ -87,6 +87,8 @@ def _composer(
         tz_name=acc.workspace.timezone,
         repeat=repeat,
         composer_media=media,
+        fit_notices=fit_notices(media, post.id if post else None),
+        preview_rules=previews.rules(),
         composer_media_max=media_service.MAX_PER_POST,
     ), status
 
@@ -147,8 +149,9 @@ def new(acc: Access):
             post = post_service.create_post(
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
-            save_new(db, acc, post, repeat, utcnow())
+            # The images first: a series started here copies them to its occurrences.
             save_post_media(db, acc, post)
+            save_new(db, acc, post, repeat, utcnow())
             return post
 
         ok, post = commit_or_show(form, create, FIELD_ALIASES)
@@ -217,9 +220,9 @@ def edit(acc: Access, post_id: int):
         data = _input_from(form, acc)
 
         def update(db):
-            saved = save_edit(db, acc, post, data, repeat, utcnow())
-            save_post_media(db, acc, saved)
-            return saved
+            # The images first: the rest of a series, when it follows, copies them.
+            save_post_media(db, acc, post)
+            return save_edit(db, acc, post, data, repeat, utcnow())
 
         ok, saved = commit_or_show(form, update, FIELD_ALIASES)
         if ok:
