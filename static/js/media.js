@@ -67,6 +67,13 @@
         if (Math.abs(aspect - image.width / image.height) > 0.01) img.className = "cropped";
         return img;
       }));
+      const note = card.querySelector("[data-hidden-images]");
+      const hidden = images.length - shown.length;
+      if (note) {
+        note.hidden = hidden <= 0;
+        note.textContent = hidden > 0
+          ? `${hidden} more image${hidden === 1 ? "" : "s"} not shown: ${note.dataset.networkName} takes fewer.` : "";
+      }
       const link = card.querySelector(".preview-card-link");
       if (link) link.hidden = shown.length > 0;
     });
@@ -201,5 +208,6 @@
     if (e.target.tagName !== "TEXTAREA") return;
     const warn = e.target.parentElement.querySelector("[data-alt-warning]");
     if (warn) warn.hidden = Boolean(e.target.value.trim());
+    refreshPreviews();
   });
 })();
