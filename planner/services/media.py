@@ -345,7 +345,7 @@ def media_template(*, session: Session, post_id: int) -> list[dict[str, object]]
 
 
 def apply_template(
-    *, session: Session, workspace_id: int, post_id: int, template: Sequence[Mapping[str, object]]
+    *, session: Session, post: Post, template: Sequence[Mapping[str, object]]
 ) -> None:
     """Give a new post of a series the images of *template*, skipping any deleted since."""
     wanted = [(item.get("id"), item.get("fit")) for item in template]
@@ -354,7 +354,7 @@ def apply_template(
         return
     alive = set(
         session.exec(
-            select(Media.id).where(col(Media.id).in_(ids), Media.workspace_id == workspace_id)
+            select(Media.id).where(col(Media.id).in_(ids), Media.workspace_id == post.workspace_id)
         )
     )
     kept = [
@@ -362,7 +362,7 @@ def apply_template(
         for i, fit in wanted
         if isinstance(i, int) and i in alive
     ]
-    _replace_post_media(session, post_id, kept)
+    _replace_post_media(session, post.id, kept)
 
 
 def instagram_ready(images: Sequence[PostImage]) -> str | None:

@@ -111,9 +111,8 @@ def _materialise(
     bound = until if series.ends_before is None else min(until, series.ends_before)
     after = max(series.materialised_until, now)
     channels = _existing_channels(session, acc.workspace.id, list(series.channel_ids))
-    variants = {
-        k: v for k, v in (series.variants or {}).items() if k.isdigit() and int(k) in channels
-    }
+    kept = {str(c) for c in channels}  # a deleted channel's text goes with it
+    variants = {k: v for k, v in (series.variants or {}).items() if k in kept}
     created = []
     for _number, at in rrules.occurrences(rule, series.starts_local, tz, before=bound):
         if at <= after:
@@ -132,12 +131,7 @@ def _materialise(
                 variants=variants,
             ),
         )
-        media_service.apply_template(
-            session=session,
-            workspace_id=acc.workspace.id,
-            post_id=post.id,
-            template=series.media or [],
-        )
+        media_service.apply_template(session=session, post=post, template=series.media or [])
         session.add(SeriesOccurrence(post_id=post.id, series_id=series.id, occurrence_at=at))
         created.append(post)
     series.materialised_until = max(series.materialised_until, until)
