@@ -183,3 +183,26 @@ def test_the_composer_offers_crop_or_pad_beside_an_image_instagram_cannot_take(
     )
     assert (upload.json["width"], upload.json["height"]) == (700, 1400)  # what the script checks
     assert upload.json["url"].endswith(f"/media/{upload.json['id']}/file")
+
+
+def test_the_worker_hands_each_image_its_fit(app, session, owner) -> None:
+    from planner.publishing.media import stored_media
+
+    tall = _stored(app, session, owner, files.banded_jpeg((900, 1600), 50), "tall.jpg")
+    fine = _stored(app, session, owner, files.banded_jpeg((1200, 1000), 50), "fine.jpg")
+    post = make_post(session, owner, at=None)
+    media_service.set_post_media(
+        session=session,
+        acc=access_of(owner),
+        post=post,
+        items=[(fine.id, None), (tall.id, None)],
+        fits={tall.id: "crop"},
+        now=NOW,
+    )
+    session.commit()
+    items = stored_media(get_media_storage(app))(session, post.id)
+    assert [(i.key, i.fit) for i in items] == [(fine.storage_key, None), (tall.storage_key, "crop")]
+    from planner.media import renditions
+
+    made = renditions.for_instagram(items[1].data, fit=items[1].fit, digest=items[1].digest)
+    assert (made.width, made.height) == (900, 1125)
