@@ -143,6 +143,7 @@ def new(acc: Access):
             form.category.data = request.args["category"]
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
+    ok = True  # False when a service refused the save (its message is shown or flashed)
     if form.validate_on_submit() and repeat.form.validate():
 
         def create(db):
@@ -158,7 +159,7 @@ def new(acc: Access):
         if ok:
             flash("Draft saved.", "success")
             return redirect(_back_to(post))
-    status = 422 if form.errors or repeat.form.errors else 200
+    status = 422 if form.errors or repeat.form.errors or not ok else 200
     return _composer(acc, form, status=status, repeat=repeat)
 
 
@@ -216,6 +217,7 @@ def edit(acc: Access, post_id: int):
                 local.date(),
                 local.time().replace(second=0, microsecond=0),
             )
+    ok = True  # False when a service refused the save (its message is shown or flashed)
     if form.validate_on_submit() and repeat.form.validate():
         data = _input_from(form, acc)
 
@@ -228,7 +230,7 @@ def edit(acc: Access, post_id: int):
         if ok:
             flash("Changes saved.", "success")
             return redirect(_back_to(saved))
-    status = 422 if form.errors or repeat.form.errors else 200
+    status = 422 if form.errors or repeat.form.errors or not ok else 200
     return _composer(acc, form, post=post, status=status, repeat=repeat)
 
 

@@ -172,6 +172,7 @@ def test_the_composer_offers_crop_or_pad_beside_an_image_instagram_cannot_take(
             f"media_fit_{tall.id}": "stretch",
         },
     )
+    assert refused.status_code == 422
     assert "Choose crop or pad" in refused.get_data(as_text=True)
     session.expire_all()
     images = media_service.images_for_posts(session=session, post_ids=[post.id])[post.id]
