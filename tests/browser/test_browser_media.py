@@ -101,6 +101,15 @@ def test_drag_two_photos_preview_each_network_save_approve_and_send(
     page.get_by_label("Phone").first.check()
     assert sky_card.bounding_box()["width"] < wide
     assert page.locator(f'[data-preview-for="{toots.id}"] .preview-images img').count() == 2
+    # On a phone itself the previews fit the screen, images and all.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for channel_id in crops:
+        card = page.locator(f'[data-preview-for="{channel_id}"]')
+        card.scroll_into_view_if_needed()
+        box = card.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert card.locator(".preview-images img").first.is_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url(re.compile(r"/posts/\d+$"))
