@@ -1,7 +1,7 @@
 """Instagram fit per image on a post; the texts per channel and images a series copies
 
-Revision ID: 0014
-Revises: 0012 (on this branch; 0013 after the merge)
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 20:15:00.000000
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0014"
-down_revision = "0012"  # the lead sets "0013" when merging after the 0013 branch
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
