@@ -1,7 +1,7 @@
 """The replies inbox: items, answers sent exactly once, per-channel looks, digest opt-ins
 
 Revision ID: 0014
-Revises: 0012 (the lead sets the real head at merge)
+Revises: 0013
 Create Date: 2026-12-01 20:09:57.392087
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import planner.models
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
