@@ -32,7 +32,7 @@ from planner.connectors.errors import AuthError, ConnectorError, PermanentError,
 from planner.connectors.inbox import Incoming
 from planner.inbox_models import InboxPoll
 from planner.models import Channel, ChannelStatus, Delivery, DeliveryStatus
-from planner.publishing import context
+from planner.publishing import context, inbox_digest
 from planner.publishing.context import TickContext
 from planner.services import inbox
 
@@ -62,8 +62,6 @@ class Look:
 
 def tick(app: Flask, *, now: datetime) -> list[Look]:
     """The inbox job: look at every channel that is due, then send the daily digests."""
-    from planner.publishing import inbox_digest
-
     ctx = context.build(app, now=now)
     looks = poll_due(ctx, now=now, interval=_interval(app))
     try:
