@@ -7,7 +7,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -126,6 +126,11 @@ class Connector(ABC):
     image_limit: ClassVar[int | None] = 10  # the most images one post can carry here
     secret_fields: ClassVar[tuple[str, ...]] = ()
     config_fields: ClassVar[tuple[str, ...]] = ()
+    # True where a channel can only be connected with the platform's OAuth flow (its tokens
+    # come from a developer app), never by typing settings into a form.
+    oauth_only: ClassVar[bool] = False
+    # How long before the credentials expire a refresh is attempted (hourly tokens need less).
+    refresh_margin: ClassVar[timedelta] = timedelta(hours=24)
 
     def __init__(
         self,
