@@ -20,11 +20,10 @@ from sqlmodel import Session, col, delete, select, update
 
 from planner.connectors import hosts
 from planner.connectors.base import ConfigError
-from planner.connectors.bundle import Connectors, family_of
+from planner.connectors.bundle import Connectors
 from planner.models import Channel, ChannelStatus, User
 from planner.oauth.base import Pick, Provider, challenge_for, new_state, new_verifier
 from planner.oauth.mastodon import MastodonProvider
-from planner.oauth.registry import PROVIDERS
 from planner.oauth_models import OAuthFlow
 from planner.services import audit, mastodon_apps
 from planner.services import channels as channel_service
@@ -80,17 +79,18 @@ def redirect_uri(base_url: str, platform: str) -> str:
     return str(base_url).rstrip("/") + callback_path(platform)
 
 
-def oauth_platforms() -> list[str]:
+def oauth_platforms(connectors: Connectors) -> list[str]:
     """Every platform with a Connect button: the registered providers, then Mastodon."""
-    return [*PROVIDERS, MASTODON]
+    return [*connectors.providers, MASTODON]
 
 
 def connectables(*, connectors: Connectors, base_url: str) -> list[Connectable]:
     """The Connect buttons of the Channels page, each saying whether it can be used yet."""
     found = []
-    for platform in oauth_platforms():
-        family = family_of(platform)
-        label = PROVIDERS[platform].label if platform in PROVIDERS else "Mastodon"
+    for platform in oauth_platforms(connectors):
+        provider = connectors.providers.get(platform)
+        family = provider.family if provider else None
+        label = provider.label if provider else "Mastodon"
         configured = platform == MASTODON or (family in connectors.options.oauth_apps)
         prefix = f"PLANNER_{family.upper()}" if family else None
         found.append(
@@ -122,7 +122,7 @@ def provider_for(
             now=now,
         )
         return MastodonProvider(app, connectors.options, server=server)
-    provider = PROVIDERS.get(platform)
+    provider = connectors.providers.get(platform)
     if provider is None:
         raise NotFound(f"No OAuth connection for {platform!r}.")
     app = connectors.options.oauth_apps.get(provider.family)

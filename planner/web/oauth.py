@@ -58,7 +58,7 @@ def start(acc: Access, platform: str):
     if not EmptyForm().validate_on_submit():
         flash("The form expired; press Connect again.", "error")
         return redirect(url_for("channels.index"))
-    if platform not in oauth_flow.oauth_platforms():
+    if platform not in oauth_flow.oauth_platforms(get_connectors()):
         raise NotFound(f"No OAuth connection for {platform}.")
     db = get_session()
     try:

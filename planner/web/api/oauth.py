@@ -31,7 +31,7 @@ def start_oauth(wid: int, platform: str):
     in as them. Mastodon needs ``{"server": "mastodon.social"}``.
     """
     acc = access(wid)
-    if platform not in oauth_flow.oauth_platforms():
+    if platform not in oauth_flow.oauth_platforms(get_connectors()):
         raise NotFound(f"No OAuth connection for {platform!r}.")
     data = parse(OAuthStart, read_json(optional=True))
     server = read_server(data.server) if platform == "mastodon" else None
