@@ -129,8 +129,10 @@ class Connector(ABC):
     # True where a channel can only be connected with the platform's OAuth flow (its tokens
     # come from a developer app), never by typing settings into a form.
     oauth_only: ClassVar[bool] = False
-    # How long before the credentials expire a refresh is attempted (hourly tokens need less).
-    refresh_margin: ClassVar[timedelta] = timedelta(hours=24)
+    # How long before the credentials expire the worker asks ``refresh_credentials`` to renew
+    # them. A week by default, so a token that cannot be renewed is known while the owners can
+    # still connect again; hourly tokens (Google) set minutes. The check runs every 5 minutes.
+    refresh_margin: ClassVar[timedelta] = timedelta(days=7)
 
     def __init__(
         self,

@@ -22,6 +22,7 @@ from planner.connectors.base import (
     PermanentError,
     PublishRequest,
     PublishResult,
+    TransientError,
     require_text,
 )
 from planner.connectors.http import HttpClient
@@ -162,8 +163,8 @@ class TestnetConnector(Connector):
     oauth_only = True
     secret_fields = ("access_token", "expires_at")
     config_fields = ("page_id",)
-    refresh_margin = timedelta(hours=1)
-    # What refresh_credentials does: "renew" (one more day), "cannot" (False), "refuse" (AuthError)
+    # What refresh_credentials does: "renew" (30 more days), "cannot" (False), "refuse"
+    # (AuthError), "fail" (TransientError: the platform could not be reached).
     renewal = "renew"
 
     @classmethod
@@ -187,7 +188,9 @@ class TestnetConnector(Connector):
             raise AuthError("The token was revoked")
         if self.renewal == "cannot":
             return False
-        self._set_state(access_token="renewed", expires_at=(now + timedelta(days=1)).isoformat())
+        if self.renewal == "fail":
+            raise TransientError("Testnet is down")
+        self._set_state(access_token="renewed", expires_at=(now + timedelta(days=30)).isoformat())
         return True
 
     def check(self) -> str:
@@ -197,11 +200,18 @@ class TestnetConnector(Connector):
         raise PermanentError("Testnet does not publish")
 
 
-def install(app: Any, fake: FakeTestnet, *, configured: bool = True) -> Any:
+def install(
+    app: Any,
+    fake: FakeTestnet | None = None,
+    *,
+    configured: bool = True,
+    connector: type[Connector] | None = None,
+) -> Any:
     """Give *app* a connectors bundle that knows Testnet and sends its hosts to *fake*.
 
     The bundle is the app's own (its secret box and options), with Testnet added to the
-    registries it is built with; *configured* says whether the deployment has Testnet's app.
+    registries it is built with; *configured* says whether the deployment has Testnet's app;
+    *connector* replaces ``TestnetConnector`` (a subclass that renews differently).
     """
     import dataclasses
 
@@ -215,10 +225,13 @@ def install(app: Any, fake: FakeTestnet, *, configured: bool = True) -> Any:
         box=base.box,
         options=dataclasses.replace(
             base.options,
-            host_overrides={**base.options.host_overrides, **{h: fake.url for h in HOSTS}},
+            host_overrides={
+                **base.options.host_overrides,
+                **({h: fake.url for h in HOSTS} if fake else {}),
+            },
             oauth_apps={**base.options.oauth_apps, **apps},
         ),
-        registry={**base.registry, "testnet": TestnetConnector},
+        registry={**base.registry, "testnet": connector or TestnetConnector},
         providers={**base.providers, "testnet": TestnetProvider},
     )
     app.extensions[EXTENSION] = bundle
