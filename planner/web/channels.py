@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
@@ -15,6 +24,7 @@ from planner.timeutils import utcnow
 from planner.web.context import owner_only, with_access
 from planner.web.forms import ChannelForm, EmptyForm, ReconnectForm, choices
 from planner.web.forms_support import apply_field_errors
+from planner.web.oauth import allow_sign_in
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 
@@ -31,7 +41,7 @@ PLATFORM_FIELDS = {
 @with_access
 def index(acc: Access):
     channels = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
-    return render_template(
+    page = render_template(
         "channels/index.html",
         channels=channels,
         form=EmptyForm(),
@@ -39,9 +49,8 @@ def index(acc: Access):
         connectables=oauth_flow.connectables(
             connectors=get_connectors(), base_url=current_app.config["BASE_URL"]
         ),
-        oauth_only={n for n, cls in get_connectors().registry.items() if cls.oauth_only},
-        now=utcnow(),
     )
+    return allow_sign_in(make_response(page))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -93,7 +102,8 @@ def reconnect(acc: Access, channel_id: int):
     )
     if get_connectors().platform(channel.platform).oauth_only:
         # Its tokens come from the platform's sign-in: connecting the same account renews them.
-        return render_template("channels/reconnect_oauth.html", channel=channel, form=EmptyForm())
+        page = render_template("channels/reconnect_oauth.html", channel=channel, form=EmptyForm())
+        return allow_sign_in(make_response(page))
     fields = PLATFORM_FIELDS.get(channel.platform, ())
     form = ReconnectForm(data=None if request.method == "POST" else _public_config(channel))
     for name in {n for names in PLATFORM_FIELDS.values() for n in names} - set(fields):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -27,6 +28,7 @@ from planner.services.errors import NotFound, ServiceError, ValidationError
 from planner.services.text import as_sentence
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
+from planner.web import CSP
 from planner.web.context import owner_only, switch_to, with_access
 from planner.web.forms import EmptyForm
 
@@ -35,6 +37,19 @@ bp = Blueprint("oauth", __name__, url_prefix="/channels/oauth")
 STATES_KEY = "oauth_states"  # hashes of the states of flows started in this browser
 PICKS_KEY = "oauth_picks"  # the key of the picks waiting for this browser's user
 MAX_STATES = 5
+
+
+def allow_sign_in(response: Response) -> Response:
+    """Let this page's Connect forms lead to a platform's sign-in page.
+
+    ``form-action`` also governs where a form's redirects may go, so the page holding Connect
+    buttons allows https (and http where private hosts are allowed, for local fakes).
+    """
+    schemes = "https: http:" if current_app.config.get("ALLOW_PRIVATE_HOSTS") else "https:"
+    response.headers["Content-Security-Policy"] = CSP.replace(
+        "form-action 'self'", f"form-action 'self' {schemes}"
+    )
+    return response
 
 
 def base_url() -> str:

@@ -280,3 +280,13 @@ def test_an_oauth_only_platform_cannot_be_added_by_typing_settings(
     form = client.get("/channels/new").get_data(as_text=True)
     assert 'value="testnet"' not in form and 'value="mastodon"' in form
     assert channels(session) == []
+
+
+def test_only_pages_with_connect_buttons_let_forms_lead_to_other_sites(
+    client: FlaskClient, auth: Auth
+) -> None:
+    auth.login(client, auth.user())
+    channels_page = client.get("/channels/").headers["Content-Security-Policy"]
+    assert "form-action 'self' https: http:" in channels_page  # http: as private hosts are on
+    calendar = client.get("/").headers["Content-Security-Policy"]
+    assert calendar.endswith("form-action 'self'")
