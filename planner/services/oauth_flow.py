@@ -21,6 +21,7 @@ from sqlmodel import Session, col, delete, select, update
 from planner.connectors import hosts
 from planner.connectors.base import ConfigError
 from planner.connectors.bundle import Connectors
+from planner.connectors.registry import UnknownPlatform
 from planner.models import Channel, ChannelStatus, User
 from planner.oauth.base import Pick, Provider, challenge_for, new_state, new_verifier
 from planner.oauth.mastodon import MastodonProvider
@@ -279,9 +280,14 @@ def connect(
     names = {c.name for c in existing}
     made = []
     for pick in selected:
-        connector = connectors.platform(pick.platform)
         try:
+            connector = connectors.platform(pick.platform)
             cleaned = connector.validate_config({**pick.config, **pick.secrets})
+        except UnknownPlatform:
+            raise ValidationError(
+                f"{pick.name} is on a platform this planner cannot publish to yet.",
+                fields={"picks": "This account cannot be connected."},
+            ) from None
         except ConfigError as exc:
             raise ValidationError(
                 f"{pick.name} cannot be connected: {'; '.join(exc.fields.values())}",

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from planner.connectors_app import get_connectors
+from planner.connectors_app import EXTENSION, get_connectors
 from planner.models import AuditEvent, Channel, Role
 from planner.oauth_models import OAuthFlow
+from planner.services import workspaces
 from planner.timeutils import utcnow
 from tests.conftest import Auth
 from tests.fakes.mastodon_oauth import s256
@@ -237,8 +239,6 @@ def test_channels_land_in_the_workspace_the_flow_started_in(
     asked = start(client)
     second = auth.user(workspace_name="Other")
     # The owner opens another workspace they own in the meantime.
-    from planner.services import workspaces
-
     workspaces.add_member(
         session=session, workspace=second.workspace, user=owner.user, role=Role.OWNER, now=utcnow()
     )
@@ -290,3 +290,17 @@ def test_only_pages_with_connect_buttons_let_forms_lead_to_other_sites(
     assert "form-action 'self' https: http:" in channels_page  # http: as private hosts are on
     calendar = client.get("/").headers["Content-Security-Policy"]
     assert calendar.endswith("form-action 'self'")
+
+
+def test_a_pick_on_a_platform_without_a_connector_is_refused_politely(
+    app: Flask, client: FlaskClient, auth: Auth, testnet: FakeTestnet, session: Session
+) -> None:
+    auth.login(client, auth.user())
+    connect(client, testnet)
+    bundle = get_connectors(app)
+    registry = {k: v for k, v in bundle.registry.items() if k != "testnet"}
+    app.extensions[EXTENSION] = dataclasses.replace(bundle, registry=registry)
+    resp = client.post("/channels/oauth/testnet/pick", data={"pick": "p1"})
+    assert resp.status_code == 422
+    assert "cannot publish to yet" in resp.get_data(as_text=True)
+    assert channels(session) == []

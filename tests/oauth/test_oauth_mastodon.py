@@ -239,3 +239,17 @@ def test_the_api_starts_a_mastodon_flow_the_owners_browser_finishes(
         f"/api/v1/workspaces/{owner.workspace.id}/channels/oauth/mastodon/start", {}
     )
     assert missing.status_code == 422 and "server" in missing.get_json()["error"]["fields"]
+
+
+def test_a_server_that_cannot_be_reached_answers_the_api_with_502(
+    auth: Auth, api, fake_mastodon: FakeMastodon, session: Session
+) -> None:
+    owner = auth.user()
+    fake_mastodon.fail_next(503, {"error": "Down for maintenance"}, path="/api/v1/apps")
+    resp = api(owner).post(
+        f"/api/v1/workspaces/{owner.workspace.id}/channels/oauth/mastodon/start",
+        {"server": SERVER},
+    )
+    assert resp.status_code == 502
+    assert resp.get_json()["error"]["code"] == "platform_error"
+    assert session.exec(select(MastodonApp)).all() == []

@@ -16,12 +16,13 @@ from sqlmodel import Session, select
 
 from planner.connectors_app import get_connectors
 from planner.models import AuditEvent, Channel, ChannelStatus, Notification, Role
+from planner.oauth_models import OAuthFlow
 from planner.publishing import context, upkeep
 from planner.publishing.worker import TOKENS_KEY, tick
 from planner.timeutils import utcnow
 from tests.conftest import Auth, Member
 from tests.factories import make_oauth_channel
-from tests.fakes.tiny_oauth import TestnetConnector, install
+from tests.fakes.tiny_oauth import FakeTestnet, TestnetConnector, install
 
 
 def variant(renewal: str, **more: object) -> type[TestnetConnector]:
@@ -174,3 +175,20 @@ def test_the_worker_checks_tokens_at_most_every_five_minutes(
     tick(app, now=now)
     assert app.extensions[TOKENS_KEY] == now
     assert reloaded(session, channel).token_expires_at > now + timedelta(days=29)
+
+
+def test_flows_nobody_finished_are_forgotten_by_the_worker(
+    app: Flask, client: FlaskClient, auth: Auth, session: Session
+) -> None:
+    with FakeTestnet() as fake:
+        install(app, fake)
+        auth.login(client, auth.user())
+        client.post("/channels/oauth/testnet/start")
+        client.post("/channels/oauth/testnet/start")
+    (older, newer) = session.exec(select(OAuthFlow).order_by(OAuthFlow.id)).all()
+    older.created_at = utcnow() - timedelta(minutes=26)
+    session.add(older)
+    session.commit()
+    run(app, utcnow())
+    session.expire_all()
+    assert [f.id for f in session.exec(select(OAuthFlow))] == [newer.id]
