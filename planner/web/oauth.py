@@ -23,7 +23,7 @@ from planner.connectors.base import ConnectorError
 from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.oauth.mastodon import clean_server
-from planner.services import oauth_flow, workspaces
+from planner.services import oauth_channels, oauth_flow, workspaces
 from planner.services.errors import NotFound, ServiceError, ValidationError
 from planner.services.text import as_sentence
 from planner.services.workspaces import Access
@@ -175,7 +175,7 @@ def pick(platform: str):
     problem = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            made = oauth_flow.connect(
+            made = oauth_channels.connect(
                 session=db,
                 acc=acc,
                 flow=flow,
