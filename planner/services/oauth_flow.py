@@ -192,6 +192,13 @@ def flow_for_callback(
     return flow
 
 
+def spend(*, session: Session, flow: OAuthFlow, now: datetime) -> None:
+    """Mark the flow used without tokens (the owner said no): a later "yes" is refused."""
+    flow.called_back_at = now
+    flow.verifier = ""
+    session.add(flow)
+
+
 def finish(
     *,
     session: Session,

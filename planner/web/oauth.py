@@ -121,8 +121,7 @@ def callback(platform: str):
     session[STATES_KEY] = [s for s in session.get(STATES_KEY, []) if s != flow.state_hash]
     error = request.args.get("error")
     if error or not request.args.get("code"):
-        flow.called_back_at = now  # spent: a "no" cannot be turned into a "yes" later
-        db.add(flow)
+        oauth_flow.spend(session=db, flow=flow, now=now)
         db.commit()
         if error == "access_denied" or not error:
             flash("Nothing was connected: access was not allowed on the platform.", "info")
