@@ -7,7 +7,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -129,6 +129,13 @@ class Connector(ABC):
     config_fields: ClassVar[tuple[str, ...]] = ()
     # Whether planner can read replies and mentions here and answer them (the inbox).
     inbox: ClassVar[bool] = False
+    # True where a channel can only be connected with the platform's OAuth flow (its tokens
+    # come from a developer app), never by typing settings into a form.
+    oauth_only: ClassVar[bool] = False
+    # How long before the credentials expire the worker asks ``refresh_credentials`` to renew
+    # them. A week by default, so a token that cannot be renewed is known while the owners can
+    # still connect again; hourly tokens (Google) set minutes. The check runs every 5 minutes.
+    refresh_margin: ClassVar[timedelta] = timedelta(days=7)
 
     def __init__(
         self,

@@ -13,6 +13,7 @@ def blueprint() -> Blueprint:
         imports,
         inbox,
         media,
+        oauth,
         planning,
         publishing,
         review,
