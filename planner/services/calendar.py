@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -41,7 +42,7 @@ class CalendarPost:
     media_ids: list[int] = field(default_factory=list)  # the post's images, in order
 
     # Joined here, not in the template: the month view renders hundreds of these.
-    @property
+    @cached_property
     def hm(self) -> str:
         return f"{self.local:%H:%M}"
 
@@ -226,8 +227,10 @@ def warning_marks(
     streak last month, say), so the panel can link them too.
     """
     day_of = {cp.post.id: cp.local.date() for cp in view.posts}
-    labels = {pid: _label(local) for pid, local in (outside or {}).items()}
-    labels.update({cp.post.id: _label(cp.local) for cp in view.posts})
+    # Labels only for the posts a warning names: the panel links those, and no others.
+    named = {pid for w in warnings for pid in w.post_ids}
+    labels = {pid: _label(local) for pid, local in (outside or {}).items() if pid in named}
+    labels.update({cp.post.id: _label(cp.local) for cp in view.posts if cp.post.id in named})
     week_of = {d: week.start for week in view.weeks for d in week.days}
     days: Counter = Counter()
     weeks: Counter = Counter()
