@@ -16,7 +16,8 @@ from planner.models import Category, Channel, Post, Workspace
 from planner.services import channels as channel_service
 from planner.services import guardrail_checks
 from planner.services.media import media_ids_for_posts
-from planner.services.posts import PostFilters, channel_ids_for, list_posts
+from planner.services.post_lists import PostRow, list_post_rows
+from planner.services.posts import PostFilters, channel_ids_for
 from planner.timeutils import (
     day_window,
     get_zone,
@@ -35,7 +36,7 @@ GRID_LIMIT = 5000  # posts one grid shows at most
 class CalendarPost:
     """A post as the calendar shows it: its local time and channel names resolved once."""
 
-    post: Post
+    post: Post | PostRow
     local: datetime
     channel_ids: list[int]
     channel_names: list[str]
@@ -44,7 +45,8 @@ class CalendarPost:
     # Joined here, not in the template: the month view renders hundreds of these.
     @cached_property
     def hm(self) -> str:
-        return f"{self.local:%H:%M}"
+        local = self.local
+        return f"{local.hour:02d}:{local.minute:02d}"
 
     @property
     def channel_ids_json(self) -> str:
@@ -111,11 +113,12 @@ def load_range(
         text=base.text,
         limit=GRID_LIMIT,
     )
-    posts = list_posts(session=session, workspace_id=workspace_id, filters=filters)
+    posts = list_post_rows(session=session, workspace_id=workspace_id, filters=filters)
     chans = channel_service.list_channels(session=session, workspace_id=workspace_id)
     names = {c.id: c.name for c in chans}
-    targets = channel_ids_for(session=session, post_ids=[p.id for p in posts])
-    images = media_ids_for_posts(session=session, post_ids=[p.id for p in posts])
+    post_ids = [p.id for p in posts]
+    targets = channel_ids_for(session=session, post_ids=post_ids)
+    images = media_ids_for_posts(session=session, post_ids=post_ids)
     by_day: dict[date, list[CalendarPost]] = defaultdict(list)
     items = []
     for p in posts:
