@@ -80,7 +80,13 @@ class FakeMastodon(FakeServer):
         if request.method == "GET" and request.path.startswith("/api/v1/media/"):
             return self._authorized(request) or self._show_media(request.path.rsplit("/", 1)[-1])
         if request.method == "GET" and request.path.startswith("/api/v1/statuses/"):
-            return self._rate_limited() or self._show_status(request.path.rsplit("/", 1)[-1])
+            # Public statuses need no token, but a token that is sent must be valid.
+            refused = self._authorized(request) if request.bearer else None
+            return (
+                refused
+                or self._rate_limited()
+                or self._show_status(request.path.rsplit("/", 1)[-1])
+            )
         return Reply(404, {"error": "Record not found"})
 
     def _authorized(self, request: RecordedRequest) -> Reply | None:
