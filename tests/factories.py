@@ -15,6 +15,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from planner.connectors_app import get_connectors
+from planner.engagement_models import EngagementReading
 from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
@@ -146,3 +147,30 @@ def add_post(
     else:
         session.flush()
     return post
+
+
+def add_reading(
+    session: Session,
+    post: Post,
+    channel: Channel,
+    figures: tuple[int, int, int, int],
+    *,
+    at: datetime = NOW,
+    commit: bool = True,
+) -> EngagementReading:
+    """Store one reading of a post on a channel: (replies, reposts, quotes, likes) at *at*."""
+    replies, reposts, quotes, likes = figures
+    reading = EngagementReading(
+        workspace_id=post.workspace_id,
+        post_id=post.id,
+        channel_id=channel.id,
+        read_at=at,
+        replies=replies,
+        reposts=reposts,
+        quotes=quotes,
+        likes=likes,
+    )
+    session.add(reading)
+    if commit:
+        session.commit()
+    return reading

@@ -1,0 +1,239 @@
+"""Insights for a month with known numbers, checked against a table worked out by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import Session
+
+from planner.models import Channel, Post
+from planner.services import insights
+from planner.services.errors import Forbidden, ValidationError
+from planner.services.insights_export import insights_csv
+from planner.timeutils import get_zone, month_window
+from tests.conftest import Auth, Member
+from tests.factories import access_of, add_post, add_reading, make_channel
+
+LONDON = get_zone("Europe/London")
+MARCH = month_window(date(2026, 3, 1), LONDON)
+
+
+@dataclass
+class March:
+    member: Member
+    a: Channel
+    b: Channel
+    posts: dict[str, Post]
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON).astimezone(UTC)
+
+
+@pytest.fixture
+def march(session: Session, auth: Auth) -> March:
+    """The month of the table below; other workspaces and months must not leak in."""
+    member = auth.user()
+    a = make_channel(session, member.workspace, "A", "mastodon")
+    b = make_channel(session, member.workspace, "B", "bluesky")
+
+    def post(name: str, category: str, at: datetime, channels: list[Channel], status="published"):
+        return add_post(
+            session,
+            member,
+            at=at,
+            category=category,
+            body=f"{name} {category}",
+            status=status,
+            channels=[c.id for c in channels],
+        )
+
+    posts = {
+        "P1": post("P1", "conversational", local(2026, 3, 2, 10), [a, b]),
+        "P2": post("P2", "conversational", local(2026, 3, 9, 10), [a]),
+        "P3": post("P3", "promotional", local(2026, 3, 10, 10), [a]),
+        "P4": post("P4", "educational", local(2026, 3, 20, 10), [b]),
+        # 23:30 on the 31st in London (BST): still March there, 22:30 UTC.
+        "P5": post("P5", "promotional", local(2026, 3, 31, 23, 30), [b]),
+        # 00:30 on 1 April in London is 23:30 UTC on 31 March: April's, not March's.
+        "P6": post("P6", "curated", local(2026, 4, 1, 0, 30), [a]),
+        "P7": post("P7", "educational", local(2026, 3, 15, 10), [a]),  # no figures yet
+        "P8": post("P8", "promotional", local(2026, 3, 12, 10), [], status="draft"),
+    }
+    p = posts
+    add_reading(session, p["P1"], a, (1, 0, 0, 2), at=local(2026, 3, 2, 11))
+    add_reading(session, p["P1"], a, (4, 1, 0, 6), at=local(2026, 3, 3, 10))
+    add_reading(session, p["P1"], b, (2, 0, 1, 3), at=local(2026, 3, 3, 10))
+    add_reading(session, p["P2"], a, (3, 0, 0, 4))
+    add_reading(session, p["P3"], a, (0, 2, 0, 10), at=local(2026, 3, 10, 11))
+    add_reading(session, p["P3"], a, (0, 1, 0, 8), at=local(2026, 3, 11, 10))  # went down
+    add_reading(session, p["P4"], b, (1, 3, 2, 5))
+    add_reading(session, p["P5"], b, (1, 1, 1, 1))
+    add_reading(session, p["P6"], a, (9, 9, 9, 9))
+    other = auth.user()
+    elsewhere = make_channel(session, other.workspace, "X", "mastodon")
+    stranger = add_post(
+        session, other, at=local(2026, 3, 5, 9), category="conversational", channels=[elsewhere.id]
+    )
+    add_reading(session, stranger, elsewhere, (50, 50, 50, 50))
+    return March(member, a, b, posts)
+
+
+def compute(session: Session, march: March, channel_id: int | None = None) -> insights.Insights:
+    ws = march.member.workspace
+    return insights.insights(
+        session=session,
+        workspace_id=ws.id,
+        settings=ws.settings,
+        timezone="Europe/London",
+        start=MARCH[0],
+        end=MARCH[1],
+        channel_id=channel_id,
+    )
+
+
+def table(rows: tuple[insights.Figures, ...]) -> dict[str, tuple]:
+    return {f.category: (f.posts, f.replies, f.reposts, f.quotes, f.likes, f.score) for f in rows}
+
+
+# Worked by hand with the default weights (reply 3, repost 2, quote 2, like 0.5); the latest
+# reading of each post on each channel counts, and a post on two channels is one post overall.
+OVERALL = {
+    # P1 = A (4,1,0,6) + B (2,0,1,3); P2 (3,0,0,4): 27 + 2 + 2 + 6.5
+    "promotional": (2, 1, 2, 1, 9, 13.5),  # P3 (0,1,0,8) + P5 (1,1,1,1)
+    "educational": (1, 1, 3, 2, 5, 15.5),  # P4; P7 has no figures yet
+    "conversational": (2, 9, 1, 1, 13, 37.5),
+    "curated": (0, 0, 0, 0, 0, 0.0),  # P6 is April's
+}
+CHANNEL_A = {
+    "promotional": (1, 0, 1, 0, 8, 6.0),
+    "educational": (0, 0, 0, 0, 0, 0.0),
+    "conversational": (2, 7, 1, 0, 10, 28.0),
+    "curated": (0, 0, 0, 0, 0, 0.0),
+}
+CHANNEL_B = {
+    "promotional": (1, 1, 1, 1, 1, 7.5),
+    "educational": (1, 1, 3, 2, 5, 15.5),
+    "conversational": (1, 2, 0, 1, 3, 9.5),
+    "curated": (0, 0, 0, 0, 0, 0.0),
+}
+
+
+def test_a_month_matches_the_hand_computed_table(session: Session, march: March) -> None:
+    found = compute(session, march)
+
+    assert table(found.by_category) == OVERALL
+    [a, b] = found.by_channel
+    assert (a.name, table(a.by_category)) == ("A", CHANNEL_A)
+    assert (b.name, table(b.by_category)) == ("B", CHANNEL_B)
+    assert found.planned == {"conversational": 2, "promotional": 3, "educational": 2}
+    assert [(w.start.isoformat(), w.posts, w.score) for w in found.weeks] == [
+        ("2026-02-23", 0, 0.0),
+        ("2026-03-02", 1, 26.5),
+        ("2026-03-09", 2, 17.0),
+        ("2026-03-16", 1, 15.5),
+        ("2026-03-23", 0, 0.0),
+        ("2026-03-30", 1, 7.5),
+    ]
+    assert found.response_time_median_minutes is None
+
+
+def test_one_channel_counts_only_its_own_figures(session: Session, march: March) -> None:
+    found = compute(session, march, channel_id=march.b.id)
+    assert table(found.by_category) == CHANNEL_B
+    assert found.planned == {"conversational": 1, "promotional": 1, "educational": 1}
+
+
+def test_the_summary_says_it_in_plain_words(session: Session, march: March) -> None:
+    found = compute(session, march)
+    assert found.summary == (
+        "Your conversational posts drew 4.5 replies each, your educational posts 1.0, "
+        "your promotional posts 0.5.",
+        "Educational posts were shared most: 3.0 reposts and 2.0 quotes each.",
+        "By score, conversational posts did best (18.8 per post).",
+    )
+
+
+def test_top_posts_rank_by_score(session: Session, march: March) -> None:
+    found = compute(session, march)
+    p = march.posts
+    assert [t.post_id for t in found.top_posts["conversational"]] == [p["P1"].id, p["P2"].id]
+    assert [t.score for t in found.top_posts["promotional"]] == [7.5, 6.0]
+    assert "curated" not in found.top_posts
+
+
+def test_the_workspace_weights_change_the_score(session: Session, march: March) -> None:
+    acc = access_of(march.member)
+    insights.set_weights(
+        session=session, acc=acc, weights={"replies": 1, "reposts": 0, "quotes": 0, "likes": 1}
+    )
+    session.commit()
+    found = compute(session, march)
+    assert {f.category: f.score for f in found.by_category} == {
+        "promotional": 10.0,
+        "educational": 6.0,
+        "conversational": 22.0,
+        "curated": 0.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("weights", "field"),
+    [({"replies": -1}, "replies"), ({"likes": "lots"}, "likes"), ({"quotes": 101}, "quotes")],
+)
+def test_bad_weights_are_refused_by_field(
+    session: Session, march: March, weights: dict, field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        insights.set_weights(session=session, acc=access_of(march.member), weights=weights)
+    assert list(caught.value.fields) == [field]
+
+
+def test_only_owners_set_weights(session: Session, march: March, auth: Auth) -> None:
+    from planner.models import Role
+
+    editor = auth.user(workspace=march.member.workspace, role=Role.EDITOR)
+    with pytest.raises(Forbidden):
+        insights.set_weights(session=session, acc=access_of(editor), weights={})
+
+
+def test_a_response_time_source_is_used_when_given(session: Session, march: March) -> None:
+    ws = march.member.workspace
+    asked = []
+
+    def median(db: Session, workspace_id: int, start: datetime, end: datetime) -> float:
+        asked.append((workspace_id, start, end))
+        return 42.0
+
+    found = insights.insights(
+        session=session,
+        workspace_id=ws.id,
+        settings=ws.settings,
+        timezone="Europe/London",
+        start=MARCH[0],
+        end=MARCH[1],
+        response_times=median,
+    )
+    assert found.response_time_median_minutes == 42.0
+    assert asked == [(ws.id, MARCH[0], MARCH[1])]
+
+
+def test_csv_has_a_row_per_channel_and_category(session: Session, march: March) -> None:
+    data = insights_csv(compute(session, march), start_label="2026-03-01", end_label="2026-03-31")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "period_start,period_end,channel,category,posts,replies,reposts,quotes,likes,score"
+    )
+    assert "2026-03-01,2026-03-31,All channels,conversational,2,9,1,1,13,37.5" in lines
+    assert "2026-03-01,2026-03-31,B,educational,1,1,3,2,5,15.5" in lines
+    assert len(lines) == 1 + 4 * 3
+
+
+def test_a_channel_name_cannot_become_a_spreadsheet_formula(session: Session, march: March) -> None:
+    march.a.name = "=HYPERLINK(1)"
+    session.add(march.a)
+    session.commit()
+    data = insights_csv(compute(session, march), start_label="a", end_label="b")
+    assert ",'=HYPERLINK(1),conversational," in data.decode("utf-8-sig")
