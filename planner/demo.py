@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
-from planner.engagement_models import EngagementReading
+from planner.connectors.base import Engagement
 from planner.guardrails import ChannelPolicy
 from planner.models import (
     Channel,
@@ -18,7 +18,7 @@ from planner.models import (
     Role,
     User,
 )
-from planner.services import accounts, deliveries, workspaces
+from planner.services import accounts, deliveries, engagement, workspaces
 from planner.timeutils import combine_local, get_zone, to_local
 
 DEMO_EMAIL = "owner@example.com"
@@ -338,18 +338,15 @@ def _add_readings(session: Session, post: Post, channel: Channel, now: datetime,
         if read_at > now:
             break
         replies, reposts, quotes, likes = (round(value * share) for value in final)
-        session.add(
-            EngagementReading(
-                workspace_id=post.workspace_id,
-                post_id=post.id,
-                channel_id=channel.id,
-                read_at=read_at,
-                replies=replies,
-                reposts=reposts,
-                quotes=quotes,
-                likes=likes,
-                raw={"demo": True},
-            )
+        figures = Engagement(replies, reposts, quotes, likes, raw={"demo": True})
+        engagement.record_reading(
+            session=session,
+            workspace_id=post.workspace_id,
+            post_id=post.id,
+            channel_id=channel.id,
+            delivery_id=None,
+            figures=figures,
+            now=read_at,
         )
 
 

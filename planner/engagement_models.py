@@ -20,7 +20,9 @@ class EngagementReading(SQLModel, table=True):
     """The figures of one post on one channel as the platform showed them at ``read_at``.
 
     One row per reading, so growth can be drawn; counters that went down are kept as read.
-    ``delivery_id`` is empty for figures that came without a delivery (the demo).
+    ``delivery_id`` is empty for figures that came without a delivery (the demo). ``latest``
+    marks the newest reading of its (post, channel), the one Insights counts, so that a year's
+    figures are read with one indexed join instead of a search for each pair's newest row.
     """
 
     __table_args__ = (
@@ -39,6 +41,7 @@ class EngagementReading(SQLModel, table=True):
     quotes: int = Field(default=0)
     likes: int = Field(default=0)
     raw: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    latest: bool = Field(default=True)
 
 
 class TrackState(StrEnum):

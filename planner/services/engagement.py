@@ -35,7 +35,19 @@ def record_reading(
     figures: Engagement,
     now: datetime,
 ) -> EngagementReading:
-    """Store one reading as the platform gave it (counters that went down stay down)."""
+    """Store one reading as the platform gave it (counters that went down stay down).
+
+    It becomes the pair's latest reading, the one Insights counts.
+    """
+    session.exec(
+        update(EngagementReading)
+        .where(
+            col(EngagementReading.post_id) == post_id,
+            col(EngagementReading.channel_id) == channel_id,
+            col(EngagementReading.latest).is_(True),
+        )
+        .values(latest=False)
+    )
     reading = EngagementReading(
         workspace_id=workspace_id,
         post_id=post_id,
@@ -47,6 +59,7 @@ def record_reading(
         quotes=figures.quotes,
         likes=figures.likes,
         raw=figures.raw,
+        latest=True,
     )
     session.add(reading)
     return reading

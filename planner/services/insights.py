@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from planner.engagement_models import EngagementReading
 from planner.models import CATEGORY_LABELS, Category, Channel, Post, PostChannel, PostStatus
 from planner.services.errors import Forbidden, ValidationError
+from planner.services.insights_words import summary
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, to_local, week_start, weeks_between
 
@@ -163,34 +165,29 @@ class Insights:
         return self.planned.get(category, 0) / total if total else 0.0
 
 
-def _score(values: Mapping[str, int], weights: Mapping[str, float]) -> float:
-    return sum(values[name] * weights[name] for name in FIGURES)
+def _score(values: Sequence[int], weights: Sequence[float]) -> float:
+    """The weighted score of (replies, reposts, quotes, likes)."""
+    return (
+        values[0] * weights[0]
+        + values[1] * weights[1]
+        + values[2] * weights[2]
+        + values[3] * weights[3]
+    )
+
+
+# (reading id, post id, category, post time, channel id, replies, reposts, quotes, likes)
+Reading = tuple[int, int, str, datetime, int, int, int, int, int]
 
 
 def latest_readings(
     session: Session, *, workspace_id: int, start: datetime, end: datetime, channel_id: int | None
-) -> list[tuple[int, str, str, datetime, int, int, int, int, int]]:
-    """(post, category, body, time, channel, replies, reposts, quotes, likes) per measured pair.
-
-    Readings are appended as they are read, so the highest id of a pair is its latest.
-    """
-    latest = (
-        select(func.max(EngagementReading.id).label("id"))
-        .join(Post, col(Post.id) == EngagementReading.post_id)
-        .where(
-            Post.workspace_id == workspace_id,
-            col(Post.scheduled_at) >= start,
-            col(Post.scheduled_at) < end,
-        )
-        .group_by(col(EngagementReading.post_id), col(EngagementReading.channel_id))
-    )
-    if channel_id is not None:
-        latest = latest.where(EngagementReading.channel_id == channel_id)
-    rows = session.exec(
+) -> list[Reading]:
+    """The latest reading of each (post, channel) of the posts published in [start, end)."""
+    stmt = (
         select(  # type: ignore[call-overload]
+            EngagementReading.id,
             Post.id,
             Post.category,
-            Post.body,
             Post.scheduled_at,
             EngagementReading.channel_id,
             EngagementReading.replies,
@@ -198,10 +195,29 @@ def latest_readings(
             EngagementReading.quotes,
             EngagementReading.likes,
         )
-        .join(Post, col(Post.id) == EngagementReading.post_id)
-        .where(col(EngagementReading.id).in_(latest.subquery().select()))
-    ).all()
-    return [tuple(row) for row in rows]
+        .join(
+            EngagementReading,
+            and_(
+                col(EngagementReading.post_id) == Post.id,
+                col(EngagementReading.latest).is_(True),
+            ),
+        )
+        .where(
+            Post.workspace_id == workspace_id,
+            col(Post.scheduled_at) >= start,
+            col(Post.scheduled_at) < end,
+        )
+    )
+    if channel_id is not None:
+        stmt = stmt.where(EngagementReading.channel_id == channel_id)
+    # Core rows, not ORM ones: a year holds ten thousand pairs and this is read per page view.
+    chosen: dict[tuple[int, int], Reading] = {}
+    for row in session.connection().execute(stmt):
+        key = (row[1], row[4])
+        # A scheduled reading and a refresh stored at once may both say latest: the newer counts.
+        if key not in chosen or chosen[key][0] < row[0]:
+            chosen[key] = tuple(row)  # type: ignore[assignment]
+    return list(chosen.values())
 
 
 def insights(
@@ -217,61 +233,50 @@ def insights(
 ) -> Insights:
     """Compute the period's figures; *response_times* gives the median reply time, if known."""
     weights = weights_of(settings)
+    w = tuple(weights[name] for name in FIGURES)
     tz = get_zone(timezone)
     rows = latest_readings(
         session, workspace_id=workspace_id, start=start, end=end, channel_id=channel_id
     )
-    zero = dict.fromkeys(FIGURES, 0)
-    per_post: dict[int, dict[str, int]] = defaultdict(lambda: dict(zero))
-    posts: dict[int, tuple[str, str, datetime]] = {}
-    per_channel: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
-    for post_id, category, body, at, ch, replies, reposts, quotes, likes in rows:
-        values = dict(replies=replies, reposts=reposts, quotes=quotes, likes=likes)
-        posts[post_id] = (category, body, at)
-        total = per_post[post_id]
-        for name in FIGURES:
-            total[name] += values[name]
-        cell = per_channel[ch].setdefault(category, dict(zero, posts=0))
-        cell["posts"] += 1
-        for name in FIGURES:
-            cell[name] += values[name]
-    overall: dict[str, dict[str, int]] = {}
+    per_post: dict[int, list[int]] = {}  # post id -> [replies, reposts, quotes, likes]
+    posts: dict[int, tuple[str, datetime]] = {}
+    per_channel: dict[int, dict[str, list[int]]] = defaultdict(dict)  # -> [posts, figures...]
+    for _rid, post_id, category, at, ch, replies, reposts, quotes, likes in rows:
+        total = per_post.get(post_id)
+        if total is None:
+            per_post[post_id] = [replies, reposts, quotes, likes]
+            posts[post_id] = (category, at)
+        else:
+            total[0] += replies
+            total[1] += reposts
+            total[2] += quotes
+            total[3] += likes
+        _add(per_channel[ch], category, (replies, reposts, quotes, likes))
+    overall: dict[str, list[int]] = {}
     for post_id, values in per_post.items():
-        cell = overall.setdefault(posts[post_id][0], dict(zero, posts=0))
-        cell["posts"] += 1
-        for name in FIGURES:
-            cell[name] += values[name]
-    by_category = _rows(overall, weights)
+        _add(overall, posts[post_id][0], values)
+    by_category = _rows(overall, w)
     names = dict(
         session.exec(
             select(Channel.id, Channel.name).where(col(Channel.id).in_(list(per_channel)))
         ).all()
     )
     by_channel = tuple(
-        ChannelFigures(cid, names.get(cid, f"Channel {cid}"), _rows(cells, weights))
+        ChannelFigures(cid, names.get(cid, f"Channel {cid}"), _rows(cells, w))
         for cid, cells in sorted(per_channel.items(), key=lambda kv: (names.get(kv[0], ""), kv[0]))
     )
+    scores = {post_id: _score(values, w) for post_id, values in per_post.items()}
     by_week: dict[date, list[int]] = defaultdict(list)
-    for post_id, (_category, _body, at) in posts.items():
+    for post_id, (_category, at) in posts.items():
         by_week[week_start(to_local(at, tz).date())].append(post_id)
     weeks = [
         Week(
             start=lo.date(),
             posts=len(by_week[lo.date()]),
-            score=sum(_score(per_post[p], weights) for p in by_week[lo.date()]),
+            score=sum(scores[p] for p in by_week[lo.date()]),
         )
         for lo, _hi in weeks_between(start, end, tz)
     ]
-    top: dict[str, list[TopPost]] = defaultdict(list)
-    for post_id, values in per_post.items():
-        category, body, at = posts[post_id]
-        top[category].append(TopPost(post_id, body, at, **values, score=_score(values, weights)))
-    top_posts = {
-        c: tuple(sorted(items, key=lambda t: (-t.score, t.post_id))[:TOP_POSTS])
-        for c, items in top.items()
-    }
-    planned = _planned(session, workspace_id, start, end, channel_id)
-    median = response_times(session, workspace_id, start, end) if response_times else None
     return Insights(
         start=start,
         end=end,
@@ -280,16 +285,49 @@ def insights(
         by_category=by_category,
         by_channel=by_channel,
         weeks=tuple(weeks),
-        top_posts=top_posts,
-        planned=planned,
-        response_time_median_minutes=median,
+        top_posts=_top_posts(session, per_post, posts, scores),
+        planned=_planned(session, workspace_id, start, end, channel_id),
+        response_time_median_minutes=(
+            response_times(session, workspace_id, start, end) if response_times else None
+        ),
         summary=summary(by_category),
     )
 
 
-def _rows(
-    cells: Mapping[str, Mapping[str, int]], weights: Mapping[str, float]
-) -> tuple[Figures, ...]:
+def _add(cells: dict[str, list[int]], category: str, values: Sequence[int]) -> None:
+    """Count one post of *category* with its figures into *cells*."""
+    cell = cells.get(category)
+    if cell is None:
+        cells[category] = [1, *values]
+        return
+    cell[0] += 1
+    for i, value in enumerate(values, start=1):
+        cell[i] += value
+
+
+def _top_posts(
+    session: Session,
+    per_post: Mapping[int, Sequence[int]],
+    posts: Mapping[int, tuple[str, datetime]],
+    scores: Mapping[int, float],
+) -> dict[str, tuple[TopPost, ...]]:
+    """The best-scoring posts of each category, with their text."""
+    ranked: dict[str, list[int]] = defaultdict(list)
+    for post_id in sorted(per_post, key=lambda p: (-scores[p], p)):
+        category = posts[post_id][0]
+        if len(ranked[category]) < TOP_POSTS:
+            ranked[category].append(post_id)
+    wanted = [p for ids in ranked.values() for p in ids]
+    bodies = dict(session.exec(select(Post.id, Post.body).where(col(Post.id).in_(wanted))).all())
+    return {
+        category: tuple(
+            TopPost(p, bodies.get(p, ""), posts[p][1], *per_post[p], score=scores[p]) for p in ids
+        )
+        for category, ids in ranked.items()
+    }
+
+
+def _rows(cells: Mapping[str, Sequence[int]], weights: Sequence[float]) -> tuple[Figures, ...]:
     """One row per category, every category listed (in the fixed order), then any other."""
     order = [c.value for c in Category] + sorted(set(cells) - {c.value for c in Category})
     rows = []
@@ -298,12 +336,16 @@ def _rows(
         if cell is None:
             rows.append(Figures(category))
             continue
+        posts, replies, reposts, quotes, likes = cell
         rows.append(
             Figures(
                 category,
-                posts=cell["posts"],
-                **{name: cell[name] for name in FIGURES},
-                score=_score(cell, weights),
+                posts=posts,
+                replies=replies,
+                reposts=reposts,
+                quotes=quotes,
+                likes=likes,
+                score=_score(cell[1:], weights),
             )
         )
     return tuple(rows)
@@ -330,33 +372,6 @@ def _planned(
             )
         )
     return {category: count for category, count in session.exec(stmt).all()}
-
-
-def summary(by_category: tuple[Figures, ...]) -> tuple[str, ...]:
-    """Plain sentences: replies each category drew per post, and which engaged most."""
-    measured = [f for f in by_category if f.posts]
-    if not measured:
-        return (
-            "No figures for this period yet: they are read from an hour after a post is "
-            "published on Mastodon or Bluesky.",
-        )
-    ranked = sorted(measured, key=lambda f: (-f.each("replies"), f.category))
-    first, *rest = ranked
-    sentence = f"Your {first.category} posts drew {first.each('replies'):.1f} replies each"
-    if rest:
-        others = ", ".join(f"your {f.category} posts {f.each('replies'):.1f}" for f in rest)
-        sentence += f", {others}"
-    lines = [sentence + "."]
-    shared = sorted(measured, key=lambda f: (-(f.each("reposts") + f.each("quotes")), f.category))
-    best = shared[0]
-    if best.reposts + best.quotes:
-        lines.append(
-            f"{best.label} posts were shared most: {best.each('reposts'):.1f} reposts and "
-            f"{best.each('quotes'):.1f} quotes each."
-        )
-    top = max(measured, key=lambda f: (f.each("score"), f.category))
-    lines.append(f"By score, {top.category} posts did best ({top.each('score'):.1f} per post).")
-    return tuple(lines)
 
 
 def latest_measured(*, session: Session, workspace_id: int, before: datetime) -> datetime | None:

@@ -87,6 +87,7 @@ def test_readings_follow_the_schedule_then_stop(desk: Desk, fake_mastodon: FakeM
     ]
     assert track(desk, post).state == "done" and track(desk, post).next_at is None
     assert status_reads(fake_mastodon) == 5
+    assert [r.latest for r in rows] == [False] * 4 + [True]  # the one Insights counts
 
 
 def test_a_late_worker_reads_once_for_the_steps_it_missed(

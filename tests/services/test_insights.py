@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -153,3 +153,39 @@ def test_a_channel_name_cannot_become_a_spreadsheet_formula(session: Session, ma
     session.commit()
     data = insights_csv(compute(session, march), start_label="a", end_label="b")
     assert ",'=HYPERLINK(1),conversational," in data.decode("utf-8-sig")
+
+
+def test_the_demo_gives_insights_something_to_show(session: Session) -> None:
+    from collections import Counter
+
+    from sqlmodel import select
+
+    from planner.demo import DEMO_WORKSPACE, load_demo
+    from planner.engagement_models import EngagementReading
+    from planner.services.workspaces import find_workspace_by_name
+    from planner.timeutils import utcnow
+
+    now = utcnow()
+    assert load_demo(session=session, now=now, password_method="pbkdf2:sha256:1000")
+    session.commit()
+    ws = find_workspace_by_name(session=session, name=DEMO_WORKSPACE)
+    readings = session.exec(select(EngagementReading)).all()
+    assert readings and all(r.read_at <= now for r in readings)
+    latest = Counter((r.post_id, r.channel_id) for r in readings if r.latest)
+    assert set(latest.values()) == {1}
+    assert len(latest) == len({(r.post_id, r.channel_id) for r in readings})
+    found = insights.insights(
+        session=session,
+        workspace_id=ws.id,
+        settings=ws.settings,
+        timezone=ws.timezone,
+        start=now - timedelta(days=40),
+        end=now,
+    )
+    measured = {f.category for f in found.by_category if f.posts}
+    assert measured == {"conversational", "educational", "curated", "promotional"}
+    conversational, promotional = (
+        next(f for f in found.by_category if f.category == c)
+        for c in ("conversational", "promotional")
+    )
+    assert conversational.each("replies") > promotional.each("replies")

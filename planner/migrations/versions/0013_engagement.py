@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("quotes", sa.Integer(), nullable=False),
         sa.Column("likes", sa.Integer(), nullable=False),
         sa.Column("raw", sa.JSON(), nullable=True),
+        sa.Column("latest", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["workspace_id"], ["workspace.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["post_id"], ["post.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["channel_id"], ["channel.id"], ondelete="CASCADE"),
