@@ -10,6 +10,7 @@ workspace's weights (README, "Insights").
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from planner.models import CATEGORY_LABELS, Category, Channel, Post, PostChannel
 from planner.services.errors import Forbidden, ValidationError
 from planner.services.insights_words import summary
 from planner.services.workspaces import Access
-from planner.timeutils import get_zone, to_local, week_start, weeks_between
+from planner.timeutils import as_utc, get_zone, weeks_between
 
 FIGURES = ("replies", "reposts", "quotes", "likes")
 DEFAULT_WEIGHTS: dict[str, float] = {"replies": 3.0, "reposts": 2.0, "quotes": 2.0, "likes": 0.5}
@@ -266,16 +267,18 @@ def insights(
         for cid, cells in sorted(per_channel.items(), key=lambda kv: (names.get(kv[0], ""), kv[0]))
     )
     scores = {post_id: _score(values, w) for post_id, values in per_post.items()}
-    by_week: dict[date, list[int]] = defaultdict(list)
+    windows = list(weeks_between(start, end, tz))
+    edges = [as_utc(lo) for lo, _hi in windows]
+    week_posts = [0] * len(windows)
+    week_scores = [0.0] * len(windows)
     for post_id, (_category, at) in posts.items():
-        by_week[week_start(to_local(at, tz).date())].append(post_id)
+        i = bisect_right(edges, at) - 1  # the week window holding the post's time
+        if i >= 0:
+            week_posts[i] += 1
+            week_scores[i] += scores[post_id]
     weeks = [
-        Week(
-            start=lo.date(),
-            posts=len(by_week[lo.date()]),
-            score=sum(scores[p] for p in by_week[lo.date()]),
-        )
-        for lo, _hi in weeks_between(start, end, tz)
+        Week(start=lo.date(), posts=week_posts[i], score=week_scores[i])
+        for i, (lo, _hi) in enumerate(windows)
     ]
     return Insights(
         start=start,
