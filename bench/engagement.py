@@ -5,7 +5,7 @@ limits: 300 and 3,000 reads per 5 minutes), 500 posts each, all published at the
 (the worst case). The job runs in simulated time: every 60 s while readings are due, else
 straight to the next one, through the whole schedule (1 h to 7 days). Reported: reads, the most
 any account saw in any 5 minutes, refused reads, wall time and the process's peak memory (which
-includes the 20 fakes and every request they recorded).
+leaves out the 20 fakes, which run in a child process on the same simulated clock).
 (b) A year of 10 channels x 3 posts a day (10,950 posts, five readings each): Insights for the
 year and for one quarter, the service and the API.
 
@@ -23,6 +23,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 import dataclasses
+import multiprocessing
 import resource
 import statistics
 import tempfile
@@ -84,76 +85,96 @@ def owner(session: Session, now: datetime):
     return user, ws
 
 
-def job_bench() -> list[tuple[str, str, str]]:
-    sim = [T0]
-
-    def clock() -> float:
-        return sim[0].timestamp()
-
-    folder = tempfile.mkdtemp(prefix="planner-bench-")
-    app = make_app(folder)
-    engine = get_engine(app)
-    mastodons = [FakeMastodon(token=f"token-{i}", clock=clock) for i in range(ACCOUNTS)]
-    skies = [FakeBluesky(handle=f"shop{i}.bsky.social", clock=clock) for i in range(ACCOUNTS)]
-    for fake in (*mastodons, *skies):
+def _serve_fakes(conn, sim, per_channel: int) -> None:
+    """In a child process: run the 20 fakes on the simulated clock until told to stop."""
+    mastodons = [FakeMastodon(token=f"token-{i}", clock=lambda: sim.value) for i in range(ACCOUNTS)]
+    skies = [
+        FakeBluesky(handle=f"shop{i}.bsky.social", clock=lambda: sim.value) for i in range(ACCOUNTS)
+    ]
+    fakes = [*mastodons, *skies]
+    for fake in fakes:
         fake.start()
         fake.read_limit = LIMITS["mastodon" if isinstance(fake, FakeMastodon) else "bluesky"]
         fake.read_window = WINDOW.total_seconds()
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            user, ws = owner(session, T0)
-            acc = workspaces.access(session=session, user=user, workspace_id=ws.id)
-            channels: list[tuple[Channel, object]] = []
-            for i, fake in enumerate(mastodons):
-                config = {"instance_url": fake.url, "access_token": f"token-{i}"}
-                channels.append((_channel(session, acc, app, f"M{i}", "mastodon", config), fake))
-            for i, fake in enumerate(skies):
-                config = {
-                    "service_url": fake.url,
-                    "handle": fake.handle,
-                    "app_password": fake.password,
-                }
-                channels.append((_channel(session, acc, app, f"B{i}", "bluesky", config), fake))
-            session.commit()
-            _published(session, ws.id, user.id, channels)
-        delays = engagement_schedule(app.config["ENGAGEMENT_SCHEDULE"])
-        started = time.perf_counter()
-        ticks = 0
-        while True:
-            now = sim[0]
-            ctx = dataclasses.replace(context.build(app, now=now), clock=lambda now=now: now)
-            engagement_job.read_due(ctx, delays=delays)
-            ticks += 1
-            with Session(engine) as session:
-                due = session.exec(
-                    select(func.min(EngagementTrack.next_at)).where(
-                        EngagementTrack.state == TrackState.SCHEDULED.value
-                    )
-                ).one()
-            if due is None:
-                break
-            sim[0] = now + TICK if due <= now else max(due, now + TICK)
-        wall = time.perf_counter() - started
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    accounts_ = [("mastodon", f.url, f"token-{i}", None) for i, f in enumerate(mastodons)]
+    accounts_ += [("bluesky", f.url, f.handle, f.password) for f in skies]
+    external = [
+        [
+            f.add_status() if isinstance(f, FakeMastodon) else f.add_post()
+            for _ in range(per_channel)
+        ]
+        for f in fakes
+    ]
+    conn.send((accounts_, external))
+    conn.recv()
+    asked = sum(len(f.requests_to("/api/v1/statuses/", "GET")) for f in mastodons)
+    asked += sum(len(f.requests_to("app.bsky.feed.getPosts", "GET")) for f in skies)
+    conn.send(asked)
+    for fake in fakes:
+        fake.stop()
+
+
+def job_bench() -> list[tuple[str, str, str]]:
+    folder = tempfile.mkdtemp(prefix="planner-bench-engagement-")
+    app = make_app(folder)
+    engine = get_engine(app)
+    # The fakes run in a child process, so the peak memory measured here is the job's own.
+    fork = multiprocessing.get_context("fork")
+    sim = fork.Value("d", T0.timestamp(), lock=False)
+    here, there = fork.Pipe()
+    per_channel = POSTS // (2 * ACCOUNTS)
+    child = fork.Process(target=_serve_fakes, args=(there, sim, per_channel), daemon=True)
+    child.start()
+    accounts_, external = here.recv()
+    with Session(engine, expire_on_commit=False) as session:
+        user, ws = owner(session, T0)
+        acc = workspaces.access(session=session, user=user, workspace_id=ws.id)
+        channels = []
+        for i, (platform, url, name, password) in enumerate(accounts_):
+            if platform == "mastodon":
+                config = {"instance_url": url, "access_token": name}
+            else:
+                config = {"service_url": url, "handle": name, "app_password": password}
+            channel = _channel(session, acc, app, f"{platform} {i}", platform, config)
+            channels.append((channel, external[i]))
+        session.commit()
+        _published(session, ws.id, user.id, channels)
+    delays = engagement_schedule(app.config["ENGAGEMENT_SCHEDULE"])
+    started = time.perf_counter()
+    ticks = 0
+    now = T0
+    while True:
+        sim.value = now.timestamp()
+        ctx = dataclasses.replace(context.build(app, now=now), clock=lambda now=now: now)
+        engagement_job.read_due(ctx, delays=delays)
+        ticks += 1
         with Session(engine) as session:
-            platform = dict(session.exec(select(Channel.id, Channel.platform)).all())
-            rows = session.exec(
-                select(EngagementReading.channel_id, EngagementReading.read_at).order_by(
-                    col(EngagementReading.read_at)
+            due = session.exec(
+                select(func.min(EngagementTrack.next_at)).where(
+                    EngagementTrack.state == TrackState.SCHEDULED.value
                 )
-            ).all()
-            states = dict(
-                session.exec(
-                    select(EngagementTrack.state, func.count()).group_by(col(EngagementTrack.state))
-                ).all()
+            ).one()
+        if due is None:
+            break
+        now = now + TICK if due <= now else max(due, now + TICK)
+    wall = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    here.send("stop")
+    asked = here.recv()
+    child.join(10)
+    with Session(engine) as session:
+        platform = dict(session.exec(select(Channel.id, Channel.platform)).all())
+        rows = session.exec(
+            select(EngagementReading.channel_id, EngagementReading.read_at).order_by(
+                col(EngagementReading.read_at)
             )
-        peak = _peak_per_window(rows, platform)
-        asked = sum(len(f.requests_to("/api/v1/statuses/", "GET")) for f in mastodons) + sum(
-            len(f.requests_to("app.bsky.feed.getPosts", "GET")) for f in skies
+        ).all()
+        states = dict(
+            session.exec(
+                select(EngagementTrack.state, func.count()).group_by(col(EngagementTrack.state))
+            ).all()
         )
-    finally:
-        for fake in (*mastodons, *skies):
-            fake.stop()
+    peak = _peak_per_window(rows, platform)
     refused = asked - len(rows)
     return [
         (
@@ -174,7 +195,11 @@ def job_bench() -> list[tuple[str, str, str]]:
         ),
         ("reads refused or failed (429 included)", str(refused), "0"),
         ("job runs over the 7 simulated days; wall time", f"{ticks}; {wall:.0f} s", ""),
-        ("peak memory of the process (max RSS, with the 20 fakes)", f"{rss_mb:.0f} MB", "< 150 MB"),
+        (
+            "peak memory of the job's process (max RSS; the fakes run apart)",
+            f"{rss_mb:.0f} MB",
+            "< 150 MB",
+        ),
     ]
 
 
@@ -191,7 +216,7 @@ def _channel(session: Session, acc, app, name: str, platform: str, config: dict)
 
 
 def _published(session: Session, workspace_id: int, user_id: int, channels: list) -> None:
-    """Write POSTS published posts spread over the channels, each with a status on its fake."""
+    """Write POSTS published posts spread over the channels, each one a status on its fake."""
     per_channel = POSTS // len(channels)
     posts, links, deliveries = [], [], []
     for number in range(POSTS):
@@ -212,8 +237,8 @@ def _published(session: Session, workspace_id: int, user_id: int, channels: list
     conn.execute(insert(Post), posts)
     ids = [pid for (pid,) in conn.exec_driver_sql("SELECT id FROM post ORDER BY id").fetchall()]
     for index, post_id in enumerate(ids):
-        channel, fake = channels[min(index // per_channel, len(channels) - 1)]
-        external = fake.add_status() if isinstance(fake, FakeMastodon) else fake.add_post()
+        channel, externals = channels[index // per_channel]
+        external = externals[index % per_channel]
         links.append({"post_id": post_id, "channel_id": channel.id})
         deliveries.append(
             {

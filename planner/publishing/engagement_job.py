@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 T = TrackState
 JOB_BUDGET_SECONDS = 30.0  # hand back to the clock after this long, like the publishing tick
 MAX_THREADS = 4  # reads in flight per worker process; each account's budget caps them anyway
+BATCH_PER_THREAD = 16  # claims per round: enough for a share of every busy account
 MAX_FAILURES = 5  # failed tries of one step before the schedule moves on to the next
 AUTH_WAIT = timedelta(hours=1)
 RATE_WAIT = timedelta(minutes=5)  # when a 429 names no time
@@ -84,7 +85,7 @@ def read_due(
                 ids = claim_due(
                     session,
                     now=ctx.clock(),
-                    limit=threads * 4,
+                    limit=threads * BATCH_PER_THREAD,
                     lease=ctx.lease,
                     token=token,
                     registry=ctx.connectors.registry,
