@@ -53,6 +53,18 @@ class DefaultConfig:
     # the last one it stops. Parsed and checked by engagement_schedule() at start-up.
     ENGAGEMENT_SCHEDULE = "1h,6h,24h,72h,168h"
     ENGAGEMENT_TICK_SECONDS = 60.0  # how often the worker looks for readings due
+    # {"graph.facebook.com": "http://127.0.0.1:9001", ...}: send a platform's hosts to fake
+    # servers (JSON); honoured only with ALLOW_PRIVATE_HOSTS (see connectors/hosts.py).
+    HOST_OVERRIDES: str | None = None
+    # Developer apps for connecting channels with OAuth (see the README for registering them).
+    FACEBOOK_CLIENT_ID: str | None = None  # Facebook Pages and Instagram (Facebook Login)
+    FACEBOOK_CLIENT_SECRET: str | None = None
+    THREADS_CLIENT_ID: str | None = None
+    THREADS_CLIENT_SECRET: str | None = None
+    LINKEDIN_CLIENT_ID: str | None = None
+    LINKEDIN_CLIENT_SECRET: str | None = None
+    GOOGLE_CLIENT_ID: str | None = None  # Google Business Profile
+    GOOGLE_CLIENT_SECRET: str | None = None
 
 
 # Settings whose PLANNER_* environment value is not a plain string.
