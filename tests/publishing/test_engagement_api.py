@@ -31,9 +31,9 @@ def test_get_lists_each_channel_with_its_history(
     fake_mastodon.set_counts(ids[toots.id], replies=1, favourites=2)
     fake_bluesky.set_counts(ids[sky.id], replyCount=5, quoteCount=2)
     engagement_job.run(desk.app, now=NOW)
-    engagement_job.run(desk.app, now=NOW + H + timedelta(seconds=1))
+    engagement_job.run(desk.app, now=NOW + H + timedelta(minutes=1))
     fake_mastodon.set_counts(ids[toots.id], replies=3, favourites=1)
-    engagement_job.run(desk.app, now=NOW + 6 * H + timedelta(seconds=1))
+    engagement_job.run(desk.app, now=NOW + 6 * H + timedelta(minutes=1))
 
     resp = api(desk.member).get(f"/api/v1/posts/{post.id}/engagement")
 
@@ -81,7 +81,7 @@ def test_refresh_of_a_deleted_post_says_so_and_stops_its_schedule(
     rows = {row["channel_id"]: row for row in body["channels"]}
     assert "Record not found" in rows[toots.id]["error"]
     assert rows[toots.id]["state"] == "deleted"
-    assert engagement_job.run(desk.app, now=NOW + H + timedelta(seconds=1)) == 1  # Bluesky only
+    assert engagement_job.run(desk.app, now=NOW + H + timedelta(minutes=1)) == 1  # Bluesky only
     assert len(fake_mastodon.requests_to("/api/v1/statuses/", "GET")) == 1
 
 
