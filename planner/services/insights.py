@@ -384,3 +384,16 @@ def latest_measured(*, session: Session, workspace_id: int, before: datetime) ->
         .join(EngagementReading, col(EngagementReading.post_id) == Post.id)
         .where(Post.workspace_id == workspace_id, col(Post.scheduled_at) < before)
     ).one()
+
+
+def measured_posts(*, session: Session, workspace_id: int, start: datetime, end: datetime) -> int:
+    """How many posts of [start, end) have figures."""
+    return session.exec(
+        select(func.count(func.distinct(Post.id)))
+        .join(EngagementReading, col(EngagementReading.post_id) == Post.id)
+        .where(
+            Post.workspace_id == workspace_id,
+            col(Post.scheduled_at) >= start,
+            col(Post.scheduled_at) < end,
+        )
+    ).one()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
@@ -71,12 +72,7 @@ def _period(acc: Access) -> Period:
         except ValueError as exc:
             flash(f"{exc} Showing this month instead.", "error")
     else:
-        _start, end = month_window(first, tz)
-        latest = insights.latest_measured(
-            session=get_session(), workspace_id=acc.workspace.id, before=end
-        )
-        if latest is not None:
-            first = to_local(latest, tz).date().replace(day=1)
+        first = _default_month(acc, first, tz)
     if kind == "quarter":
         first = quarter_start(first)
         start, end = quarter_window(first, tz)
@@ -85,6 +81,24 @@ def _period(acc: Access) -> Period:
         return Period(kind, first, start, end, before, after)
     start, end = month_window(first, tz)
     return Period(kind, first, start, end, prev_month(first), next_month(first))
+
+
+def _default_month(acc: Access, this_month: date, tz: ZoneInfo) -> date:
+    """This month, unless the previous month has more posts with figures (early in a month), or
+    this one has none: then the latest month that has some."""
+    db = get_session()
+    start, end = month_window(this_month, tz)
+    before, _ = month_window(prev_month(this_month), tz)
+    now_count = insights.measured_posts(
+        session=db, workspace_id=acc.workspace.id, start=start, end=end
+    )
+    if now_count:
+        earlier = insights.measured_posts(
+            session=db, workspace_id=acc.workspace.id, start=before, end=start
+        )
+        return prev_month(this_month) if earlier > now_count else this_month
+    latest = insights.latest_measured(session=db, workspace_id=acc.workspace.id, before=end)
+    return to_local(latest, tz).date().replace(day=1) if latest is not None else this_month
 
 
 def _channel(acc: Access) -> Channel | None:

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from planner.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from planner.timeutils import utcnow
+from tests.browser.conftest import screenshot_dir
 from tests.conftest import FAST_HASH
 
 pytestmark = pytest.mark.browser
@@ -47,6 +48,8 @@ def test_insights_shows_the_category_bars_of_the_demo(page, live_server, session
         row = table.locator(f"tr[data-category='{category}']")
         assert score in row.inner_text()
     assert "replies each" in page.locator(".insights-summary").first.inner_text()
+    if shots := screenshot_dir():
+        page.screenshot(path=str(shots / "insights.png"), full_page=True)
 
     page.get_by_label("Show").select_option("quarter")
     page.get_by_role("button", name="Show", exact=True).click()

@@ -160,3 +160,16 @@ def test_without_a_month_the_page_shows_the_latest_month_with_figures(
     # The real clock is past April 2026, whose only post with figures is P6 (curated).
     assert "Insights: April 2026" in html
     assert "By score, curated posts did best" in html
+
+
+def test_early_in_a_month_the_page_shows_the_fuller_month_before(
+    client, auth: Auth, march: March, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    auth.login(client, march.member)
+    # On 3 April, April has one post with figures (P6) and March six: March is shown.
+    monkeypatch.setattr("planner.web.insights.utcnow", lambda: datetime(2026, 4, 3, tzinfo=UTC))
+    assert "Insights: March 2026" in client.get("/insights").get_data(as_text=True)
+    # A month asked for is shown as asked.
+    assert "Insights: April 2026" in client.get("/insights?month=2026-04").get_data(as_text=True)
