@@ -9,28 +9,24 @@ workspace's weights (README, "Insights").
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, case
 from sqlmodel import Session, col, func, select
 
 from planner.engagement_models import EngagementReading
 from planner.models import CATEGORY_LABELS, Category, Channel, Post, PostChannel, PostStatus
-from planner.services.errors import Forbidden, ValidationError
+from planner.services.insights_weights import DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
+from planner.services.insights_weights import FIGURES as FIGURES
+from planner.services.insights_weights import set_weights as set_weights
+from planner.services.insights_weights import weights_of
 from planner.services.insights_words import summary
-from planner.services.workspaces import Access
 from planner.timeutils import as_utc, get_zone, weeks_between
 
-FIGURES = ("replies", "reposts", "quotes", "likes")
-DEFAULT_WEIGHTS: dict[str, float] = {"replies": 3.0, "reposts": 2.0, "quotes": 2.0, "likes": 0.5}
-MAX_WEIGHT = 100.0
-SETTINGS_KEY = "engagement_weights"
 # Posts in these statuses make up the planned mix (what the calendar holds for the period).
 PLANNED = (
     PostStatus.DRAFT,
@@ -43,42 +39,6 @@ TOP_POSTS = 3
 
 # Where the median time to answer a reply comes from (the inbox); None until there is one.
 ResponseTimes = Callable[[Session, int, datetime, datetime], float | None]
-
-
-def weights_of(settings: Mapping[str, Any] | None) -> dict[str, float]:
-    """Return the workspace's score weights, each figure falling back to its default."""
-    saved = (settings or {}).get(SETTINGS_KEY) or {}
-    weights = dict(DEFAULT_WEIGHTS)
-    for name in FIGURES:
-        value = saved.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            weights[name] = float(value)
-    return weights
-
-
-def set_weights(*, session: Session, acc: Access, weights: Mapping[str, Any]) -> dict[str, float]:
-    """Save the workspace's score weights (owners only); each between 0 and 100."""
-    if not acc.is_owner:
-        raise Forbidden("Only an owner may change the score weights.")
-    clean: dict[str, float] = {}
-    fields: dict[str, str] = {}
-    for name in FIGURES:
-        value = weights.get(name, DEFAULT_WEIGHTS[name])
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            fields[name] = "Give a number."
-            continue
-        if not math.isfinite(number) or not 0 <= number <= MAX_WEIGHT:
-            fields[name] = f"Give a number from 0 to {MAX_WEIGHT:g}."
-            continue
-        clean[name] = number
-    if fields:
-        raise ValidationError("Check the weights listed.", fields=fields)
-    workspace = acc.workspace
-    workspace.settings = {**(workspace.settings or {}), SETTINGS_KEY: clean}
-    session.add(workspace)
-    return clean
 
 
 @dataclass(frozen=True)
@@ -176,20 +136,34 @@ def _score(values: Sequence[int], weights: Sequence[float]) -> float:
     )
 
 
-# (reading id, post id, category, post time, channel id, replies, reposts, quotes, likes)
-Reading = tuple[int, int, str, datetime, int, int, int, int, int]
+# (reading id, post id, category, week index, channel id, replies, reposts, quotes, likes)
+Reading = tuple[int, int, str, int, int, int, int, int, int]
 
 
 def latest_readings(
-    session: Session, *, workspace_id: int, start: datetime, end: datetime, channel_id: int | None
+    session: Session,
+    *,
+    workspace_id: int,
+    start: datetime,
+    end: datetime,
+    channel_id: int | None,
+    edges: Sequence[datetime] = (),
 ) -> list[Reading]:
-    """The latest reading of each (post, channel) of the posts published in [start, end)."""
+    """The latest reading of each (post, channel) of the posts published in [start, end).
+
+    Each row says which of the windows starting at *edges* holds the post (-1 before the first):
+    the database compares the times, so ten thousand of them are never turned into datetimes.
+    """
+    week = case(
+        *((col(Post.scheduled_at) < edge, i - 1) for i, edge in enumerate(edges)),
+        else_=len(edges) - 1,
+    )
     stmt = (
         select(  # type: ignore[call-overload]
             EngagementReading.id,
             Post.id,
             Post.category,
-            Post.scheduled_at,
+            week,
             EngagementReading.channel_id,
             EngagementReading.replies,
             EngagementReading.reposts,
@@ -236,23 +210,38 @@ def insights(
     weights = weights_of(settings)
     w = tuple(weights[name] for name in FIGURES)
     tz = get_zone(timezone)
+    windows = list(weeks_between(start, end, tz))
     rows = latest_readings(
-        session, workspace_id=workspace_id, start=start, end=end, channel_id=channel_id
+        session,
+        workspace_id=workspace_id,
+        start=start,
+        end=end,
+        channel_id=channel_id,
+        edges=[as_utc(lo) for lo, _hi in windows],
     )
     per_post: dict[int, list[int]] = {}  # post id -> [replies, reposts, quotes, likes]
-    posts: dict[int, tuple[str, datetime]] = {}
+    posts: dict[int, tuple[str, int]] = {}  # post id -> (category, week index)
     per_channel: dict[int, dict[str, list[int]]] = defaultdict(dict)  # -> [posts, figures...]
-    for _rid, post_id, category, at, ch, replies, reposts, quotes, likes in rows:
+    for _rid, post_id, category, week, ch, replies, reposts, quotes, likes in rows:
         total = per_post.get(post_id)
         if total is None:
             per_post[post_id] = [replies, reposts, quotes, likes]
-            posts[post_id] = (category, at)
+            posts[post_id] = (category, week)
         else:
             total[0] += replies
             total[1] += reposts
             total[2] += quotes
             total[3] += likes
-        _add(per_channel[ch], category, (replies, reposts, quotes, likes))
+        cells = per_channel[ch]
+        cell = cells.get(category)
+        if cell is None:
+            cells[category] = [1, replies, reposts, quotes, likes]
+        else:
+            cell[0] += 1
+            cell[1] += replies
+            cell[2] += reposts
+            cell[3] += quotes
+            cell[4] += likes
     overall: dict[str, list[int]] = {}
     for post_id, values in per_post.items():
         _add(overall, posts[post_id][0], values)
@@ -267,15 +256,12 @@ def insights(
         for cid, cells in sorted(per_channel.items(), key=lambda kv: (names.get(kv[0], ""), kv[0]))
     )
     scores = {post_id: _score(values, w) for post_id, values in per_post.items()}
-    windows = list(weeks_between(start, end, tz))
-    edges = [as_utc(lo) for lo, _hi in windows]
     week_posts = [0] * len(windows)
     week_scores = [0.0] * len(windows)
-    for post_id, (_category, at) in posts.items():
-        i = bisect_right(edges, at) - 1  # the week window holding the post's time
-        if i >= 0:
-            week_posts[i] += 1
-            week_scores[i] += scores[post_id]
+    for post_id, (_category, week) in posts.items():
+        if week >= 0:
+            week_posts[week] += 1
+            week_scores[week] += scores[post_id]
     weeks = [
         Week(start=lo.date(), posts=week_posts[i], score=week_scores[i])
         for i, (lo, _hi) in enumerate(windows)
@@ -311,20 +297,25 @@ def _add(cells: dict[str, list[int]], category: str, values: Sequence[int]) -> N
 def _top_posts(
     session: Session,
     per_post: Mapping[int, Sequence[int]],
-    posts: Mapping[int, tuple[str, datetime]],
+    posts: Mapping[int, tuple[str, int]],
     scores: Mapping[int, float],
 ) -> dict[str, tuple[TopPost, ...]]:
-    """The best-scoring posts of each category, with their text."""
+    """The best-scoring posts of each category, with their text and time."""
     ranked: dict[str, list[int]] = defaultdict(list)
     for post_id in sorted(per_post, key=lambda p: (-scores[p], p)):
         category = posts[post_id][0]
         if len(ranked[category]) < TOP_POSTS:
             ranked[category].append(post_id)
     wanted = [p for ids in ranked.values() for p in ids]
-    bodies = dict(session.exec(select(Post.id, Post.body).where(col(Post.id).in_(wanted))).all())
+    found = {
+        post_id: (body, at)
+        for post_id, body, at in session.exec(
+            select(Post.id, Post.body, Post.scheduled_at).where(col(Post.id).in_(wanted))
+        )
+    }
     return {
         category: tuple(
-            TopPost(p, bodies.get(p, ""), posts[p][1], *per_post[p], score=scores[p]) for p in ids
+            TopPost(p, found[p][0], found[p][1], *per_post[p], score=scores[p]) for p in ids
         )
         for category, ids in ranked.items()
     }
