@@ -186,12 +186,13 @@ def latest_readings(
     if channel_id is not None:
         stmt = stmt.where(EngagementReading.channel_id == channel_id)
     # Core rows, not ORM ones: a year holds ten thousand pairs and this is read per page view.
-    chosen: dict[tuple[int, int], Reading] = {}
+    chosen: dict[tuple[int, int], Any] = {}
     for row in session.connection().execute(stmt):
         key = (row[1], row[4])
+        seen = chosen.get(key)
         # A scheduled reading and a refresh stored at once may both say latest: the newer counts.
-        if key not in chosen or chosen[key][0] < row[0]:
-            chosen[key] = tuple(row)  # type: ignore[assignment]
+        if seen is None or seen[0] < row[0]:
+            chosen[key] = row
     return list(chosen.values())
 
 
