@@ -1,7 +1,7 @@
 """Engagement: readings of published posts' figures and the schedule of the next reading
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 20:20:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import planner.models
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
