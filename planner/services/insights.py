@@ -136,40 +136,14 @@ def _score(values: Sequence[int], weights: Sequence[float]) -> float:
     )
 
 
-# (reading id, post id, category, week index, channel id, replies, reposts, quotes, likes)
-Reading = tuple[int, int, str, int, int, int, int, int, int]
-
-
-def latest_readings(
-    session: Session,
-    *,
-    workspace_id: int,
-    start: datetime,
-    end: datetime,
-    channel_id: int | None,
-    edges: Sequence[datetime] = (),
-) -> list[Reading]:
-    """The latest reading of each (post, channel) of the posts published in [start, end).
-
-    Each row says which of the windows starting at *edges* holds the post (-1 before the first):
-    the database compares the times, so ten thousand of them are never turned into datetimes.
-    """
-    week = case(
-        *((col(Post.scheduled_at) < edge, i - 1) for i, edge in enumerate(edges)),
-        else_=len(edges) - 1,
-    )
+def _measured(
+    workspace_id: int, start: datetime, end: datetime, channel_id: int | None, *columns: Any
+) -> Any:
+    """A select of *columns* over the latest reading of each (post, channel) of the posts
+    published in [start, end); the caller groups it."""
     stmt = (
-        select(  # type: ignore[call-overload]
-            EngagementReading.id,
-            Post.id,
-            Post.category,
-            week,
-            EngagementReading.channel_id,
-            EngagementReading.replies,
-            EngagementReading.reposts,
-            EngagementReading.quotes,
-            EngagementReading.likes,
-        )
+        select(*columns)
+        .select_from(Post)
         .join(
             EngagementReading,
             and_(
@@ -185,15 +159,12 @@ def latest_readings(
     )
     if channel_id is not None:
         stmt = stmt.where(EngagementReading.channel_id == channel_id)
-    # Core rows, not ORM ones: a year holds ten thousand pairs and this is read per page view.
-    chosen: dict[tuple[int, int], Any] = {}
-    for row in session.connection().execute(stmt):
-        key = (row[1], row[4])
-        seen = chosen.get(key)
-        # A scheduled reading and a refresh stored at once may both say latest: the newer counts.
-        if seen is None or seen[0] < row[0]:
-            chosen[key] = row
-    return list(chosen.values())
+    return stmt
+
+
+def _sums() -> tuple[Any, ...]:
+    r = EngagementReading
+    return tuple(func.sum(getattr(r, name)) for name in FIGURES)
 
 
 def insights(
@@ -207,45 +178,31 @@ def insights(
     channel_id: int | None = None,
     response_times: ResponseTimes | None = None,
 ) -> Insights:
-    """Compute the period's figures; *response_times* gives the median reply time, if known."""
+    """Compute the period's figures; *response_times* gives the median reply time, if known.
+
+    The database adds the figures up (a year holds ten thousand pairs, read per page view);
+    the score is a weighted sum, so it is worked out from the totals.
+    """
     weights = weights_of(settings)
     w = tuple(weights[name] for name in FIGURES)
     tz = get_zone(timezone)
-    windows = list(weeks_between(start, end, tz))
-    rows = latest_readings(
-        session,
-        workspace_id=workspace_id,
-        start=start,
-        end=end,
-        channel_id=channel_id,
-        edges=[as_utc(lo) for lo, _hi in windows],
+    db = session.connection()
+    scope = (workspace_id, start, end, channel_id)
+    category, channel = col(Post.category), col(EngagementReading.channel_id)
+    per_channel: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    rows = db.execute(
+        _measured(*scope, channel, category, func.count(), *_sums()).group_by(channel, category)
     )
-    per_post: dict[int, list[int]] = {}  # post id -> [replies, reposts, quotes, likes]
-    posts: dict[int, tuple[str, int]] = {}  # post id -> (category, week index)
-    per_channel: dict[int, dict[str, list[int]]] = defaultdict(dict)  # -> [posts, figures...]
-    for _rid, post_id, category, week, ch, replies, reposts, quotes, likes in rows:
-        total = per_post.get(post_id)
-        if total is None:
-            per_post[post_id] = [replies, reposts, quotes, likes]
-            posts[post_id] = (category, week)
-        else:
-            total[0] += replies
-            total[1] += reposts
-            total[2] += quotes
-            total[3] += likes
-        cells = per_channel[ch]
-        cell = cells.get(category)
-        if cell is None:
-            cells[category] = [1, replies, reposts, quotes, likes]
-        else:
-            cell[0] += 1
-            cell[1] += replies
-            cell[2] += reposts
-            cell[3] += quotes
-            cell[4] += likes
-    overall: dict[str, list[int]] = {}
-    for post_id, values in per_post.items():
-        _add(overall, posts[post_id][0], values)
+    for ch, cat, posts, *figures in rows:
+        per_channel[ch][cat] = [posts, *figures]
+    overall = {
+        cat: [posts, *figures]
+        for cat, posts, *figures in db.execute(
+            _measured(*scope, category, func.count(func.distinct(Post.id)), *_sums()).group_by(
+                category
+            )
+        )
+    }
     by_category = _rows(overall, w)
     names = dict(
         session.exec(
@@ -256,15 +213,20 @@ def insights(
         ChannelFigures(cid, names.get(cid, f"Channel {cid}"), _rows(cells, w))
         for cid, cells in sorted(per_channel.items(), key=lambda kv: (names.get(kv[0], ""), kv[0]))
     )
-    scores = {post_id: _score(values, w) for post_id, values in per_post.items()}
-    week_posts = [0] * len(windows)
-    week_scores = [0.0] * len(windows)
-    for post_id, (_category, week) in posts.items():
-        if week >= 0:
-            week_posts[week] += 1
-            week_scores[week] += scores[post_id]
+    windows = list(weeks_between(start, end, tz))
+    # The database places each post in its week: no datetime is made per post.
+    week = case(
+        *((col(Post.scheduled_at) < as_utc(lo), i - 1) for i, (lo, _hi) in enumerate(windows)),
+        else_=len(windows) - 1,
+    )
+    in_week = {
+        index: (posts, _score(figures, w))
+        for index, posts, *figures in db.execute(
+            _measured(*scope, week, func.count(func.distinct(Post.id)), *_sums()).group_by(week)
+        )
+    }
     weeks = [
-        Week(start=lo.date(), posts=week_posts[i], score=week_scores[i])
+        Week(start=lo.date(), posts=in_week.get(i, (0, 0.0))[0], score=in_week.get(i, (0, 0.0))[1])
         for i, (lo, _hi) in enumerate(windows)
     ]
     return Insights(
@@ -275,7 +237,7 @@ def insights(
         by_category=by_category,
         by_channel=by_channel,
         weeks=tuple(weeks),
-        top_posts=_top_posts(session, per_post, posts, scores),
+        top_posts=_top_posts(session, scope, w),
         planned=_planned(session, workspace_id, start, end, channel_id),
         response_time_median_minutes=(
             response_times(session, workspace_id, start, end) if response_times else None
@@ -284,42 +246,36 @@ def insights(
     )
 
 
-def _add(cells: dict[str, list[int]], category: str, values: Sequence[int]) -> None:
-    """Count one post of *category* with its figures into *cells*."""
-    cell = cells.get(category)
-    if cell is None:
-        cells[category] = [1, *values]
-        return
-    cell[0] += 1
-    for i, value in enumerate(values, start=1):
-        cell[i] += value
-
-
 def _top_posts(
-    session: Session,
-    per_post: Mapping[int, Sequence[int]],
-    posts: Mapping[int, tuple[str, int]],
-    scores: Mapping[int, float],
+    session: Session, scope: tuple[int, datetime, datetime, int | None], w: Sequence[float]
 ) -> dict[str, tuple[TopPost, ...]]:
-    """The best-scoring posts of each category, with their text and time."""
-    ranked: dict[str, list[int]] = defaultdict(list)
-    for post_id in sorted(per_post, key=lambda p: (-scores[p], p)):
-        category = posts[post_id][0]
-        if len(ranked[category]) < TOP_POSTS:
-            ranked[category].append(post_id)
-    wanted = [p for ids in ranked.values() for p in ids]
-    found = {
-        post_id: (body, at)
-        for post_id, body, at in session.exec(
-            select(Post.id, Post.body, Post.scheduled_at).where(col(Post.id).in_(wanted))
+    """The best-scoring posts of each category (figures of all their channels), with their text."""
+    sums = _sums()
+    score = sums[0] * w[0] + sums[1] * w[1] + sums[2] * w[2] + sums[3] * w[3]
+    rank = func.row_number().over(
+        partition_by=col(Post.category), order_by=(score.desc(), col(Post.id))
+    )
+    ranked = (
+        _measured(*scope, col(Post.id).label("post_id"), *sums, rank.label("rank"))
+        .group_by(col(Post.id), col(Post.category))
+        .subquery()
+    )
+    best = session.connection().execute(
+        select(
+            ranked.c.post_id,
+            Post.category,
+            Post.body,
+            Post.scheduled_at,
+            *list(ranked.c)[1:5],
         )
-    }
-    return {
-        category: tuple(
-            TopPost(p, found[p][0], found[p][1], *per_post[p], score=scores[p]) for p in ids
-        )
-        for category, ids in ranked.items()
-    }
+        .join(Post, col(Post.id) == ranked.c.post_id)
+        .where(ranked.c["rank"] <= TOP_POSTS)
+        .order_by(ranked.c["rank"])
+    )
+    top: dict[str, list[TopPost]] = defaultdict(list)
+    for post_id, category, body, at, *figures in best:
+        top[category].append(TopPost(post_id, body, at, *figures, score=_score(figures, w)))
+    return {category: tuple(items) for category, items in top.items()}
 
 
 def _rows(cells: Mapping[str, Sequence[int]], weights: Sequence[float]) -> tuple[Figures, ...]:
