@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from planner.models import _utc_field
@@ -28,6 +28,18 @@ class EngagementReading(SQLModel, table=True):
     __table_args__ = (
         Index("ix_engagementreading_post_channel", "post_id", "channel_id", "read_at"),
         Index("ix_engagementreading_channel_read", "channel_id", "read_at"),
+        # Insights reads only the latest reading of each pair, and only these columns.
+        Index(
+            "ix_engagementreading_latest",
+            "post_id",
+            "channel_id",
+            "replies",
+            "reposts",
+            "quotes",
+            "likes",
+            sqlite_where=text("latest = 1"),
+            postgresql_where=text("latest = true"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

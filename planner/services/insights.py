@@ -148,7 +148,8 @@ def _measured(
             EngagementReading,
             and_(
                 col(EngagementReading.post_id) == Post.id,
-                col(EngagementReading.latest).is_(True),
+                # "= true", as the partial index ix_engagementreading_latest says it.
+                col(EngagementReading.latest) == True,  # noqa: E712
             ),
         )
         .where(

@@ -46,6 +46,12 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_engagementreading_channel_read", ["channel_id", "read_at"])
         batch_op.create_index(
+            "ix_engagementreading_latest",
+            ["post_id", "channel_id", "replies", "reposts", "quotes", "likes"],
+            sqlite_where=sa.text("latest = 1"),
+            postgresql_where=sa.text("latest = true"),
+        )
+        batch_op.create_index(
             batch_op.f("ix_engagementreading_workspace_id"), ["workspace_id"], unique=False
         )
     op.create_table(
@@ -79,6 +85,7 @@ def downgrade() -> None:
     op.drop_table("engagementtrack")
     with op.batch_alter_table("engagementreading", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_engagementreading_workspace_id"))
+        batch_op.drop_index("ix_engagementreading_latest")
         batch_op.drop_index("ix_engagementreading_channel_read")
         batch_op.drop_index("ix_engagementreading_post_channel")
     op.drop_table("engagementreading")
