@@ -14,10 +14,13 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlmodel import Session
 
+from planner.connectors.base import Engagement
 from planner.connectors_app import get_connectors
+from planner.engagement_models import EngagementReading
 from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
+from planner.services.engagement import record_reading
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
@@ -173,3 +176,31 @@ def make_oauth_channel(
     )
     session.commit()
     return channel
+
+
+def add_reading(
+    session: Session,
+    post: Post,
+    channel: Channel,
+    figures: tuple[int, int, int, int],
+    *,
+    at: datetime = NOW,
+    commit: bool = True,
+) -> EngagementReading:
+    """Store one reading of a post on a channel, (replies, reposts, quotes, likes) at *at*,
+    through the service, so it becomes the pair's latest as a real reading does."""
+    replies, reposts, quotes, likes = figures
+    reading = record_reading(
+        session=session,
+        workspace_id=post.workspace_id,
+        post_id=post.id,
+        channel_id=channel.id,
+        delivery_id=None,
+        figures=Engagement(replies=replies, reposts=reposts, quotes=quotes, likes=likes),
+        now=at,
+    )
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return reading
