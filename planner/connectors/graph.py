@@ -66,7 +66,10 @@ def graph_error(response: Response) -> ConnectorError:
             code=label,
             retry_after=rate_limit_wait(response),
         )
-    if code in TEMPORARY_CODES or response.status >= 500 or detail.get("is_transient") is True:
+    # Code 1 also names configuration errors ("Error validating client secret"), typed as an
+    # OAuthException; only the plain "unknown error" is worth trying again.
+    temporary = code in TEMPORARY_CODES and detail.get("type") != "OAuthException"
+    if temporary or response.status >= 500 or detail.get("is_transient") is True:
         return TransientError(
             message,
             status=response.status,

@@ -32,6 +32,7 @@ APP_SECRET = "meta-app-secret"
 VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
 LONG_LIVED_SECONDS = 60 * 24 * 3600
 GRAPH_HOST = "https://graph.facebook.com"
+USER_ID = "555000111"
 
 
 @dataclass
@@ -182,10 +183,10 @@ class FakeMeta(FakeServer):
 
     def _graph(self, request: RecordedRequest, token: str, parts: list[str]) -> Reply:
         method = request.method
-        if parts == ["me", "accounts"] and method == "GET":
+        if parts in (["me", "accounts"], [USER_ID, "accounts"]) and method == "GET":
             return self._accounts(request, token)
         if parts == ["me"] and method == "GET":
-            return Reply(200, {"id": "555000111", "name": "Alex Baker"})
+            return Reply(200, {"id": USER_ID, "name": "Alex Baker"})
         if len(parts) == 2 and parts[1] == "feed" and method == "POST":
             return self._feed(request, token, parts[0])
         if len(parts) == 2 and parts[1] == "photos" and method == "POST":
@@ -314,7 +315,7 @@ class FakeMeta(FakeServer):
             query = urlencode(
                 {"access_token": token, "limit": self.page_size, "after": start + self.page_size}
             )
-            paging["next"] = f"{GRAPH_HOST}/v25.0/555000111/accounts?{query}"
+            paging["next"] = f"{GRAPH_HOST}/v25.0/{USER_ID}/accounts?{query}"
         return Reply(200, {"data": data, "paging": paging})
 
     def _node(self, request: RecordedRequest, token: str, node: str) -> Reply:
