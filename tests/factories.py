@@ -15,6 +15,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from planner.connectors_app import get_connectors
+from planner.media_models import PostMedia
 from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
@@ -49,6 +50,38 @@ def make_channel(
     session.add(channel)
     session.commit()
     return channel
+
+
+def make_oauth_channel(
+    app: Flask,
+    session: Session,
+    workspace: Workspace,
+    platform: str,
+    config: dict[str, str],
+    secrets: dict[str, str],
+    name: str = "",
+) -> Channel:
+    """Add a channel as connecting with OAuth leaves it: plain config, sealed tokens."""
+    channel = Channel(
+        workspace_id=workspace.id,
+        name=name or platform,
+        platform=platform,
+        config=config,
+        secrets=get_connectors(app).box.seal(secrets),
+        created_at=NOW,
+    )
+    session.add(channel)
+    session.commit()
+    return channel
+
+
+def attach_media(session: Session, post: Post, media_ids: Iterable[int]) -> None:
+    """Give *post* these stored images in this order, without sending it back to review."""
+    session.add_all(
+        PostMedia(post_id=post.id, media_id=media_id, position=position)
+        for position, media_id in enumerate(media_ids)
+    )
+    session.commit()
 
 
 def make_import_channels(app: Flask, session: Session, member: Member) -> tuple[Channel, Channel]:

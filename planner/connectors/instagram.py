@@ -79,7 +79,10 @@ class InstagramConnector(GraphConnector):
             if item.fit is None:
                 made = renditions.for_instagram(item.data, digest=item.digest)
             else:
-                made = renditions.for_instagram(item.data, fit=item.fit, digest=item.digest)
+                # ``fit`` arrives with the composer's crop/pad choice (helper ``photos``).
+                made = renditions.for_instagram(  # type: ignore[call-arg, unused-ignore]
+                    item.data, fit=item.fit, digest=item.digest
+                )
         except renditions.RenditionError as exc:
             raise PermanentError(str(exc)) from exc
         if made.data == item.data:
@@ -209,7 +212,8 @@ class InstagramConnector(GraphConnector):
             "data"
         )
         entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-        config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        config = entry.get("config")
+        config = config if isinstance(config, dict) else {}
         total, used = config.get("quota_total"), entry.get("quota_usage")
         if not isinstance(total, int) or not isinstance(used, int) or used < total:
             return
