@@ -213,7 +213,7 @@ def require_fit(
         fields["body"] = f"Too long: {detail}."
     if too_many:
         detail = " ".join(too_many)
-        messages.append(f"{detail} Remove images or that channel first.")
+        messages.append(f"{detail} Change the images or remove that channel first.")
         fields["media"] = detail
     if messages:
         raise ValidationError(" ".join(messages), fields=fields)
