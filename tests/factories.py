@@ -55,19 +55,25 @@ def make_channel(
 def make_oauth_channel(
     app: Flask,
     session: Session,
-    workspace: Workspace,
+    member: Member,
+    *,
     platform: str,
-    config: dict[str, str],
-    secrets: dict[str, str],
-    name: str = "",
+    config: dict,
+    expires_at: datetime | None,
+    name: str = "Page",
 ) -> Channel:
-    """Add a channel as connecting with OAuth leaves it: plain config, sealed tokens."""
+    """Add a channel as a finished OAuth connection leaves it: validated, secrets sealed."""
+    connectors = get_connectors(app)
+    connector = connectors.platform(platform)
+    cleaned = connector.validate_config(config)
     channel = Channel(
-        workspace_id=workspace.id,
-        name=name or platform,
+        workspace_id=member.workspace.id,
+        name=name,
         platform=platform,
-        config=config,
-        secrets=get_connectors(app).box.seal(secrets),
+        config={k: v for k, v in cleaned.items() if k not in connector.secret_fields},
+        secrets=connectors.box.seal(
+            {k: v for k, v in cleaned.items() if k in connector.secret_fields}
+        ),
         created_at=NOW,
     )
     session.add(channel)

@@ -56,24 +56,24 @@ def meta_desk(desk: Desk, fake_meta: FakeMeta) -> Iterator[Desk]:
 
 
 def channels(desk: Desk, fake: FakeMeta) -> tuple[Channel, Channel]:
+    """The Page and its Instagram account, connected as the OAuth picks leave them."""
     page = fake.page("1001")
-    workspace = desk.member.workspace
     facebook = make_oauth_channel(
         desk.app,
         desk.session,
-        workspace,
-        "facebook",
-        {"page_id": "1001", "page_name": page.name},
-        {"access_token": page.token},
+        desk.member,
+        platform="facebook",
+        config={"page_id": "1001", "page_name": page.name, "access_token": page.token},
+        expires_at=None,
         name="Corner Bakery",
     )
     instagram = make_oauth_channel(
         desk.app,
         desk.session,
-        workspace,
-        "instagram",
-        {"ig_user_id": IG, "username": "cornerbakery", "page_id": "1001"},
-        {"access_token": page.token},
+        desk.member,
+        platform="instagram",
+        config={"ig_user_id": IG, "username": "cornerbakery", "access_token": page.token},
+        expires_at=None,
         name="@cornerbakery",
     )
     return facebook, instagram
