@@ -9,7 +9,8 @@ from typing import Any
 from planner.connectors.base import PublishRequest, PublishResult
 from planner.connectors.errors import ConnectorError, PermanentError, UnknownOutcomeError
 from planner.connectors.graph import Graph
-from planner.connectors.meta_common import GraphConnector, now_utc, same_text
+from planner.connectors.meta_common import GraphConnector, same_text
+from planner.timeutils import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class FacebookConnector(GraphConnector):
                     "set PLANNER_BASE_URL so planner can give it one."
                 )
         graph = self.graph()
-        now = now_utc()
+        now = utcnow()  # connectors are not handed the clock (as Bluesky)
         message = self.message_for(request)
         since = self.first_attempt(request, now)
         if since is not None:

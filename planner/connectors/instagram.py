@@ -24,8 +24,9 @@ from planner.connectors.errors import (
     UnknownOutcomeError,
 )
 from planner.connectors.graph import Graph
-from planner.connectors.meta_common import GraphConnector, now_utc, same_text
+from planner.connectors.meta_common import GraphConnector, same_text
 from planner.media import renditions
+from planner.timeutils import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class InstagramConnector(GraphConnector):
         caption = self._refuse_if_too_long(request.text, request.link)
         self._refuse_too_many_images(request.media)
         graph = self.graph()
-        now = now_utc()
+        now = utcnow()  # connectors are not handed the clock (as Bluesky)
         since = self.first_attempt(request, now)
         if since is not None:
             found = self._find(graph, caption, since)

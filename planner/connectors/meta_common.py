@@ -15,7 +15,6 @@ from planner.connectors.base import Connector, PublishRequest, require_text
 from planner.connectors.errors import ConfigError
 from planner.connectors.graph import Graph
 from planner.connectors.http import HttpClient
-from planner.timeutils import utcnow
 
 # Markers of deliveries older than this are dropped from the state.
 KEEP_MARKERS = timedelta(days=3)
@@ -84,11 +83,6 @@ class GraphConnector(Connector):
         markers = dict(self.state.get("first_attempts") or {})
         if markers.pop(str(request.delivery_id), None) is not None:
             self._set_state(first_attempts=markers)
-
-
-def now_utc() -> datetime:
-    """The clock of a publish attempt (connectors are not handed one)."""
-    return utcnow()
 
 
 def same_text(found: Any, sent: str) -> bool:
