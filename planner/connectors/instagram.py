@@ -77,13 +77,7 @@ class InstagramConnector(GraphConnector):
     def rendition(self, item: MediaItem) -> MediaItem:
         """A JPEG within 4:5 to 1.91:1, cropped or padded as the owner chose for this image."""
         try:
-            if item.fit is None:
-                made = renditions.for_instagram(item.data, digest=item.digest)
-            else:
-                # ``fit`` arrives with the composer's crop/pad choice (helper ``photos``).
-                made = renditions.for_instagram(  # type: ignore[call-arg, unused-ignore]
-                    item.data, fit=item.fit, digest=item.digest
-                )
+            made = renditions.for_instagram(item.data, fit=item.fit, digest=item.digest)
         except renditions.RenditionError as exc:
             raise PermanentError(str(exc)) from exc
         if made.data == item.data:

@@ -295,3 +295,26 @@ def test_a_revoked_token_is_an_auth_error(
 
 def test_check_names_the_account(fake_meta: FakeMeta, options: ConnectorOptions) -> None:
     assert connect(fake_meta, options).check() == "@cornerbakery"
+
+
+@pytest.mark.parametrize(("fit", "size"), [("crop", (764, 400)), ("pad", (1000, 524))])
+def test_a_wide_photo_is_cropped_or_padded_as_chosen_and_hosted(
+    fake_meta: FakeMeta,
+    image_host: ImageHost,
+    options: ConnectorOptions,
+    make_request: Build,
+    fit: str,
+    size: tuple[int, int],
+) -> None:
+    wide = dataclasses.replace(photo(image_host, width=1000, height=400), fit=fit)
+    calls: list[tuple[int, str]] = []
+    connect(fake_meta, options).publish(
+        make_request(media=(wide,), host_image=hosting(image_host, calls))
+    )
+    [create] = creates(fake_meta)
+    assert create.json["image_url"] != wide.url
+    data, _ = image_host.files[create.json["image_url"].rsplit("/", 1)[1]]
+    with Image.open(io.BytesIO(data)) as picture:
+        assert (picture.format, picture.size) == ("JPEG", size)
+    assert fake_meta.downloads == [(create.json["image_url"], 200)]
+    assert len(fake_meta.ig_posts(IG)) == 1
