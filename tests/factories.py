@@ -81,10 +81,13 @@ def make_oauth_channel(
     return channel
 
 
-def attach_media(session: Session, post: Post, media_ids: Iterable[int]) -> None:
-    """Give *post* these stored images in this order, without sending it back to review."""
+def attach_media(
+    session: Session, post: Post, media_ids: Iterable[int], *, fit: str | None = None
+) -> None:
+    """Give *post* these stored images in this order (each with Instagram *fit*), without
+    sending it back to review."""
     session.add_all(
-        PostMedia(post_id=post.id, media_id=media_id, position=position)
+        PostMedia(post_id=post.id, media_id=media_id, position=position, fit=fit)
         for position, media_id in enumerate(media_ids)
     )
     session.commit()
