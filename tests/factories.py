@@ -52,35 +52,6 @@ def make_channel(
     return channel
 
 
-def make_oauth_channel(
-    app: Flask,
-    session: Session,
-    member: Member,
-    *,
-    platform: str,
-    config: dict,
-    expires_at: datetime | None,
-    name: str = "Page",
-) -> Channel:
-    """Add a channel as a finished OAuth connection leaves it: validated, secrets sealed."""
-    connectors = get_connectors(app)
-    connector = connectors.platform(platform)
-    cleaned = connector.validate_config(config)
-    channel = Channel(
-        workspace_id=member.workspace.id,
-        name=name,
-        platform=platform,
-        config={k: v for k, v in cleaned.items() if k not in connector.secret_fields},
-        secrets=connectors.box.seal(
-            {k: v for k, v in cleaned.items() if k in connector.secret_fields}
-        ),
-        created_at=NOW,
-    )
-    session.add(channel)
-    session.commit()
-    return channel
-
-
 def attach_media(
     session: Session, post: Post, media_ids: Iterable[int], *, fit: str | None = None
 ) -> None:
@@ -188,3 +159,30 @@ def add_post(
     else:
         session.flush()
     return post
+
+
+def make_oauth_channel(
+    app: Flask,
+    session: Session,
+    member: Member,
+    *,
+    platform: str,
+    config: dict,
+    expires_at: datetime | None,
+    name: str = "Page",
+) -> Channel:
+    """Add a channel as a finished OAuth connection leaves it: validated, sealed, with expiry."""
+    connectors = get_connectors(app)
+    connector = connectors.platform(platform)
+    channel = channel_service.add_channel(
+        session=session,
+        acc=access_of(member),
+        name=name,
+        connector=connector,
+        cleaned=connector.validate_config(config),
+        connectors=connectors,
+        now=NOW,
+        token_expires_at=expires_at,
+    )
+    session.commit()
+    return channel
