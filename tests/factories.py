@@ -17,6 +17,7 @@ from sqlmodel import Session
 from planner.connectors.base import Engagement
 from planner.connectors_app import get_connectors
 from planner.engagement_models import EngagementReading
+from planner.media_models import PostMedia
 from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
@@ -52,6 +53,18 @@ def make_channel(
     session.add(channel)
     session.commit()
     return channel
+
+
+def attach_media(
+    session: Session, post: Post, media_ids: Iterable[int], *, fit: str | None = None
+) -> None:
+    """Give *post* these stored images in this order (each with Instagram *fit*), without
+    sending it back to review."""
+    session.add_all(
+        PostMedia(post_id=post.id, media_id=media_id, position=position, fit=fit)
+        for position, media_id in enumerate(media_ids)
+    )
+    session.commit()
 
 
 def make_import_channels(app: Flask, session: Session, member: Member) -> tuple[Channel, Channel]:

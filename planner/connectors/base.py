@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -110,6 +110,12 @@ class PublishRequest:
     scheduled_at: datetime
     attempt: int = 1
     media: tuple[MediaItem, ...] = ()
+    # Stores a rendition's bytes (and MIME type) and returns a signed public address of them,
+    # for platforms that fetch images by URL when the original will not do (Instagram's JPEG);
+    # None where the deployment cannot give stored files an address.
+    host_image: Callable[[bytes, str], str | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
