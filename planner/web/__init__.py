@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         health,
         imports,
         inbox,
+        insights,
         link_tags,
         media,
         oauth,
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(oauth.bp)
+    app.register_blueprint(insights.bp)
     api_bp = api.blueprint()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
