@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from planner.connectors.base import Connector
 from planner.connectors.bluesky import BlueskyConnector
+from planner.connectors.facebook import FacebookConnector
+from planner.connectors.instagram import InstagramConnector
 from planner.connectors.mastodon import MastodonConnector
 from planner.connectors.outbox import OutboxConnector
 from planner.connectors.webhook import WebhookConnector
@@ -13,6 +15,8 @@ CONNECTORS: dict[str, type[Connector]] = {
     "webhook": WebhookConnector,
     "mastodon": MastodonConnector,
     "bluesky": BlueskyConnector,
+    "facebook": FacebookConnector,
+    "instagram": InstagramConnector,
 }
 
 

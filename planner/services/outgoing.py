@@ -20,7 +20,7 @@ from planner.connectors.base import Connector
 from planner.connectors.bundle import UNUSABLE, Connectors
 from planner.models import Channel, Post, Workspace
 from planner.services.errors import ValidationError
-from planner.services.media import media_for_posts
+from planner.services.media import images_for_posts, instagram_ready
 from planner.timeutils import get_zone
 from planner.utm import month_of, outgoing, utm_settings
 
@@ -245,7 +245,7 @@ def require_fit(
         fields["body"] = f"Too long: {detail}."
     if too_many:
         detail = " ".join(too_many)
-        messages.append(f"{detail} Remove images or that channel first.")
+        messages.append(f"{detail} Change the images or remove that channel first.")
         fields["media"] = detail
     if messages:
         raise ValidationError(" ".join(messages), fields=fields)
@@ -260,9 +260,16 @@ def require_saved_fit(
     connectors: Connectors,
     now: datetime,
 ) -> None:
-    """Refuse a saved post that does not fit one of its channels, counting its stored images."""
-    images = media_for_posts(session=session, post_ids=[post.id]).get(post.id, [])
+    """Refuse a saved post that does not fit one of its channels, counting its stored images.
+
+    For Instagram the images' shapes count too: one outside 4:5 to 1.91:1 needs a crop or pad.
+    """
+    images = images_for_posts(session=session, post_ids=[post.id]).get(post.id, [])
     channels = channels_of(session=session, channel_ids=channel_ids)
     require_fit(
         post, channels, workspace=workspace, connectors=connectors, now=now, images=len(images)
     )
+    if any(channel.platform == "instagram" for channel in channels):
+        problem = instagram_ready(images)
+        if problem is not None:
+            raise ValidationError(problem, fields={"media": problem})

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from planner.connectors.base import ConnectorOptions, PublishRequest
-from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_webhook  # noqa: F401
+from tests.fakes.fixtures import (  # noqa: F401
+    fake_bluesky,
+    fake_mastodon,
+    fake_meta,
+    fake_webhook,
+    image_host,
+)
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
