@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from planner.connectors.base import Connector
 from planner.connectors.bluesky import BlueskyConnector
+from planner.connectors.google_business import GoogleBusinessConnector
+from planner.connectors.linkedin import LinkedInConnector
 from planner.connectors.mastodon import MastodonConnector
 from planner.connectors.outbox import OutboxConnector
+from planner.connectors.threads import ThreadsConnector
 from planner.connectors.webhook import WebhookConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -13,6 +16,9 @@ CONNECTORS: dict[str, type[Connector]] = {
     "webhook": WebhookConnector,
     "mastodon": MastodonConnector,
     "bluesky": BlueskyConnector,
+    "threads": ThreadsConnector,
+    "linkedin": LinkedInConnector,
+    "google_business": GoogleBusinessConnector,
 }
 
 
