@@ -155,10 +155,9 @@ class GoogleBusinessConnector(Connector):
                 tokens.forget_first_attempt(self, request)
                 return _result(found)
         body = self.local_post(request, summary)
-        tokens.remember_first_attempt(self, request, now)
-        response = self._call(client, "POST", self._posts_url(), json=body, safe_to_retry=True)
-        post = _checked(response)
-        tokens.forget_first_attempt(self, request)
+        with tokens.sending(self, request, now):
+            response = self._call(client, "POST", self._posts_url(), json=body, safe_to_retry=True)
+            post = _checked(response)
         logger.info("Published delivery %s to Google as %s", request.delivery_id, post.get("name"))
         return _result(post)
 

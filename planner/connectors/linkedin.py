@@ -27,6 +27,7 @@ from planner.connectors.errors import (
     ConnectorError,
     PermanentError,
     TransientError,
+    UnknownOutcomeError,
 )
 from planner.connectors.http import HttpClient
 from planner.connectors.replies import ERROR_TEXT_LIMIT, Response, retry_after_seconds
@@ -132,7 +133,7 @@ class LinkedInConnector(Connector):
         self._refresh_if_due(now)
         since = tokens.look_since(self, request)
         if since is not None:
-            found = self._find(client, commentary, since)
+            found = self._find(client, commentary, since, unsure=tokens.was_unsure(self, request))
             if found is not None:
                 logger.info("Delivery %s was already on LinkedIn as %s", request.delivery_id, found)
                 tokens.forget_first_attempt(self, request)
@@ -152,14 +153,15 @@ class LinkedInConnector(Connector):
         content = self._content(client, request)
         if content:
             body["content"] = content
-        tokens.remember_first_attempt(self, request, now)
-        response = self._call(client, "POST", f"{API}/rest/posts", json=body, safe_to_retry=True)
-        if not response.ok:
-            raise linkedin_error(response)
+        with tokens.sending(self, request, now):
+            response = self._call(
+                client, "POST", f"{API}/rest/posts", json=body, safe_to_retry=True
+            )
+            if not response.ok:
+                raise linkedin_error(response)
         urn = response.headers.get("x-restli-id") or ""
         if not urn:
             raise PermanentError("LinkedIn created the post but did not say its id")
-        tokens.forget_first_attempt(self, request)
         logger.info("Published delivery %s to LinkedIn as %s", request.delivery_id, urn)
         return _result(urn)
 
@@ -213,7 +215,9 @@ class LinkedInConnector(Connector):
             raise linkedin_error(uploaded)
         return image
 
-    def _find(self, client: HttpClient, commentary: str, since: datetime) -> str | None:
+    def _find(
+        self, client: HttpClient, commentary: str, since: datetime, *, unsure: bool
+    ) -> str | None:
         """Return the URN of the author's post with this commentary made since *since*."""
         response = self._call(
             client,
@@ -227,6 +231,15 @@ class LinkedInConnector(Connector):
             },
             headers={"X-RestLi-Method": "FINDER"},
         )
+        if response.status == 403 and unsure:
+            # Reading a member's posts needs r_member_social, which LinkedIn grants to few apps.
+            raise UnknownOutcomeError(
+                "An earlier attempt may have posted this, and LinkedIn does not let planner "
+                f"read this author's posts to check ({_message(response)})",
+                safe_to_retry=False,
+            )
+        if response.status == 403:
+            return None  # the last attempt was refused outright: nothing to find
         elements = _checked(response).get("elements")
         return tokens.first_match(
             (

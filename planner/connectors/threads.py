@@ -118,18 +118,17 @@ class ThreadsConnector(Connector):
         self._check_quota(client)
         container = self._container(client, text, request.media)
         self._wait_until_ready(client, container)
-        tokens.remember_first_attempt(self, request, now)
-        response = client.request(
-            "POST",
-            f"{API}/{self.config['user_id']}/threads_publish",
-            **self._form({"creation_id": container}),
-            safe_to_retry=True,  # a retry looks for the post before publishing again
-            check=False,
-        )
-        media_id = str(_checked(response).get("id") or "")
+        with tokens.sending(self, request, now):
+            response = client.request(
+                "POST",
+                f"{API}/{self.config['user_id']}/threads_publish",
+                **self._form({"creation_id": container}),
+                safe_to_retry=True,  # a retry looks for the post before publishing again
+                check=False,
+            )
+            media_id = str(_checked(response).get("id") or "")
         if not media_id:
             raise PermanentError("Threads published the post but gave it no id")
-        tokens.forget_first_attempt(self, request)
         logger.info("Published delivery %s to Threads as %s", request.delivery_id, media_id)
         return self._result(client, media_id)
 

@@ -6,10 +6,13 @@ is the one in ``state`` and the one in the channel's secrets is the fallback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+from planner.connectors.errors import ConnectorError, UnknownOutcomeError
 
 if TYPE_CHECKING:
     from planner.connectors.base import Connector, PublishRequest
@@ -87,6 +90,29 @@ def forget_first_attempt(connector: Connector, request: PublishRequest) -> None:
     seen = dict(connector.state.get(FIRST_ATTEMPTS) or {})
     if seen.pop(request.idempotency_key, None) is not None:
         connector._set_state(**{FIRST_ATTEMPTS: seen})
+
+
+def was_unsure(connector: Connector, request: PublishRequest) -> bool:
+    """Tell whether an earlier attempt of this delivery sent its post without hearing back."""
+    return request.idempotency_key in (connector.state.get(FIRST_ATTEMPTS) or {})
+
+
+@contextmanager
+def sending(connector: Connector, request: PublishRequest, now: datetime) -> Iterator[None]:
+    """Wrap the request that makes the post: noted before, forgotten once the outcome is known.
+
+    A clear refusal (an error other than ``UnknownOutcomeError``) means nothing was made, so
+    the note goes; a lost reply keeps it, and the next attempt must find out first.
+    """
+    remember_first_attempt(connector, request, now)
+    try:
+        yield
+    except UnknownOutcomeError:
+        raise
+    except ConnectorError:
+        forget_first_attempt(connector, request)
+        raise
+    forget_first_attempt(connector, request)
 
 
 def look_since(connector: Connector, request: PublishRequest) -> datetime | None:

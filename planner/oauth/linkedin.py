@@ -30,6 +30,7 @@ class LinkedInProvider(Provider):
         "profile",
         "w_member_social",
         "w_organization_social",
+        "r_organization_social",
         ORGANIZATION_SCOPE,
     )
 

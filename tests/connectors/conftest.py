@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from planner.connectors.base import ConnectorOptions, PublishRequest
-from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_webhook  # noqa: F401
+from tests.fakes.fixtures import (  # noqa: F401
+    fake_bluesky,
+    fake_google_business,
+    fake_linkedin,
+    fake_mastodon,
+    fake_threads,
+    fake_webhook,
+)
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.google_business import FakeGoogleBusiness
+from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.threads import FakeThreads
 from tests.fakes.webhook import FakeWebhook
 
 
@@ -29,4 +32,25 @@ def fake_bluesky() -> Iterator[FakeBluesky]:
 def fake_webhook() -> Iterator[FakeWebhook]:
     """Yield a running fake webhook receiver; use ``url_for("slack")`` and friends."""
     with FakeWebhook() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_threads() -> Iterator[FakeThreads]:
+    """Yield a running fake Threads (app ``threads-app``, profile ``@bakery``)."""
+    with FakeThreads() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_linkedin() -> Iterator[FakeLinkedIn]:
+    """Yield a running fake LinkedIn (app ``linkedin-app``, a member who runs one page)."""
+    with FakeLinkedIn() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_google_business() -> Iterator[FakeGoogleBusiness]:
+    """Yield a running fake Google Business Profile (one account, two locations)."""
+    with FakeGoogleBusiness() as server:
         yield server
