@@ -271,7 +271,8 @@ def _message(response: Response) -> str:
         if isinstance(error, dict):
             text = str(error.get("message") or error.get("status") or "")
         elif isinstance(error, str):
-            text = str(data.get("error_description") or error)
+            detail = data.get("error_description")
+            text = f"{detail} ({error})" if detail and detail != error else error
     return (text or response.text.strip() or f"HTTP {response.status}")[:ERROR_TEXT_LIMIT]
 
 
@@ -292,4 +293,4 @@ def google_error(response: Response) -> ConnectorError:
             status=response.status,
             retry_after=retry_after_seconds(response.headers, response.received_at),
         )
-    return PermanentError(f"Google refused the post: {message}", status=response.status)
+    return PermanentError(f"Google refused the request: {message}", status=response.status)

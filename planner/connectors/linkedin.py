@@ -312,4 +312,4 @@ def linkedin_error(response: Response) -> ConnectorError:
             status=response.status,
             retry_after=retry_after_seconds(response.headers, response.received_at),
         )
-    return PermanentError(f"LinkedIn refused the post: {message}", status=response.status)
+    return PermanentError(f"LinkedIn refused the request: {message}", status=response.status)
