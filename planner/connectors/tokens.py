@@ -99,15 +99,16 @@ def was_unsure(connector: Connector, request: PublishRequest) -> bool:
 
 @contextmanager
 def sending(connector: Connector, request: PublishRequest, now: datetime) -> Iterator[None]:
-    """Wrap the request that makes the post: noted before, forgotten once the outcome is known.
+    """Wrap the request that makes the post, noting *now* in ``state`` only if its reply is lost.
 
-    A clear refusal (an error other than ``UnknownOutcomeError``) means nothing was made, so
-    the note goes; a lost reply keeps it, and the next attempt must find out first.
+    A reply (success or a clear refusal) settles the question, so any earlier note goes; a lost
+    reply leaves the note, and the next attempt must find out before sending again. The usual
+    case leaves ``state`` untouched, so the worker has nothing to save.
     """
-    remember_first_attempt(connector, request, now)
     try:
         yield
     except UnknownOutcomeError:
+        remember_first_attempt(connector, request, now)
         raise
     except ConnectorError:
         forget_first_attempt(connector, request)
