@@ -40,6 +40,7 @@ EVENT_TITLE_LIMIT = 58
 REFRESH_BEFORE = timedelta(minutes=5)
 OFFER_DAYS = 7
 RECENT_POSTS = 20
+IMAGE_TYPES = ("image/jpeg", "image/png")
 CALLS_TO_ACTION = ("LEARN_MORE", "ORDER", "SHOP", "CALL", "NONE")
 PROMOTIONAL = "promotional"
 
@@ -174,6 +175,8 @@ class GoogleBusinessConnector(Connector):
                     "Google fetches photos from a public address; configure media storage "
                     "that gives signed URLs to post photos to Google"
                 )
+            if item.mime not in IMAGE_TYPES:
+                raise PermanentError(f"Google takes JPEG or PNG photos, not {item.mime}")
             body["media"] = [{"mediaFormat": "PHOTO", "sourceUrl": item.url}]
         if request.category == PROMOTIONAL and self.config.get("promotions_as_offers"):
             start = request.scheduled_at.date()

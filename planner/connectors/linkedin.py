@@ -42,6 +42,7 @@ LINKEDIN_VERSION = "202505"
 MAX_CHARACTERS = 3000
 MAX_IMAGES = 20  # multiImage takes 2 to 20
 RECENT_POSTS = 10
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
 REFRESH_BEFORE = timedelta(days=7)
 RESERVED = frozenset("|{}@[]()<>#\\*_~")
 AUTHOR_PREFIXES = ("urn:li:person:", "urn:li:organization:")
@@ -190,6 +191,8 @@ class LinkedInConnector(Connector):
 
     def _upload(self, client: HttpClient, item: MediaItem) -> str:
         """Upload one image through the Images API and return its ``urn:li:image``."""
+        if item.mime not in IMAGE_TYPES:
+            raise PermanentError(f"LinkedIn takes JPEG, PNG or GIF images, not {item.mime}")
         response = self._call(
             client,
             "POST",

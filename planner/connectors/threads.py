@@ -45,6 +45,7 @@ REFRESH_BEFORE = timedelta(days=7)
 # When the daily quota is used up, look again after this long (Threads does not say when).
 QUOTA_RETRY_SECONDS = 3600.0
 RECENT_POSTS = 25
+IMAGE_TYPES = ("image/jpeg", "image/png")
 # Graph error codes: 190 token invalid or expired; 4, 17, 32, 613 call rate limits.
 AUTH_CODES = frozenset({190, 102, 10, 200})
 RATE_CODES = frozenset({4, 17, 32, 613})
@@ -263,6 +264,8 @@ def _image(item: MediaItem) -> dict[str, str]:
             "Threads fetches images from a public address; configure media storage that "
             "gives signed URLs to post images to Threads"
         )
+    if item.mime not in IMAGE_TYPES:
+        raise PermanentError(f"Threads takes JPEG or PNG images, not {item.mime}")
     fields = {"image_url": item.url}
     if item.alt:
         fields["alt_text"] = item.alt[:1000]

@@ -89,6 +89,15 @@ def test_images_without_a_public_address_are_refused(
     assert fake_threads.posts == []
 
 
+def test_webp_is_refused_before_anything_is_made(
+    fake_threads: FakeThreads, options: ConnectorOptions, make_request: Build
+) -> None:
+    webp = dataclasses.replace(image(), mime="image/webp")
+    with pytest.raises(PermanentError, match="JPEG or PNG"):
+        connect(fake_threads, options).publish(make_request(media=(webp,)))
+    assert fake_threads.containers == {}
+
+
 def test_limits_are_500_characters_and_10_images(
     fake_threads: FakeThreads, options: ConnectorOptions, make_request: Build
 ) -> None:
