@@ -27,13 +27,13 @@ DEFAULT_LATENESS_MINUTES = 60
 # hour), Bluesky (the rkey chosen once per delivery) and the outbox (the key in each line).
 # A webhook receiver cannot be trusted to do this, so a lost reply there is never retried.
 DEDUPLICATING_PLATFORMS = frozenset({"mastodon", "bluesky", "outbox"})
-# Threads, LinkedIn and Google take no key, but their connectors look for the post among the
-# account's latest before sending again, and answer "unconfirmed" themselves when they cannot.
-DEDUPLICATING_PLATFORMS |= {"threads", "linkedin", "google_business"}
 # Mastodon forgets idempotency keys after an hour; the shortest window decides for everyone.
 DEDUPLICATION_WINDOW = timedelta(minutes=55)
 # Backoff never grows beyond this, however many attempts are allowed.
 MAX_BACKOFF_SECONDS = 6 * 3600
+# Threads, LinkedIn and Google take no key, but their connectors look for the post among the
+# account's latest before sending again, and answer "unconfirmed" themselves when they cannot.
+DEDUPLICATING_PLATFORMS |= {"threads", "linkedin", "google_business"}
 
 
 @dataclass(frozen=True)
