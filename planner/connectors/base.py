@@ -126,7 +126,6 @@ class Connector(ABC):
     image_limit: ClassVar[int | None] = 10  # the most images one post can carry here
     secret_fields: ClassVar[tuple[str, ...]] = ()
     config_fields: ClassVar[tuple[str, ...]] = ()
-    oauth_only: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -53,6 +53,9 @@ class GoogleBusinessConnector(Connector):
     max_length = MAX_CHARACTERS
     image_limit = 1
     oauth_only: ClassVar[bool] = True
+    # The worker's token upkeep renews the hourly token this close to its end (long-lived
+    # tokens elsewhere: a week), so a revoked grant is found before a post needs it.
+    refresh_margin: ClassVar[timedelta] = REFRESH_BEFORE * 2
     secret_fields = ("access_token", "refresh_token", "expires_at")
     config_fields = (
         "account",
@@ -101,8 +104,8 @@ class GoogleBusinessConnector(Connector):
         return super().compose(text, link)
 
     def credentials_expire_at(self) -> datetime | None:
-        """None: the refresh token renews the hourly access token until it is revoked."""
-        return None
+        """When the hourly access token dies; the refresh token renews it until revoked."""
+        return tokens.parse_time(tokens.current(self, "expires_at"))
 
     def refresh_credentials(self, *, now: datetime) -> bool:
         """Get a new hourly access token with the refresh token; a revoked one is ``AuthError``."""

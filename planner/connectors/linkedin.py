@@ -81,17 +81,19 @@ class LinkedInConnector(Connector):
         return cleaned
 
     def credentials_expire_at(self) -> datetime | None:
-        """When the access token dies (60 days), or the refresh token when one can renew it."""
-        expires = tokens.parse_time(tokens.current(self, "expires_at"))
-        if tokens.current(self, "refresh_token"):
-            return tokens.parse_time(tokens.current(self, "refresh_expires_at")) or expires
-        return expires
+        """When the access token dies (60 days after it was given) unless renewed."""
+        return tokens.parse_time(tokens.current(self, "expires_at"))
 
     def refresh_credentials(self, *, now: datetime) -> bool:
-        """Renew the access token with the refresh token, where LinkedIn granted one."""
+        """Renew the access token with the refresh token, where LinkedIn granted a live one.
+
+        False without one (or once it has run out, 365 days after sign-in): then only signing
+        in again gives a new token.
+        """
         refresh = tokens.current(self, "refresh_token")
+        refresh_expires = tokens.parse_time(tokens.current(self, "refresh_expires_at"))
         app = self.options.oauth_apps.get("linkedin")
-        if not refresh or app is None:
+        if not refresh or app is None or (refresh_expires is not None and refresh_expires <= now):
             return False
         body, headers = tokens.form(
             {
@@ -121,6 +123,7 @@ class LinkedInConnector(Connector):
 
     def check(self) -> str:
         """Return the author's name; a member's token is checked against ``/v2/userinfo``."""
+        self._refresh_if_due(utcnow())
         if self.config["author_urn"].startswith("urn:li:person:"):
             _checked(self._call(HttpClient(self.options), "GET", f"{API}/v2/userinfo"))
         return str(self.config.get("name") or self.config["author_urn"])

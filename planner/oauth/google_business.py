@@ -106,7 +106,7 @@ class GoogleBusinessProvider(Provider):
                             "title": title,
                         },
                         secrets=secrets,
-                        expires_at=None,  # the refresh token renews access hourly
+                        expires_at=grant.expires_at,  # hourly, renewed by the worker
                         detail=_address(location.get("storefrontAddress"))
                         or str(account.get("accountName") or ""),
                     )

@@ -166,6 +166,19 @@ def test_an_expired_access_token_is_renewed_before_publishing(
     assert len(fake_google_business.posts) == 2
 
 
+def test_upkeep_renews_the_hourly_token_near_its_end(
+    fake_google_business: FakeGoogleBusiness, options: ConnectorOptions
+) -> None:
+    now = utcnow()
+    connector = connect(fake_google_business, options, expires_at=iso(now + timedelta(minutes=4)))
+    expires = connector.credentials_expire_at()
+    assert expires is not None and expires - now <= connector.refresh_margin
+    assert connector.refresh_credentials(now=now) is True
+    renewed = connector.credentials_expire_at()
+    assert renewed is not None and renewed > now + timedelta(minutes=59)
+    assert fake_google_business.desk.valid(connector.state["access_token"]) is not None
+
+
 def test_a_401_renews_once_and_sends_again(
     fake_google_business: FakeGoogleBusiness, options: ConnectorOptions, make_request: Build
 ) -> None:

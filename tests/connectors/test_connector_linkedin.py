@@ -230,10 +230,13 @@ def test_refresh_token_renews_access(
         expires_at=iso(now + timedelta(days=2)),
         refresh_expires_at=iso(now + timedelta(days=300)),
     )
-    assert connector.credentials_expire_at() == (now + timedelta(days=300)).replace(microsecond=0)
+    assert connector.credentials_expire_at() == (now + timedelta(days=2)).replace(microsecond=0)
     connector.publish(make_request())  # within 7 days of expiry: renewed first
     assert fake_linkedin.desk.refreshes == 1
     assert connector.state["access_token"] != old
+    renewed = connector.credentials_expire_at()
+    assert renewed is not None and renewed > now + timedelta(days=59)
+    assert connector.state["refresh_token"] == refresh  # LinkedIn keeps the refresh token
     assert (
         fake_linkedin.requests_to("/rest/posts", "POST")[0].bearer
         == connector.state["access_token"]
@@ -248,6 +251,20 @@ def test_revoked_refresh_token_is_an_auth_error(
     fake_linkedin.desk.revoke_all()
     with pytest.raises(AuthError, match="invalid, expired or revoked"):
         connector.refresh_credentials(now=utcnow())
+
+
+def test_a_refresh_token_past_its_year_is_not_used(
+    fake_linkedin: FakeLinkedIn, options: ConnectorOptions
+) -> None:
+    refresh = fake_linkedin.desk.new_refresh(MEMBER_SCOPES, 86400).value
+    connector = connect(
+        fake_linkedin,
+        options,
+        refresh_token=refresh,
+        refresh_expires_at=iso(utcnow() - timedelta(minutes=1)),
+    )
+    assert connector.refresh_credentials(now=utcnow()) is False
+    assert fake_linkedin.requests == []
 
 
 def test_without_a_refresh_token_there_is_nothing_to_renew(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +19,12 @@ from tests.fakes.google_business import FakeGoogleBusiness
 from tests.fakes.oauth import consent
 
 REDIRECT = "https://planner.example/channels/oauth/google_business/callback"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogleBusiness]:
+    with FakeGoogleBusiness() as server:
+        yield server
 
 
 def provider(fake: FakeGoogleBusiness) -> GoogleBusinessProvider:
@@ -42,15 +49,15 @@ def test_registered_and_authorize_url_asks_for_offline_access_with_pkce() -> Non
 
 
 def test_sign_in_lists_every_location_with_the_refresh_token(
-    fake_google_business: FakeGoogleBusiness,
+    fake: FakeGoogleBusiness,
 ) -> None:
     now = utcnow()
-    flow = provider(fake_google_business)
+    flow = provider(fake)
     verifier = new_verifier()
     url = flow.authorize_url(
         redirect_uri=REDIRECT, state="st", code_challenge=challenge_for(verifier)
     )
-    code = consent(url, fake_google_business.overrides)["code"]
+    code = consent(url, fake.overrides)["code"]
     grant = flow.exchange(code=code, redirect_uri=REDIRECT, code_verifier=verifier, now=now)
     assert grant.refresh_token
     assert grant.expires_at is not None and grant.expires_at < now + timedelta(hours=1, seconds=1)
@@ -60,35 +67,33 @@ def test_sign_in_lists_every_location_with_the_refresh_token(
         "Baker & Sons, Market Hall",
     ]
     first = picks[0]
-    assert first.config["account"] == fake_google_business.account
+    assert first.config["account"] == fake.account
     assert first.config["location"] == "locations/4321"
     assert first.secrets["refresh_token"] == grant.refresh_token
-    assert first.expires_at is None
+    assert first.expires_at == grant.expires_at
     assert "1 High Street" in first.detail
     options = ConnectorOptions(
         allow_private_hosts=True,
-        host_overrides=fake_google_business.overrides,
-        oauth_apps={"google": OAuthApp(fake_google_business.desk.client_id, "google-secret")},
+        host_overrides=fake.overrides,
+        oauth_apps={"google": OAuthApp(fake.desk.client_id, "google-secret")},
     )
     connector = GoogleBusinessConnector({**first.config, **first.secrets}, options=options)
     assert connector.check() == "Baker & Sons, High Street"
 
 
-def test_a_wrong_verifier_is_refused(fake_google_business: FakeGoogleBusiness) -> None:
-    flow = provider(fake_google_business)
+def test_a_wrong_verifier_is_refused(fake: FakeGoogleBusiness) -> None:
+    flow = provider(fake)
     url = flow.authorize_url(
         redirect_uri=REDIRECT, state="st", code_challenge=challenge_for(new_verifier())
     )
-    code = consent(url, fake_google_business.overrides)["code"]
+    code = consent(url, fake.overrides)["code"]
     with pytest.raises(PermanentError, match="invalid_grant"):
         flow.exchange(code=code, redirect_uri=REDIRECT, code_verifier=new_verifier(), now=utcnow())
 
 
-def test_deny(fake_google_business: FakeGoogleBusiness) -> None:
-    url = provider(fake_google_business).authorize_url(
-        redirect_uri=REDIRECT, state="s", code_challenge="c"
-    )
-    reply = consent(url, fake_google_business.overrides, decision="deny")
+def test_deny(fake: FakeGoogleBusiness) -> None:
+    url = provider(fake).authorize_url(redirect_uri=REDIRECT, state="s", code_challenge="c")
+    reply = consent(url, fake.overrides, decision="deny")
     assert reply == {
         "error": "access_denied",
         "error_description": "The user denied access",
@@ -96,14 +101,14 @@ def test_deny(fake_google_business: FakeGoogleBusiness) -> None:
     }
 
 
-def test_revoked_before_listing_is_an_auth_error(fake_google_business: FakeGoogleBusiness) -> None:
-    flow = provider(fake_google_business)
+def test_revoked_before_listing_is_an_auth_error(fake: FakeGoogleBusiness) -> None:
+    flow = provider(fake)
     verifier = new_verifier()
     url = flow.authorize_url(
         redirect_uri=REDIRECT, state="s", code_challenge=challenge_for(verifier)
     )
-    code = consent(url, fake_google_business.overrides)["code"]
+    code = consent(url, fake.overrides)["code"]
     grant = flow.exchange(code=code, redirect_uri=REDIRECT, code_verifier=verifier, now=utcnow())
-    fake_google_business.desk.revoke_all()
+    fake.desk.revoke_all()
     with pytest.raises(AuthError, match="invalid authentication credentials"):
         flow.picks(grant, now=utcnow())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +18,12 @@ from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.oauth import consent
 
 REDIRECT = "https://planner.example/channels/oauth/linkedin/callback"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLinkedIn]:
+    with FakeLinkedIn() as server:
+        yield server
 
 
 def provider(fake: FakeLinkedIn, secret: str = "linkedin-secret") -> LinkedInProvider:
@@ -44,27 +51,27 @@ def test_registered_and_authorize_url() -> None:
     assert {"openid", "profile", "w_member_social", "r_organization_admin"} <= set(scopes)
 
 
-def test_member_and_page_picks_with_refresh_tokens(fake_linkedin: FakeLinkedIn) -> None:
+def test_member_and_page_picks_with_refresh_tokens(fake: FakeLinkedIn) -> None:
     now = utcnow()
-    flow, grant = sign_in(fake_linkedin)
+    flow, grant = sign_in(fake)
     assert grant.refresh_token
     assert grant.expires_at is not None and grant.expires_at > now + timedelta(days=59)
     assert grant.refresh_expires_at is not None and grant.refresh_expires_at > now + timedelta(
         days=364
     )
     member, page = flow.picks(grant, now=now)
-    assert member.config == {"author_urn": fake_linkedin.member, "name": "Ada Baker"}
-    assert page.config == {"author_urn": fake_linkedin.organization, "name": "Baker & Sons"}
+    assert member.config == {"author_urn": fake.member, "name": "Ada Baker"}
+    assert page.config == {"author_urn": fake.organization, "name": "Baker & Sons"}
     assert page.secrets["refresh_token"] == grant.refresh_token
-    options = ConnectorOptions(allow_private_hosts=True, host_overrides=fake_linkedin.overrides)
+    options = ConnectorOptions(allow_private_hosts=True, host_overrides=fake.overrides)
     connector = LinkedInConnector({**member.config, **member.secrets}, options=options)
     assert connector.check() == "Ada Baker"
 
 
-def test_without_page_scopes_only_the_member_is_offered(fake_linkedin: FakeLinkedIn) -> None:
-    flow, grant = sign_in(fake_linkedin, ("openid", "profile", "w_member_social"))
+def test_without_page_scopes_only_the_member_is_offered(fake: FakeLinkedIn) -> None:
+    flow, grant = sign_in(fake, ("openid", "profile", "w_member_social"))
     [member] = flow.picks(grant, now=utcnow())
-    assert member.key == fake_linkedin.member
+    assert member.key == fake.member
 
 
 def test_no_refresh_token_where_linkedin_grants_none() -> None:
@@ -74,12 +81,12 @@ def test_no_refresh_token_where_linkedin_grants_none() -> None:
         assert "refresh_token" not in flow.picks(grant, now=utcnow())[0].secrets
 
 
-def test_code_reuse_and_wrong_secret_are_refused(fake_linkedin: FakeLinkedIn) -> None:
-    flow = provider(fake_linkedin)
+def test_code_reuse_and_wrong_secret_are_refused(fake: FakeLinkedIn) -> None:
+    flow = provider(fake)
     url = flow.authorize_url(redirect_uri=REDIRECT, state="st", code_challenge=None)
-    code = consent(url, fake_linkedin.overrides)["code"]
+    code = consent(url, fake.overrides)["code"]
     with pytest.raises(AuthError, match="Client authentication failed"):
-        provider(fake_linkedin, "wrong").exchange(
+        provider(fake, "wrong").exchange(
             code=code, redirect_uri=REDIRECT, code_verifier=None, now=utcnow()
         )
     flow.exchange(code=code, redirect_uri=REDIRECT, code_verifier=None, now=utcnow())
@@ -87,8 +94,6 @@ def test_code_reuse_and_wrong_secret_are_refused(fake_linkedin: FakeLinkedIn) ->
         flow.exchange(code=code, redirect_uri=REDIRECT, code_verifier=None, now=utcnow())
 
 
-def test_deny(fake_linkedin: FakeLinkedIn) -> None:
-    url = provider(fake_linkedin).authorize_url(
-        redirect_uri=REDIRECT, state="s", code_challenge=None
-    )
-    assert consent(url, fake_linkedin.overrides, decision="deny")["error"] == "access_denied"
+def test_deny(fake: FakeLinkedIn) -> None:
+    url = provider(fake).authorize_url(redirect_uri=REDIRECT, state="s", code_challenge=None)
+    assert consent(url, fake.overrides, decision="deny")["error"] == "access_denied"
