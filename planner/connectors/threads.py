@@ -42,8 +42,10 @@ MAX_IMAGES = 10  # a carousel holds 2 to 10 items
 DAILY_POSTS = 250
 # Renew a long-lived token this long before it dies (Threads refuses to renew a dead one).
 REFRESH_BEFORE = timedelta(days=7)
-# When the daily quota is used up, look again after this long (Threads does not say when).
-QUOTA_RETRY_SECONDS = 3600.0
+# When the daily quota is used up, look again after this long: Threads does not say when a
+# slot frees up (the oldest of the day's posts turning 24 hours old), so the worker keeps
+# asking, within the workspace's allowed lateness.
+QUOTA_RETRY_SECONDS = 600.0
 RECENT_POSTS = 25
 IMAGE_TYPES = ("image/jpeg", "image/png")
 # Graph error codes: 190 token invalid or expired; 4, 17, 32, 613 call rate limits.
@@ -170,8 +172,8 @@ class ThreadsConnector(Connector):
         rows = _list(data.get("data"))
         usage: dict[str, Any] = rows[0] if rows and isinstance(rows[0], dict) else {}
         config: dict[str, Any] = usage.get("config") or {}
-        total = int(config.get("quota_total") or DAILY_POSTS)
-        used = int(usage.get("quota_usage") or 0)
+        total = _count(config.get("quota_total"), DAILY_POSTS)
+        used = _count(usage.get("quota_usage"), 0)
         if used >= total:
             raise QuotaWait(
                 f"Threads allows {total} posts in 24 hours and this profile has used them; "
@@ -252,6 +254,10 @@ class ThreadsConnector(Connector):
 
     def _token(self) -> str:
         return str(tokens.current(self, "access_token") or "")
+
+
+def _count(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _list(value: Any) -> list[Any]:

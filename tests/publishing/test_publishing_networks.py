@@ -177,3 +177,20 @@ def test_revoked_google_access_marks_the_channel_for_reconnecting(
     assert delivery.status == "queued"
     assert "revoked" in delivery.last_error
     assert fake.posts == []
+
+
+def test_a_used_up_threads_quota_waits_and_sends_nothing(
+    networks: Desk, fakes: dict[str, Any]
+) -> None:
+    fake = fakes["threads"]
+    fake.quota_total = 0
+    post = networks.approved_post([threads_channel(networks, fake)])
+
+    networks.tick()
+
+    delivery = networks.delivery(post)
+    assert delivery.status == "retrying"
+    assert "250" not in delivery.last_error and "0 posts in 24 hours" in delivery.last_error
+    assert delivery.next_attempt_at >= NOW + timedelta(minutes=9)
+    assert fake.posts == []
+    assert fake.containers == {}
