@@ -6,7 +6,7 @@ over a Threads profile, a LinkedIn page and a Google Business location, each a l
 join when their connectors are on main. Uses the harness of ``bench/publish.py``.
 
 1. 1,000 deliveries due at once to a loopback webhook, then 1,000 due at once spread over the
-   three networks, drained by the same worker: time to drain, deliveries per second, and the
+   three networks, then 1,000 to the webhook again, drained by the same worker: time to drain, deliveries per second, and the
    worker's CPU time per delivery. Measuring the webhook in the same run makes the comparison
    fair on a machine whose load varies (Threads makes five requests per post: quota,
    container, status, publish, permalink).
@@ -149,9 +149,13 @@ def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
         wait_for(lambda: "publishing worker started" in log.read_text(), 30, log)
 
         hook_ids = [(workspace_id, user_id, channels.pop("webhook"))]
-        hook_time, hook_cpu = drain(bench, worker, log, hook_ids)
         network_ids = [(workspace_id, user_id, channel) for channel in channels.values()]
+        # Webhook, networks, webhook again: the mean of the two webhook runs is the baseline,
+        # so neither side gains from coming first (a cold worker) or last (a busier machine).
+        before_time, before_cpu = drain(bench, worker, log, hook_ids)
         net_time, net_cpu = drain(bench, worker, log, network_ids)
+        after_time, after_cpu = drain(bench, worker, log, hook_ids)
+        hook_time, hook_cpu = (before_time + after_time) / 2, (before_cpu + after_cpu) / 2
 
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(timeout=60)
@@ -164,14 +168,18 @@ def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
     statuses = bench.statuses()
     duplicates = sum(n - 1 for counts in made.values() for n in counts.values() if n > 1)
     duplicates += sum(n - 1 for n in hooked.values() if n > 1)
-    rate, hook_rate = BURST / net_time, BURST / hook_time
-    ok = "yes" if statuses == Counter({"published": 2 * BURST}) else f"no: {dict(statuses)}"
+    rate, hook_rate = BURST / net_time, BURST / hook_time  # hook_time: the mean of two runs
+    ok = "yes" if statuses == Counter({"published": 3 * BURST}) else f"no: {dict(statuses)}"
     spread = ", ".join(f"{name} {sum(counts.values())}" for name, counts in made.items())
     return [
         ("database", bench.engine.dialect.name, ""),
         ("posts made per network", spread, ""),
-        (f"webhook: time to drain {BURST} due at once", f"{hook_time:.2f} s", ""),
-        ("webhook: deliveries per second", f"{hook_rate:.0f}", ""),
+        (
+            f"webhook: time to drain {BURST} due at once, before / after the networks",
+            f"{before_time:.2f} s / {after_time:.2f} s",
+            "",
+        ),
+        ("webhook: deliveries per second (mean of the two)", f"{hook_rate:.0f}", ""),
         ("webhook: worker CPU per delivery", f"{hook_cpu / BURST * 1000:.1f} ms", ""),
         (f"networks: time to drain {BURST} due at once", f"{net_time:.2f} s", ""),
         ("networks: deliveries per second", f"{rate:.0f}", f">= {TARGET_RATE:.0f}"),
