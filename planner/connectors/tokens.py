@@ -86,7 +86,7 @@ def remember_first_attempt(connector: Connector, request: PublishRequest, now: d
 
 
 def forget_first_attempt(connector: Connector, request: PublishRequest) -> None:
-    """Drop the delivery's first-attempt note once it is published."""
+    """Drop the delivery's first-attempt note once its outcome is known."""
     seen = dict(connector.state.get(FIRST_ATTEMPTS) or {})
     if seen.pop(request.idempotency_key, None) is not None:
         connector._set_state(**{FIRST_ATTEMPTS: seen})
