@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from planner.connectors import text as textlib
 from planner.connectors import tokens
 from planner.connectors.base import (
     Connector,
@@ -79,6 +80,10 @@ class LinkedInConnector(Connector):
             if isinstance(config.get(name), str) and config[name].strip():
                 cleaned[name] = config[name].strip()
         return cleaned
+
+    def count(self, text: str, link: str | None = None) -> int:
+        """Count the commentary as sent: each escaped reserved character takes two."""
+        return textlib.graphemes(escape_commentary(self.compose(text, link)))
 
     def credentials_expire_at(self) -> datetime | None:
         """When the access token dies (60 days after it was given) unless renewed."""

@@ -119,11 +119,21 @@ def test_images_are_uploaded_then_referenced(
 def test_validation_error_keeps_linkedins_message(
     fake_linkedin: FakeLinkedIn, options: ConnectorOptions, make_request: Build
 ) -> None:
-    # Escaping lengthens the text: 1,600 characters of '#' are 3,200 once escaped.
-    with pytest.raises(PermanentError, match="exceeds the maximum allowed length") as caught:
-        connect(fake_linkedin, options).publish(make_request(text="#" * 1600))
+    with pytest.raises(PermanentError, match="must be a supported URL") as caught:
+        connect(fake_linkedin, options).publish(make_request(link="ftp://bakery.example/menu"))
     assert caught.value.status == 422
     assert fake_linkedin.posts == []
+
+
+def test_escaped_characters_count_twice(
+    fake_linkedin: FakeLinkedIn, options: ConnectorOptions, make_request: Build
+) -> None:
+    connector = connect(fake_linkedin, options)
+    assert connector.count("(a)") == 5
+    assert connector.check_length("#" * 1500) is None
+    assert connector.check_length("#" * 1501) == "3002 of 3000 characters on LinkedIn"
+    connector.publish(make_request(text="#" * 1500))
+    assert len(fake_linkedin.posts[0]["commentary"]) == 3000
 
 
 def test_too_long_is_refused_before_sending(

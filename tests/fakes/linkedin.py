@@ -357,7 +357,7 @@ class FakeLinkedIn(FakeServer):
                 return "/content/multiImage/images :: between 2 and 20 images"
         elif "article" in content:
             if not str(content["article"].get("source") or "").startswith(("http://", "https://")):
-                return "/content/article/source :: a URL is required"
+                return "/content/article/source :: must be a supported URL"
             return None
         with self.lock:
             for image_id in ids:
