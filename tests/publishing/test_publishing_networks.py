@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from planner.connectors.base import PublishRequest
 from planner.connectors.tokens import iso
 from planner.connectors_app import EXTENSION, get_connectors
 from planner.models import Channel, ChannelStatus
+from planner.publishing import claims
 from planner.timeutils import utcnow
 from tests.conftest import NOW
 from tests.fakes import FakeGoogleBusiness, FakeLinkedIn, FakeThreads
@@ -194,3 +196,39 @@ def test_a_used_up_threads_quota_waits_and_sends_nothing(
     assert delivery.next_attempt_at >= NOW + timedelta(minutes=9)
     assert fake.posts == []
     assert fake.containers == {}
+
+
+@pytest.mark.parametrize("platform", ["threads", "google_business"])
+def test_a_worker_that_died_after_posting_is_followed_by_one_that_finds_the_post(
+    networks: Desk, fakes: dict[str, Any], platform: str
+) -> None:
+    fake = fakes[platform]
+    channel = MAKERS[platform](networks, fake)
+    post = networks.approved_post([channel], body="Made before the crash")
+    claims.claim_due(networks.session, now=NOW, limit=10, lease=timedelta(minutes=2), token="gone")
+    networks.session.commit()
+    # The vanished worker got as far as making the post.
+    made = (
+        get_connectors(networks.app)
+        .for_channel(channel)
+        .publish(
+            PublishRequest(
+                delivery_id=0,
+                idempotency_key="gone",
+                text="Made before the crash",
+                link=None,
+                post_id=post.id,
+                channel_id=channel.id,
+                category="promotional",
+                scheduled_at=NOW,
+            )
+        )
+    )
+
+    networks.tick(NOW + timedelta(minutes=3))
+
+    delivery = networks.delivery(post)
+    assert delivery.status == "published"
+    assert delivery.attempts == 2
+    assert delivery.external_id == made.external_id
+    assert len(fake.posts) == 1
