@@ -86,6 +86,8 @@ class MediaRef(ApiModel):
 
     id: Id
     alt: str | None = Field(None, max_length=1500)
+    # How Instagram shows an image outside 4:5..1.91:1; absent keeps the saved choice.
+    fit: Literal["crop", "pad"] | None = None
 
 
 class MediaPatch(ApiModel):
