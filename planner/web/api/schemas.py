@@ -81,6 +81,12 @@ class ChannelCreate(ApiModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+class OAuthStart(ApiModel):
+    """Starting an OAuth connection; only Mastodon needs the server's domain."""
+
+    server: str | None = Field(None, max_length=300)
+
+
 class MediaRef(ApiModel):
     """An image on a post, in order; an alt text given replaces the image's own."""
 
