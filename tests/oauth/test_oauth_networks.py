@@ -102,3 +102,16 @@ def test_revoked_access_is_found_by_the_upkeep(
 
     session.expire_all()
     assert session.get(Channel, channel.id).status == ChannelStatus.NEEDS_REAUTH
+
+
+@pytest.mark.parametrize("name", list(FAKES))
+def test_typed_settings_are_refused(client: FlaskClient, auth: Auth, api: Any, name: str) -> None:
+    owner = auth.user()
+    resp = api(owner).post(
+        f"/api/v1/workspaces/{owner.workspace.id}/channels",
+        {"name": "Typed", "platform": name, "config": {"access_token": "pasted"}},
+    )
+    assert resp.status_code == 422
+    assert "Connect button" in resp.get_json()["error"]["fields"]["platform"]
+    auth.login(client, owner)
+    assert f'value="{name}"' not in client.get("/channels/new").get_data(as_text=True)
