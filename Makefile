@@ -67,6 +67,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/media_renditions.py
 	$(BIN)/python bench/suggestions.py
+	$(BIN)/python bench/engagement.py
 
 # Refresh the README's screenshots from the browser tests.
 screenshots: install-test

@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config.check_secure(app.config)
+    config.engagement_schedule(app.config["ENGAGEMENT_SCHEDULE"])  # a bad value stops start-up
     config.settle_base_url(app.config)
 
     db.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -48,6 +49,10 @@ class DefaultConfig:
     # with S3_BUCKET, S3_ENDPOINT_URL, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY).
     MEDIA_STORAGE = "local"
     MEDIA_MAX_BYTES = 20 * 1024 * 1024
+    # When the worker reads a published post's figures, counted from its publishing time; after
+    # the last one it stops. Parsed and checked by engagement_schedule() at start-up.
+    ENGAGEMENT_SCHEDULE = "1h,6h,24h,72h,168h"
+    ENGAGEMENT_TICK_SECONDS = 60.0  # how often the worker looks for readings due
     # {"graph.facebook.com": "http://127.0.0.1:9001", ...}: send a platform's hosts to fake
     # servers (JSON); honoured only with ALLOW_PRIVATE_HOSTS (see connectors/hosts.py).
     HOST_OVERRIDES: str | None = None
@@ -78,7 +83,7 @@ _INT = {
     "MEDIA_MAX_BYTES",
     "MEDIA_MAX_PIXELS",
 }
-_FLOAT = {"WORKER_TICK_SECONDS", "CONNECTOR_TIMEOUT_SECONDS"}
+_FLOAT = {"WORKER_TICK_SECONDS", "CONNECTOR_TIMEOUT_SECONDS", "ENGAGEMENT_TICK_SECONDS"}
 
 
 def env_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -114,6 +119,35 @@ def settle_base_url(config: dict[str, Any], host: str = "127.0.0.1", port: int =
         shown = f"[{shown}]"
     config["BASE_URL"] = f"http://{shown}:{port}"
     config["BASE_URL_DERIVED"] = True
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def engagement_schedule(value: Any) -> tuple[timedelta, ...]:
+    """Parse ``"1h,6h,24h"`` (units m, h, d) into growing delays; ``ValueError`` says what is wrong."""
+    if isinstance(value, list | tuple):
+        value = ",".join(str(item) for item in value)
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError("PLANNER_ENGAGEMENT_SCHEDULE is empty: give delays like 1h,6h,24h")
+    delays: list[timedelta] = []
+    for part in text.split(","):
+        item = part.strip().lower()
+        number, unit = item[:-1], item[-1:]
+        if unit not in _UNITS or not number.isdigit() or int(number) == 0:
+            raise ValueError(
+                f"PLANNER_ENGAGEMENT_SCHEDULE: {part.strip()!r} is not a delay like 30m, 6h or 3d"
+            )
+        delay = timedelta(seconds=int(number) * _UNITS[unit])
+        if delays and delay <= delays[-1]:
+            raise ValueError(
+                f"PLANNER_ENGAGEMENT_SCHEDULE: {part.strip()!r} must come after the delay before it"
+            )
+        delays.append(delay)
+    if len(delays) > 20:
+        raise ValueError("PLANNER_ENGAGEMENT_SCHEDULE: give at most 20 delays")
+    return tuple(delays)
 
 
 class InsecureConfigError(RuntimeError):

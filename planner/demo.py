@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
+from planner.connectors.base import Engagement
 from planner.guardrails import ChannelPolicy
 from planner.models import (
     Channel,
@@ -17,7 +18,7 @@ from planner.models import (
     Role,
     User,
 )
-from planner.services import accounts, deliveries, workspaces
+from planner.services import accounts, deliveries, engagement, workspaces
 from planner.timeutils import combine_local, get_zone, to_local
 
 DEMO_EMAIL = "owner@example.com"
@@ -204,6 +205,16 @@ IDEAS = [
     ("promotional", "Bake-at-home croissant boxes are back: order by Thursday for the weekend."),
     ("conversational", "Which loaf would you want on a desert island?"),
 ]
+# Engagement of the published demo posts at their last reading (replies, reposts, quotes, likes),
+# so Insights is not empty on first run: conversation draws replies, promotions mostly likes.
+DEMO_FIGURES = {
+    "conversational": (7, 1, 0, 15),
+    "educational": (2, 5, 1, 24),
+    "curated": (1, 3, 1, 11),
+    "promotional": (0, 1, 0, 9),
+}
+# Each reading's share of the final figures, at 1 h, 6 h, 24 h, 3 days and 7 days.
+DEMO_GROWTH = ((1, 0.3), (6, 0.6), (24, 0.85), (72, 0.95), (168, 1.0))
 # Weekly posting times ("fill the month" and "add to queue" use them): Mon, Wed, Fri at 10:00.
 SLOTS = [("fb", weekday, "10:00") for weekday in (0, 2, 4)]
 
@@ -287,8 +298,10 @@ def load_demo(
         )
         session.add(post)
         session.flush()
-        for key in keys.split(","):
+        for n, key in enumerate(keys.split(",")):
             session.add(PostChannel(post_id=post.id, channel_id=channels[key].id))
+            if status == PostStatus.PUBLISHED:
+                _add_readings(session, post, channels[key], now, bump=(i + n) % 3)
     for category, text in IDEAS:
         session.add(
             Post(
@@ -314,6 +327,27 @@ def load_demo(
     session.flush()
     _queue_first_publish(session, ws.id, owner.id, channels["fb"], now)
     return True
+
+
+def _add_readings(session: Session, post: Post, channel: Channel, now: datetime, bump: int) -> None:
+    """Store the figures a published demo post would have shown at each reading until now."""
+    assert post.scheduled_at is not None and post.id is not None and channel.id is not None
+    final = [value + bump for value in DEMO_FIGURES[post.category]]
+    for hours, share in DEMO_GROWTH:
+        read_at = post.scheduled_at + timedelta(hours=hours)
+        if read_at > now:
+            break
+        replies, reposts, quotes, likes = (round(value * share) for value in final)
+        figures = Engagement(replies, reposts, quotes, likes, raw={"demo": True})
+        engagement.record_reading(
+            session=session,
+            workspace_id=post.workspace_id,
+            post_id=post.id,
+            channel_id=channel.id,
+            delivery_id=None,
+            figures=figures,
+            now=read_at,
+        )
 
 
 def _queue_first_publish(

@@ -128,6 +128,17 @@ def month_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return local_midnight(first, tz), local_midnight(next_month(first), tz)
 
 
+def quarter_start(day: date) -> date:
+    """Return the first day of the calendar quarter holding *day* (1 Jan, Apr, Jul or Oct)."""
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return [first 00:00, next quarter's first 00:00) of *day*'s quarter, local and aware."""
+    first = quarter_start(day)
+    return local_midnight(first, tz), local_midnight(next_month(next_month(next_month(first))), tz)
+
+
 def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Return [00:00, next 00:00) of *day* as aware local datetimes."""
     return local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)

@@ -14,10 +14,14 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlmodel import Session
 
+from planner.connectors.base import Engagement
 from planner.connectors_app import get_connectors
+from planner.engagement_models import EngagementReading
+from planner.media_models import PostMedia
 from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
+from planner.services.engagement import record_reading
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
@@ -49,6 +53,18 @@ def make_channel(
     session.add(channel)
     session.commit()
     return channel
+
+
+def attach_media(
+    session: Session, post: Post, media_ids: Iterable[int], *, fit: str | None = None
+) -> None:
+    """Give *post* these stored images in this order (each with Instagram *fit*), without
+    sending it back to review."""
+    session.add_all(
+        PostMedia(post_id=post.id, media_id=media_id, position=position, fit=fit)
+        for position, media_id in enumerate(media_ids)
+    )
+    session.commit()
 
 
 def make_import_channels(app: Flask, session: Session, member: Member) -> tuple[Channel, Channel]:
@@ -173,3 +189,31 @@ def make_oauth_channel(
     )
     session.commit()
     return channel
+
+
+def add_reading(
+    session: Session,
+    post: Post,
+    channel: Channel,
+    figures: tuple[int, int, int, int],
+    *,
+    at: datetime = NOW,
+    commit: bool = True,
+) -> EngagementReading:
+    """Store one reading of a post on a channel, (replies, reposts, quotes, likes) at *at*,
+    through the service, so it becomes the pair's latest as a real reading does."""
+    replies, reposts, quotes, likes = figures
+    reading = record_reading(
+        session=session,
+        workspace_id=post.workspace_id,
+        post_id=post.id,
+        channel_id=channel.id,
+        delivery_id=None,
+        figures=Engagement(replies=replies, reposts=reposts, quotes=quotes, likes=likes),
+        now=at,
+    )
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return reading

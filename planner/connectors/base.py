@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from planner.connectors.errors import (
     ConfigError,
     ConnectorError,
     PermanentError,
+    PostGoneError,
     QuotaWait,
     TransientError,
     UnknownOutcomeError,
@@ -29,9 +30,11 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "ConnectorOptions",
+    "Engagement",
     "MediaItem",
     "OAuthApp",
     "PermanentError",
+    "PostGoneError",
     "PublishRequest",
     "PublishResult",
     "QuotaWait",
@@ -107,6 +110,12 @@ class PublishRequest:
     scheduled_at: datetime
     attempt: int = 1
     media: tuple[MediaItem, ...] = ()
+    # Stores a rendition's bytes (and MIME type) and returns a signed public address of them,
+    # for platforms that fetch images by URL when the original will not do (Instagram's JPEG);
+    # None where the deployment cannot give stored files an address.
+    host_image: Callable[[bytes, str], str | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,17 @@ class PublishResult:
 
     external_id: str | None
     external_url: str | None
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """A published post's figures as the platform shows them now; ``raw`` is what it sent."""
+
+    replies: int = 0
+    reposts: int = 0
+    quotes: int = 0
+    likes: int = 0
+    raw: dict[str, Any] | None = field(default=None, compare=False)
 
 
 class Connector(ABC):
@@ -133,6 +153,11 @@ class Connector(ABC):
     # them. A week by default, so a token that cannot be renewed is known while the owners can
     # still connect again; hourly tokens (Google) set minutes. The check runs every 5 minutes.
     refresh_margin: ClassVar[timedelta] = timedelta(days=7)
+    # Whether engagement() can read a published post's figures here (outbox, webhooks cannot).
+    gives_engagement: ClassVar[bool] = False
+    # The platform's documented limit on reads per account: read_limit per read_window_seconds.
+    read_limit: ClassVar[int] = 0
+    read_window_seconds: ClassVar[float] = 300.0
 
     def __init__(
         self,
@@ -222,6 +247,14 @@ class Connector(ABC):
     def publish(self, request: PublishRequest) -> PublishResult:
         """Publish one delivery or raise the typed error that says what to do next."""
 
+    def engagement(self, external_id: str) -> Engagement | None:
+        """Return the figures of the post published as *external_id*; ``None``: none here.
+
+        Raises ``PostGoneError`` when the post was deleted, ``TransientError`` (with
+        ``retry_after`` from the rate-limit headers) when it should be read later.
+        """
+        return None
+
     def _refuse_if_too_long(self, text: str, link: str | None) -> str:
         """Return the composed text, raising ``PermanentError`` when it is over the limit."""
         problem = self.check_length(text, link)
@@ -250,3 +283,10 @@ def require_text(config: Mapping[str, Any], name: str, message: str, errors: dic
         errors[name] = message
         return ""
     return value.strip()
+
+
+def count_of(value: Any) -> int:
+    """A counter as a platform sent it; anything that is not a count reads as 0."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return 0

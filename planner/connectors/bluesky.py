@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -14,20 +13,26 @@ from urllib.parse import urlsplit
 from planner.connectors import text as textlib
 from planner.connectors.base import (
     Connector,
+    Engagement,
     MediaItem,
     PublishRequest,
     PublishResult,
+    count_of,
     require_text,
 )
 from planner.connectors.errors import (
     AuthError,
     ConfigError,
     PermanentError,
+    PostGoneError,
     TransientError,
     UnknownOutcomeError,
 )
 from planner.connectors.http import HttpClient, clean_url
 from planner.connectors.replies import Response, error_code, error_for_response
+from planner.connectors.tid import TID as TID
+from planner.connectors.tid import TID_ALPHABET as TID_ALPHABET
+from planner.connectors.tid import new_tid as new_tid
 from planner.media import renditions
 from planner.timeutils import utcnow
 
@@ -40,27 +45,9 @@ POST_COLLECTION = "app.bsky.feed.post"
 IMAGES_EMBED = "app.bsky.embed.images"
 MAX_IMAGES = 4
 SESSION_KEYS = ("accessJwt", "refreshJwt", "did", "handle")
-TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
-TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 APP_PASSWORD = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$")
 # Errors that mean "this token is no good any more", as opposed to a refusal of the request.
 TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
-
-
-def new_tid(now: datetime, clock_id: int | None = None) -> str:
-    """Return a timestamp identifier (TID): 13 sortable base32 characters.
-
-    The value is microseconds since 1970 shifted left by 10 bits plus a random
-    10-bit clock id, as the AT Protocol specifies for record keys.
-    """
-    micros = int(now.timestamp() * 1_000_000)
-    clock = secrets.randbelow(1024) if clock_id is None else clock_id
-    value = (micros << 10) | clock
-    chars = []
-    for _ in range(13):
-        chars.append(TID_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
 
 
 class BlueskyConnector(Connector):
@@ -76,6 +63,8 @@ class BlueskyConnector(Connector):
     image_limit = MAX_IMAGES
     secret_fields = ("app_password",)
     config_fields = ("service_url", "handle", "app_password")
+    gives_engagement = True
+    read_limit = 3000  # AppView reads per 5 minutes per account
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,6 +187,27 @@ class BlueskyConnector(Connector):
             ) from exc
         logger.info("Published delivery %s to Bluesky as %s", request.delivery_id, uri)
         return self._result(rkey, uri if isinstance(uri, str) else None)
+
+    def engagement(self, external_id: str) -> Engagement:
+        """Read a post's counts with ``app.bsky.feed.getPosts`` through the account's PDS.
+
+        A deleted post is simply missing from the answer.
+        """
+        client = HttpClient(self.options)
+        response = self._call(client, "GET", "app.bsky.feed.getPosts", params={"uris": external_id})
+        posts = response.json_object().get("posts")
+        found = [p for p in posts or [] if isinstance(p, dict) and p.get("uri") == external_id]
+        if not found:
+            raise PostGoneError("The post is no longer on Bluesky")
+        view = found[0]
+        keys = ("replyCount", "repostCount", "quoteCount", "likeCount")
+        return Engagement(
+            replies=count_of(view.get("replyCount")),
+            reposts=count_of(view.get("repostCount")),
+            quotes=count_of(view.get("quoteCount")),
+            likes=count_of(view.get("likeCount")),
+            raw={key: view.get(key) for key in keys if key in view},
+        )
 
     def _embedded(self, client: HttpClient, item: MediaItem) -> dict[str, Any]:
         """Upload one image and return its entry in the post's images embed."""

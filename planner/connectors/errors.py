@@ -47,6 +47,10 @@ class PermanentError(ConnectorError):
     """The platform refused this post for good (validation, too long, webhook gone)."""
 
 
+class PostGoneError(PermanentError):
+    """The published post is no longer on the platform (deleted): stop reading its figures."""
+
+
 class UnsafeDestinationError(PermanentError):
     """The URL points at a private or otherwise forbidden address, so no request was made."""
 

@@ -13,14 +13,17 @@ from planner.connectors import multipart
 from planner.connectors import text as textlib
 from planner.connectors.base import (
     Connector,
+    Engagement,
     MediaItem,
     PublishRequest,
     PublishResult,
+    count_of,
     require_text,
 )
 from planner.connectors.errors import (
     ConfigError,
     PermanentError,
+    PostGoneError,
     TransientError,
     UnknownOutcomeError,
 )
@@ -51,6 +54,8 @@ class MastodonConnector(Connector):
     image_limit = DEFAULT_MAX_MEDIA
     secret_fields = ("access_token",)
     config_fields = ("instance_url", "access_token")
+    gives_engagement = True
+    read_limit = 300  # requests per 5 minutes per account
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,6 +165,29 @@ class MastodonConnector(Connector):
         return PublishResult(
             external_id=str(status_id) if status_id is not None else None,
             external_url=status.get("url") or status.get("uri"),
+        )
+
+    def engagement(self, external_id: str) -> Engagement:
+        """Read a status's counters (``quotes_count`` only where the server has quotes)."""
+        client = HttpClient(self.options)
+        try:
+            status = client.request(
+                "GET", self._url(f"/api/v1/statuses/{external_id}"), headers=self._auth()
+            ).json_object()
+        except PermanentError as exc:
+            if exc.status in (404, 410):
+                raise PostGoneError(f"The status is gone from Mastodon ({exc.message})") from exc
+            raise
+        return Engagement(
+            replies=count_of(status.get("replies_count")),
+            reposts=count_of(status.get("reblogs_count")),
+            quotes=count_of(status.get("quotes_count")),
+            likes=count_of(status.get("favourites_count")),
+            raw={
+                key: status.get(key)
+                for key in ("replies_count", "reblogs_count", "quotes_count", "favourites_count")
+                if key in status
+            },
         )
 
     def _upload(self, client: HttpClient, item: MediaItem) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from planner.connectors.base import Connector
 from planner.connectors.bluesky import BlueskyConnector
+from planner.connectors.facebook import FacebookConnector
 from planner.connectors.google_business import GoogleBusinessConnector
+from planner.connectors.instagram import InstagramConnector
 from planner.connectors.linkedin import LinkedInConnector
 from planner.connectors.mastodon import MastodonConnector
 from planner.connectors.outbox import OutboxConnector
@@ -16,6 +18,8 @@ CONNECTORS: dict[str, type[Connector]] = {
     "webhook": WebhookConnector,
     "mastodon": MastodonConnector,
     "bluesky": BlueskyConnector,
+    "facebook": FacebookConnector,
+    "instagram": InstagramConnector,
     "threads": ThreadsConnector,
     "linkedin": LinkedInConnector,
     "google_business": GoogleBusinessConnector,

@@ -34,6 +34,10 @@ MAX_TAG_GRAPHEMES = 64
 
 def graphemes(text: str) -> int:
     """Return the number of user-perceived characters in *text*."""
+    if text.isascii():
+        # In ASCII every character is a cluster of its own except CR LF (UAX #29, GB3):
+        # the same count as the regex, without its cost on every row of an import.
+        return len(text) - text.count("\r\n")
     return len(GRAPHEME.findall(text))
 
 

@@ -15,6 +15,7 @@ CHANNEL_SEPARATORS = re.compile(r"[;|]")
 # Spreadsheet apps run a cell starting with one of these as a formula: exports escape them.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+URL_SEPARATORS = re.compile(r"[\s,;|]+")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,10 @@ def cell(cells: Sequence[str], index: int | None) -> str:
 
 def split_urls(raw: str) -> tuple[str, ...]:
     """The image addresses in one cell: separated by spaces, commas, semicolons or bars."""
-    return tuple(u for u in re.split(r"[\s,;|]+", raw.strip()) if u)
+    raw = raw.strip()
+    if not raw:  # most rows carry no image, or the file has no such column
+        return ()
+    return tuple(u for u in URL_SEPARATORS.split(raw) if u)
 
 
 def parse_category(raw: str, column: str, row: SourceRow) -> None:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+import planner.engagement_models
 import planner.media_models
 import planner.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 

@@ -131,6 +131,7 @@ def _prepare(
         scheduled_at=post.scheduled_at or delivery.due_at,
         attempt=delivery.attempts,
         media=media,
+        host_image=ctx.host_image,
     )
     return Job(
         delivery_id,

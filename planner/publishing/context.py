@@ -14,7 +14,7 @@ from planner.connectors.bundle import Connectors
 from planner.connectors_app import get_connectors
 from planner.db import get_engine
 from planner.media_app import get_media_storage
-from planner.publishing.media import MediaLoader, no_media, stored_media
+from planner.publishing.media import ImageHost, MediaLoader, image_host, no_media, stored_media
 from planner.publishing.policy import RetryPolicy
 from planner.services.notifications import Notice
 
@@ -32,6 +32,8 @@ class TickContext:
     send_notices: Callable[[Sequence[Notice]], object]
     # Reads a post's images for sending (planner.publishing.media); none by default.
     load_media: MediaLoader = no_media
+    # Stores a rendition and returns its signed address (Instagram's JPEG); None: cannot.
+    host_image: ImageHost | None = None
 
 
 def tick_clock(now: datetime) -> Callable[[], datetime]:
@@ -60,4 +62,5 @@ def build(app: Flask, *, now: datetime) -> TickContext:
         # Emails go out after the transaction that caused them has committed.
         send_notices=lambda notices: send(app, notices, now=clock()),
         load_media=stored_media(get_media_storage(app)),
+        host_image=image_host(get_media_storage(app)),
     )

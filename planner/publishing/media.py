@@ -8,6 +8,7 @@ expiring address of the stored file.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 URL_SECONDS = 7 * 24 * 3600
 
 MediaLoader = Callable[[Session, int], tuple[MediaItem, ...]]
+ImageHost = Callable[[bytes, str], str | None]
+RENDITION_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
 class MediaUnavailable(Exception):
@@ -52,9 +55,11 @@ class StoredImage(Protocol):
 
 
 class ImageStore(Protocol):
-    """The two storage calls sending needs."""
+    """The storage calls sending needs."""
 
     def get(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, mime: str) -> None: ...
 
     def signed_url(self, key: str, expires_in: int) -> str | None: ...
 
@@ -104,3 +109,25 @@ def items_for(
             )
         )
     return tuple(items)
+
+
+def image_host(store: ImageStore, *, url_seconds: int = URL_SECONDS) -> ImageHost:
+    """Return the worker's ``PublishRequest.host_image``: renditions stored by their content.
+
+    A rendition is kept under ``renditions/<sha256>.<ext>``, written only when it is not there
+    yet, and given a signed address that lasts as long as the originals' (None when the
+    storage cannot sign addresses).
+    """
+
+    def host(data: bytes, mime: str) -> str | None:
+        extension = RENDITION_EXTENSIONS.get(mime)
+        if extension is None:
+            raise ValueError(f"Cannot host a rendition of type {mime}")
+        key = f"renditions/{hashlib.sha256(data).hexdigest()}.{extension}"
+        try:
+            store.get(key)
+        except LookupError:
+            store.put(key, data, mime)
+        return store.signed_url(key, url_seconds)
+
+    return host

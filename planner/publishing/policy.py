@@ -16,6 +16,7 @@ from planner.connectors.errors import (
     AuthError,
     ConnectorError,
     PermanentError,
+    QuotaWait,
     TransientError,
     UnknownOutcomeError,
 )
@@ -24,16 +25,27 @@ from planner.models import DeliveryStatus
 D = DeliveryStatus
 DEFAULT_LATENESS_MINUTES = 60
 # Platforms that ignore a second copy of the same delivery: Mastodon (Idempotency-Key, kept one
-# hour), Bluesky (the rkey chosen once per delivery) and the outbox (the key in each line).
-# A webhook receiver cannot be trusted to do this, so a lost reply there is never retried.
-DEDUPLICATING_PLATFORMS = frozenset({"mastodon", "bluesky", "outbox"})
+# hour), Bluesky (the rkey chosen once per delivery) and the outbox (the key in each line);
+# Facebook, Instagram, Threads, LinkedIn and Google do not, but their connectors look for the
+# post among the account's latest before sending again (and answer "unconfirmed" themselves
+# where they cannot look). A webhook receiver cannot be trusted to do this, so a lost reply
+# there is never retried.
+DEDUPLICATING_PLATFORMS = frozenset(
+    {
+        "mastodon",
+        "bluesky",
+        "outbox",
+        "facebook",
+        "instagram",
+        "threads",
+        "linkedin",
+        "google_business",
+    }
+)
 # Mastodon forgets idempotency keys after an hour; the shortest window decides for everyone.
 DEDUPLICATION_WINDOW = timedelta(minutes=55)
 # Backoff never grows beyond this, however many attempts are allowed.
 MAX_BACKOFF_SECONDS = 6 * 3600
-# Threads, LinkedIn and Google take no key, but their connectors look for the post among the
-# account's latest before sending again, and answer "unconfirmed" themselves when they cannot.
-DEDUPLICATING_PLATFORMS |= {"threads", "linkedin", "google_business"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,8 @@ def decide(
         return Decision(
             status, message, next_attempt_at=now, count_attempt=False, channel_needs_reauth=True
         )
+    if isinstance(error, QuotaWait):
+        return quota_wait(error, due_at=due_at, now=now, lateness=lateness)
     if isinstance(error, UnknownOutcomeError) and not (
         error.safe_to_retry and platform in DEDUPLICATING_PLATFORMS
     ):
@@ -132,6 +146,25 @@ def decide(
             D.MISSED, f"Could not publish within the allowed lateness; last error: {message}"
         )
     return Decision(D.RETRYING, message, next_attempt_at=next_attempt_at)
+
+
+def quota_wait(
+    error: QuotaWait, *, due_at: datetime, now: datetime, lateness: timedelta
+) -> Decision:
+    """Wait out a used-up publishing quota without using an attempt: nothing was sent.
+
+    The wait still ends within the workspace's allowed lateness, like any retry: a post held
+    back past it is missed, with the quota named as the reason.
+    """
+    seconds = max(0.0, float(error.retry_after if error.retry_after is not None else 3600.0))
+    next_attempt_at = now + timedelta(seconds=seconds)
+    if is_missed(due_at=due_at, now=next_attempt_at, lateness=lateness):
+        return Decision(
+            D.MISSED,
+            f"Could not publish within the allowed lateness: {error.message}",
+            count_attempt=False,
+        )
+    return Decision(D.RETRYING, error.message, next_attempt_at=next_attempt_at, count_attempt=False)
 
 
 def recover(

@@ -44,6 +44,15 @@ def _tick(app: Flask) -> None:
         logger.exception("publishing tick failed")
 
 
+def _engagement(app: Flask) -> None:
+    from planner.publishing.engagement_job import run
+
+    try:
+        run(app, now=utcnow())
+    except Exception:  # like the tick: the next run tries again
+        logger.exception("engagement job failed")
+
+
 def start_background_worker(app: Flask) -> WorkerHandle:
     """Start the clock in a background thread of this process (for ``planner run`` and tests)."""
     from planner.publishing.worker import stop_event
@@ -64,6 +73,17 @@ def start_background_worker(app: Flask) -> WorkerHandle:
         coalesce=True,
         misfire_grace_time=None,
         next_run_time=utcnow(),
+    )
+    # Reading published posts' figures is its own job, so a slow platform never delays a publish.
+    scheduler.add_job(
+        _engagement,
+        "interval",
+        args=[app],
+        seconds=float(app.config["ENGAGEMENT_TICK_SECONDS"]),
+        id="engagement",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
     )
     scheduler.start()
     logger.info("publishing worker started (tick every %ss)", app.config["WORKER_TICK_SECONDS"])

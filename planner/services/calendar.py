@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -15,7 +16,8 @@ from planner.models import Category, Channel, Post, Workspace
 from planner.services import channels as channel_service
 from planner.services import guardrail_checks
 from planner.services.media import media_ids_for_posts
-from planner.services.posts import PostFilters, channel_ids_for, list_posts
+from planner.services.post_lists import PostRow, list_post_rows
+from planner.services.posts import PostFilters, channel_ids_for
 from planner.timeutils import (
     day_window,
     get_zone,
@@ -34,16 +36,17 @@ GRID_LIMIT = 5000  # posts one grid shows at most
 class CalendarPost:
     """A post as the calendar shows it: its local time and channel names resolved once."""
 
-    post: Post
+    post: Post | PostRow
     local: datetime
     channel_ids: list[int]
     channel_names: list[str]
     media_ids: list[int] = field(default_factory=list)  # the post's images, in order
 
     # Joined here, not in the template: the month view renders hundreds of these.
-    @property
+    @cached_property
     def hm(self) -> str:
-        return f"{self.local:%H:%M}"
+        local = self.local
+        return f"{local.hour:02d}:{local.minute:02d}"
 
     @property
     def channel_ids_json(self) -> str:
@@ -110,11 +113,12 @@ def load_range(
         text=base.text,
         limit=GRID_LIMIT,
     )
-    posts = list_posts(session=session, workspace_id=workspace_id, filters=filters)
+    posts = list_post_rows(session=session, workspace_id=workspace_id, filters=filters)
     chans = channel_service.list_channels(session=session, workspace_id=workspace_id)
     names = {c.id: c.name for c in chans}
-    targets = channel_ids_for(session=session, post_ids=[p.id for p in posts])
-    images = media_ids_for_posts(session=session, post_ids=[p.id for p in posts])
+    post_ids = [p.id for p in posts]
+    targets = channel_ids_for(session=session, post_ids=post_ids)
+    images = media_ids_for_posts(session=session, post_ids=post_ids)
     by_day: dict[date, list[CalendarPost]] = defaultdict(list)
     items = []
     for p in posts:
@@ -226,8 +230,10 @@ def warning_marks(
     streak last month, say), so the panel can link them too.
     """
     day_of = {cp.post.id: cp.local.date() for cp in view.posts}
-    labels = {pid: _label(local) for pid, local in (outside or {}).items()}
-    labels.update({cp.post.id: _label(cp.local) for cp in view.posts})
+    # Labels only for the posts a warning names: the panel links those, and no others.
+    named = {pid for w in warnings for pid in w.post_ids}
+    labels = {pid: _label(local) for pid, local in (outside or {}).items() if pid in named}
+    labels.update({cp.post.id: _label(cp.local) for cp in view.posts if cp.post.id in named})
     week_of = {d: week.start for week in view.weeks for d in week.days}
     days: Counter = Counter()
     weeks: Counter = Counter()

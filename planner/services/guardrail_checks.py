@@ -39,6 +39,7 @@ from planner.services.guardrail_policies import (
     workspace_policy,
 )
 from planner.services.guardrail_posts import snapshot_of, snapshots, streak_context
+from planner.services.post_lists import PostRow
 from planner.timeutils import get_zone
 
 
@@ -169,7 +170,7 @@ def evaluate_range(
     policy: Policy | None = None,
     with_mix: bool = False,
     load: tuple[datetime, datetime] | None = None,
-    loaded: Sequence[Post] | None = None,
+    loaded: Sequence[Post | PostRow] | None = None,
     targets: Mapping[int, Sequence[int]] | None = None,
 ) -> Findings:
     """Every warning for [start, end) under the workspace's policy (or *policy*, for a preview).
@@ -181,17 +182,21 @@ def evaluate_range(
     lo, hi = load or load_span(get_zone(workspace.timezone), start, end)
     posts = None
     if loaded is not None:
-        posts = [
-            PostSnapshot(
-                id=p.id,
-                category=p.category,
-                scheduled_at=p.scheduled_at,
-                status=p.status,
-                channel_ids=tuple((targets or {}).get(p.id, ())),
-            )
-            for p in loaded
-            if p.status in COUNTED_STATUSES and p.scheduled_at and lo <= p.scheduled_at < hi
-        ]
+        posts = []
+        for p in loaded:  # each field read once: a month view passes hundreds
+            at, status = p.scheduled_at, p.status
+            if status in COUNTED_STATUSES and at and lo <= at < hi:
+                pid = p.id
+                channel_ids = tuple((targets or {}).get(pid, ()))
+                posts.append(
+                    PostSnapshot(
+                        id=pid,
+                        category=p.category,
+                        scheduled_at=at,
+                        status=status,
+                        channel_ids=channel_ids,
+                    )
+                )
     return judge(
         session=session,
         workspace=workspace,

@@ -37,9 +37,7 @@ class _Lengths:
 
     def problems(self, data: PostInput) -> list[str]:
         chosen = [self.channels[cid] for cid in data.channel_ids if cid in self.channels]
-        # A channel that cannot count is skipped: the channel page already tells the owner.
-        texts = self.texts.texts_for(data, chosen)
-        return [f"Too long for {t.channel.name}: {t.too_long}." for t in texts if t.too_long]
+        return [f"Too long for {c.name}: {p}." for c, p in self.texts.too_long(data, chosen)]
 
 
 class _Channels:
@@ -200,12 +198,12 @@ def flag_repeats(
     seen: dict[tuple[str, datetime], int] = {}
     for row, at in zip(timed, times, strict=True):
         key = (same_text(row["post"]["body"]), at)
+        if key not in existing and key not in seen:
+            seen[key] = row["line"]
+            continue
         when = f"{to_local(at, tz):%-d %b %Y %H:%M}"
         if key in existing:
             message = f"This text is already planned for {when}: skip this row or change its time."
-        elif key in seen:
-            message = f"Line {seen[key]} already has this text at {when}."
         else:
-            seen[key] = row["line"]
-            continue
+            message = f"Line {seen[key]} already has this text at {when}."
         row.update(ok=False, post=None, errors=[{"column": body_column, "message": message}])

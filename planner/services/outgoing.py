@@ -20,7 +20,7 @@ from planner.connectors.base import Connector
 from planner.connectors.bundle import UNUSABLE, Connectors
 from planner.models import Channel, Post, Workspace
 from planner.services.errors import ValidationError
-from planner.services.media import media_for_posts
+from planner.services.media import images_for_posts, instagram_ready
 from planner.timeutils import get_zone
 from planner.utm import month_of, outgoing, utm_settings
 
@@ -108,17 +108,57 @@ class Outgoing:
         self.zone = get_zone(workspace.timezone)
         self.settings = utm_settings(workspace.settings)
         self.connectors, self.now = connectors, now
-        self._built: dict[int | None, Connector | None] = {}
+        self._built: dict[int | None, tuple[str, Connector | None]] = {}
+
+    def _channel(self, channel: Channel) -> tuple[int | None, str, Connector | None]:
+        """The channel's id, platform and connector, read from the channel once per channel:
+        an import asks for every channel of each of its thousands of rows."""
+        key = channel.id
+        if key not in self._built:
+            try:
+                connector = self.connectors.for_channel(channel)
+            except UNUSABLE as exc:
+                logger.warning("Cannot count for channel %s: %s", key, exc)
+                connector = None
+            self._built[key] = (channel.platform, connector)
+        platform, connector = self._built[key]
+        return key, platform, connector
 
     def connector(self, channel: Channel) -> Connector | None:
         """The channel's connector, or None when its settings cannot be used (logged once)."""
-        if channel.id not in self._built:
-            try:
-                self._built[channel.id] = self.connectors.for_channel(channel)
-            except UNUSABLE as exc:
-                logger.warning("Cannot count for channel %s: %s", channel.id, exc)
-                self._built[channel.id] = None
-        return self._built[channel.id]
+        return self._channel(channel)[2]
+
+    def _sent(
+        self, post: Draft, channel_id: int | None, platform: str, month: str
+    ) -> tuple[str, str, str | None]:
+        """The body *post* uses for a channel, and the text and link that channel is sent."""
+        body = body_for(post, channel_id)
+        text, link = outgoing(
+            body,
+            post.link,
+            platform=platform,
+            settings=self.settings,
+            campaign=post.utm_campaign,
+            month=month,
+        )
+        return body, text, link
+
+    def too_long(self, post: Draft, channels: Iterable[Channel]) -> list[tuple[Channel, str]]:
+        """The channels *post* is too long for, each with the platform's words.
+
+        Only the lengths are worked out, for checking many posts at once (an import's rows);
+        a channel that cannot count is left out, as the channel page tells its owner.
+        """
+        month = month_of(post.scheduled_at, self.zone, now=self.now)
+        found = []
+        for channel in channels:
+            channel_id, platform, connector = self._channel(channel)
+            if connector is None:
+                continue
+            _body, text, link = self._sent(post, channel_id, platform, month)
+            if problem := connector.check_length(text, link):
+                found.append((channel, problem))
+        return found
 
     def texts_for(
         self, post: Draft, channels: Iterable[Channel], *, images: int = 0
@@ -127,16 +167,8 @@ class Outgoing:
         month = month_of(post.scheduled_at, self.zone, now=self.now)
         found = []
         for channel in channels:
-            body = body_for(post, channel.id)
-            text, link = outgoing(
-                body,
-                post.link,
-                platform=channel.platform,
-                settings=self.settings,
-                campaign=post.utm_campaign,
-                month=month,
-            )
-            connector = self.connector(channel)
+            channel_id, platform, connector = self._channel(channel)
+            body, text, link = self._sent(post, channel_id, platform, month)
             if connector is None:
                 found.append(
                     ChannelText(
@@ -213,7 +245,7 @@ def require_fit(
         fields["body"] = f"Too long: {detail}."
     if too_many:
         detail = " ".join(too_many)
-        messages.append(f"{detail} Remove images or that channel first.")
+        messages.append(f"{detail} Change the images or remove that channel first.")
         fields["media"] = detail
     if messages:
         raise ValidationError(" ".join(messages), fields=fields)
@@ -228,9 +260,16 @@ def require_saved_fit(
     connectors: Connectors,
     now: datetime,
 ) -> None:
-    """Refuse a saved post that does not fit one of its channels, counting its stored images."""
-    images = media_for_posts(session=session, post_ids=[post.id]).get(post.id, [])
+    """Refuse a saved post that does not fit one of its channels, counting its stored images.
+
+    For Instagram the images' shapes count too: one outside 4:5 to 1.91:1 needs a crop or pad.
+    """
+    images = images_for_posts(session=session, post_ids=[post.id]).get(post.id, [])
     channels = channels_of(session=session, channel_ids=channel_ids)
     require_fit(
         post, channels, workspace=workspace, connectors=connectors, now=now, images=len(images)
     )
+    if any(channel.platform == "instagram" for channel in channels):
+        problem = instagram_ready(images)
+        if problem is not None:
+            raise ValidationError(problem, fields={"media": problem})

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
 from planner.models import Channel, Post, PostChannel, PostStatus, Role
@@ -22,6 +20,8 @@ from planner.services.post_input import MAX_BODY as MAX_BODY
 from planner.services.post_input import PostInput as PostInput
 from planner.services.post_input import check_link as check_link
 from planner.services.post_input import validate as validate
+from planner.services.post_lists import PostFilters as PostFilters
+from planner.services.post_lists import list_posts as list_posts
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, iso_local, iso_utc, to_local
 
@@ -31,18 +31,6 @@ LOCKED = {PostStatus.PUBLISHING, PostStatus.PUBLISHED}
 # A contributor may only touch their own posts while these are their state (an expired post
 # is a draft whose time passed: its author may reschedule it).
 CONTRIBUTOR_EDITABLE = {PostStatus.DRAFT, PostStatus.REJECTED, PostStatus.EXPIRED}
-
-
-@dataclass(frozen=True)
-class PostFilters:
-    start: datetime | None = None
-    end: datetime | None = None
-    status: str | None = None
-    category: str | None = None
-    channel_id: int | None = None
-    text: str | None = None
-    scheduled: bool | None = None  # True: only scheduled, False: only ideas
-    limit: int = 500
 
 
 def get_post(*, session: Session, acc: Access, post_id: int) -> Post:
@@ -328,44 +316,6 @@ def delete_post(*, session: Session, acc: Access, post_id: int, now: datetime) -
     session.exec(delete(PostChannel).where(PostChannel.post_id == post.id))
     session.delete(post)
     session.flush()
-
-
-def list_posts(
-    *, session: Session, workspace_id: int, filters: PostFilters = PostFilters()
-) -> list[Post]:
-    """Return the workspace's posts matching *filters*, scheduled ones by time, ideas last."""
-    stmt = select(Post).where(Post.workspace_id == workspace_id)
-    f = filters
-    if f.start is not None:
-        stmt = stmt.where(Post.scheduled_at >= f.start)
-    if f.end is not None:
-        stmt = stmt.where(Post.scheduled_at < f.end)
-    if f.scheduled is True:
-        stmt = stmt.where(col(Post.scheduled_at).is_not(None))
-    elif f.scheduled is False:
-        stmt = stmt.where(col(Post.scheduled_at).is_(None))
-    if f.status:
-        stmt = stmt.where(Post.status == f.status)
-    if f.category:
-        stmt = stmt.where(Post.category == f.category)
-    if f.channel_id is not None:
-        stmt = stmt.where(
-            col(Post.id).in_(
-                select(PostChannel.post_id).where(PostChannel.channel_id == f.channel_id)
-            )
-        )
-    if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            or_(
-                col(Post.body).ilike(pattern, escape="\\"),
-                col(Post.link).ilike(pattern, escape="\\"),
-            )
-        )
-    stmt = stmt.order_by(col(Post.scheduled_at).is_(None), Post.scheduled_at, Post.id).limit(
-        f.limit
-    )
-    return list(session.exec(stmt))
 
 
 def post_json(

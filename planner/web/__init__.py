@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         guardrails,
         health,
         imports,
+        insights,
         link_tags,
         media,
         oauth,
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(planning.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(oauth.bp)
+    app.register_blueprint(insights.bp)
     api_bp = api.blueprint()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies

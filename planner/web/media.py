@@ -28,7 +28,7 @@ from planner.db import get_session
 from planner.media import renditions
 from planner.media.settings import signer_from_config
 from planner.media.signing import BadLink, ExpiredLink
-from planner.media.storage import MissingFile, mime_of
+from planner.media.storage import MissingFile, Storage, mime_of
 from planner.media_app import get_media_limits, get_media_storage
 from planner.media_models import Media
 from planner.models import Post
@@ -57,18 +57,19 @@ def read_upload() -> tuple[bytes, str]:
     return upload.read(limit + 1), upload.filename or ""
 
 
-def file_url(media: Media, *, thumbnail: bool = False) -> str:
+def file_url(media: Media, *, thumbnail: bool = False, storage: Storage | None = None) -> str:
     """A URL the caller can fetch: a signed link when the storage gives one, else a member's."""
     key = media.thumb_key if thumbnail else media.storage_key
-    signed = get_media_storage().signed_url(key, LINK_SECONDS)
+    signed = (storage or get_media_storage()).signed_url(key, LINK_SECONDS)
     if signed:
         return signed
     endpoint = "media.thumbnail" if thumbnail else "media.original"
     return url_for(endpoint, mid=media.id, _external=True)
 
 
-def media_json(media: Media) -> dict[str, Any]:
-    """The API shape of an image."""
+def media_json(media: Media, *, storage: Storage | None = None) -> dict[str, Any]:
+    """The API shape of an image; a caller listing many passes the app's *storage* once."""
+    storage = storage or get_media_storage()
     return {
         "id": media.id,
         "mime": media.mime,
@@ -78,8 +79,8 @@ def media_json(media: Media) -> dict[str, Any]:
         "alt": media.alt,
         "filename": media.filename,
         "created_at": iso_utc(media.created_at),
-        "url": file_url(media),
-        "thumbnail_url": file_url(media, thumbnail=True),
+        "url": file_url(media, storage=storage),
+        "thumbnail_url": file_url(media, thumbnail=True, storage=storage),
     }
 
 

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["category_label"] = lambda c: CATEGORY_LABELS.get(str(c), str(c))
     app.jinja_env.filters["day_label"] = lambda d: f"{d:%A} {d.day} {d:%B %Y}"
     app.jinja_env.globals["post_item"] = calendar_items.post_item
+    app.jinja_env.globals["post_items"] = calendar_items.post_items
     app.jinja_env.globals["post_thumbs"] = calendar_items.thumbs
     app.context_processor(_nav_context)
 

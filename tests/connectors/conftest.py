@@ -14,8 +14,10 @@ from tests.fakes.fixtures import (  # noqa: F401
     fake_google_business,
     fake_linkedin,
     fake_mastodon,
+    fake_meta,
     fake_threads,
     fake_webhook,
+    image_host,
 )
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)

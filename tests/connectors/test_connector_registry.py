@@ -18,6 +18,8 @@ def test_registry_lists_every_platform() -> None:
         "webhook",
         "mastodon",
         "bluesky",
+        "facebook",
+        "instagram",
         "threads",
         "linkedin",
         "google_business",

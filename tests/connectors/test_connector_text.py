@@ -18,6 +18,17 @@ def test_graphemes_count_user_perceived_characters(value: str, expected: int) ->
     assert text.graphemes(value) == expected
 
 
+@given(st.lists(st.sampled_from([chr(i) for i in range(128)] + ["\r\n"]), max_size=60).map("".join))
+def test_ascii_text_counts_as_the_grapheme_rules_count_it(value: str) -> None:
+    # Plain ASCII skips the regex (every character its own cluster but CR LF): same answer.
+    assert text.graphemes(value) == len(text.GRAPHEME.findall(value))
+
+
+@pytest.mark.parametrize("value", ["\r\n", "a\r\nb", "\r\r\n\n", "\n\r", "x\ty\x00\x7f"])
+def test_ascii_line_breaks_count_as_the_regex_counts_them(value: str) -> None:
+    assert text.graphemes(value) == len(text.GRAPHEME.findall(value))
+
+
 def test_utf8_length_counts_bytes() -> None:
     assert text.utf8_length(THUMB) == 8
     assert text.utf8_length("café") == 5

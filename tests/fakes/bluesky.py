@@ -55,6 +55,11 @@ class FakeBluesky(FakeServer):
         self._access: dict[str, bool] = {}  # token -> expired
         self._refresh: dict[str, bool] = {}
         self._tid = itertools.count(1)
+        # Engagement: counts per post uri; reads limited like the AppView (None: no limit).
+        self.counts: dict[str, dict[str, int]] = {}
+        self.read_limit: int | None = None
+        self.read_window = 300.0
+        self.read_times: list[float] = []
 
     @property
     def sessions_created(self) -> int:
@@ -84,6 +89,7 @@ class FakeBluesky(FakeServer):
             ("POST", "com.atproto.repo.createRecord"): self._create_record,
             ("GET", "com.atproto.repo.getRecord"): self._get_record,
             ("POST", "com.atproto.repo.uploadBlob"): self._upload_blob,
+            ("GET", "app.bsky.feed.getPosts"): self._get_posts,
         }
         method = routes.get((request.method, nsid))
         if method is None:
@@ -226,6 +232,65 @@ class FakeBluesky(FakeServer):
                 400, {"error": "RecordNotFound", "message": f"Could not locate record: {uri}"}
             )
         return Reply(200, {"uri": entry["uri"], "cid": entry["cid"], "value": entry["record"]})
+
+    def add_post(self, text: str = "Fresh bread", **counts: int) -> str:
+        """Store a post directly (for reading its figures) and return its at:// uri."""
+        rkey = self._next_tid()
+        uri = f"at://{self.did}/{POST}/{rkey}"
+        record = {"$type": POST, "text": text, "createdAt": "2026-03-04T12:00:00.000Z"}
+        with self.lock:
+            entry = {"uri": uri, "cid": "bafyrei" + hashlib.sha256(uri.encode()).hexdigest()[:52]}
+            entry |= {"rkey": rkey, "record": record}
+            self.records[rkey] = entry
+            self.posts.append(entry)
+        self.set_counts(uri, **counts)
+        return uri
+
+    def set_counts(self, uri: str, **counts: int) -> None:
+        """Set a post's counts, e.g. ``set_counts(uri, likeCount=3)``; they may go down."""
+        with self.lock:
+            self.counts.setdefault(uri, {}).update(counts)
+
+    def delete_post(self, uri: str) -> None:
+        """Delete a post: getPosts then leaves it out, as the AppView does."""
+        with self.lock:
+            self.records.pop(uri.rsplit("/", 1)[-1], None)
+
+    def _get_posts(self, request: RecordedRequest) -> Reply:
+        refused = self._check_access(request)
+        if refused is not None:
+            return refused
+        uris = [u for u in request.query.get("uris", "").split(",") if u]
+        if not uris or len(uris) > 25:
+            return _invalid("uris must hold between 1 and 25 items")
+        with self.lock:
+            now = self.clock()
+            self.read_times = [t for t in self.read_times if now - t < self.read_window]
+            if self.read_limit is not None and len(self.read_times) >= self.read_limit:
+                return Reply(
+                    429,
+                    {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                    {
+                        "RateLimit-Limit": str(self.read_limit),
+                        "RateLimit-Remaining": "0",
+                        "RateLimit-Reset": str(int(time.time() + self.read_window)),
+                        "RateLimit-Policy": f"{self.read_limit};w={int(self.read_window)}",
+                    },
+                )
+            self.read_times.append(now)
+            views = []
+            for uri in uris:
+                entry = self.records.get(uri.rsplit("/", 1)[-1])
+                if entry is None or entry["uri"] != uri:
+                    continue
+                counts = {"replyCount": 0, "repostCount": 0, "likeCount": 0, "quoteCount": 0}
+                counts |= self.counts.get(uri, {})
+                author = {"did": self.did, "handle": self.handle}
+                views.append(
+                    {"uri": uri, "cid": entry["cid"], "author": author, "record": entry["record"]}
+                    | counts
+                )
+        return Reply(200, {"posts": views})
 
     def _next_tid(self) -> str:
         return f"3fake{next(self._tid):08d}"

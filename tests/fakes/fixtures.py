@@ -10,6 +10,7 @@ from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.google_business import FakeGoogleBusiness
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.meta import FakeMeta, ImageHost
 from tests.fakes.threads import FakeThreads
 from tests.fakes.webhook import FakeWebhook
 
@@ -32,6 +33,20 @@ def fake_bluesky() -> Iterator[FakeBluesky]:
 def fake_webhook() -> Iterator[FakeWebhook]:
     """Yield a running fake webhook receiver; use ``url_for("slack")`` and friends."""
     with FakeWebhook() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_meta() -> Iterator[FakeMeta]:
+    """Yield a running fake Graph API whose user manages three Pages (two with Instagram)."""
+    with FakeMeta() as server:
+        yield server
+
+
+@pytest.fixture
+def image_host() -> Iterator[ImageHost]:
+    """Yield a loopback file server that hands out public addresses of stored bytes."""
+    with ImageHost() as server:
         yield server
 
 

@@ -62,6 +62,12 @@ class FakeMastodon(FakeServer):
         self._idempotency: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         # OAuth (apps, the sign-in page, tokens): see tests/fakes/mastodon_oauth.py.
         self.oauth = MastodonOAuth(self)
+        # Engagement reads: at most read_limit GETs of a status per window (None: no limit), as
+        # Mastodon's 300 requests / 5 minutes per account; quotes_count only when has_quotes.
+        self.read_limit: int | None = None
+        self.read_window = 300.0
+        self.has_quotes = True
+        self.read_times: list[float] = []
 
     def respond(self, request: RecordedRequest) -> Reply:
         """Route to the endpoint planner uses."""
@@ -79,7 +85,13 @@ class FakeMastodon(FakeServer):
         if request.method == "GET" and request.path.startswith("/api/v1/media/"):
             return self._authorized(request) or self._show_media(request.path.rsplit("/", 1)[-1])
         if request.method == "GET" and request.path.startswith("/api/v1/statuses/"):
-            return self._show_status(request.path.rsplit("/", 1)[-1])
+            # Public statuses need no token, but a token that is sent must be valid.
+            refused = self._authorized(request) if request.bearer else None
+            return (
+                refused
+                or self._rate_limited()
+                or self._show_status(request.path.rsplit("/", 1)[-1])
+            )
         return Reply(404, {"error": "Record not found"})
 
     def _authorized(self, request: RecordedRequest) -> Reply | None:
@@ -165,6 +177,7 @@ class FakeMastodon(FakeServer):
                 "replies_count": 0,
                 "reblogs_count": 0,
                 "favourites_count": 0,
+                "quotes_count": 0,
                 "account": self._account(),
                 "media_attachments": [_public(item) for item in attachments if item],
             }
@@ -231,9 +244,69 @@ class FakeMastodon(FakeServer):
     def _show_status(self, status_id: str) -> Reply:
         with self.lock:
             for status in self.posts:
-                if status["id"] == status_id:
-                    return Reply(200, status)
+                if status["id"] == status_id and not status.get("deleted"):
+                    shown = {k: v for k, v in status.items() if k != "deleted"}
+                    if not self.has_quotes:
+                        shown.pop("quotes_count", None)
+                    return Reply(200, shown, self._rate_headers())
         return Reply(404, {"error": "Record not found"})
+
+    def add_status(self, text: str = "Fresh bread", **counts: int) -> str:
+        """Store a published status directly (for reading its figures) and return its id."""
+        with self.lock:
+            status_id = str(next(self._ids))
+            self.posts.append(
+                {
+                    "id": status_id,
+                    "url": f"{self.url}/@{self.acct}/{status_id}",
+                    "content": f"<p>{html.escape(text)}</p>",
+                    "replies_count": 0,
+                    "reblogs_count": 0,
+                    "favourites_count": 0,
+                    "quotes_count": 0,
+                    "account": self._account(),
+                }
+            )
+        self.set_counts(status_id, **counts)
+        return status_id
+
+    def set_counts(self, status_id: str, **counts: int) -> None:
+        """Set a status's counters, e.g. ``set_counts(id, replies=2)``; they may go down."""
+        names = {"replies": "replies_count", "reblogs": "reblogs_count"}
+        names |= {"quotes": "quotes_count", "favourites": "favourites_count"}
+        with self.lock:
+            status = next(s for s in self.posts if s["id"] == status_id)
+            for key, value in counts.items():
+                status[names[key]] = value
+
+    def delete_status(self, status_id: str) -> None:
+        """Delete a status: reading it then answers 404 like Mastodon."""
+        with self.lock:
+            next(s for s in self.posts if s["id"] == status_id)["deleted"] = True
+
+    def _rate_headers(self) -> dict[str, str]:
+        if self.read_limit is None:
+            return {}
+        now = self.clock()
+        window_start = self.read_times[0] if self.read_times else now
+        reset = datetime.fromtimestamp(
+            time.time() + max(0.0, window_start + self.read_window - now), UTC
+        )
+        return {
+            "X-RateLimit-Limit": str(self.read_limit),
+            "X-RateLimit-Remaining": str(max(0, self.read_limit - len(self.read_times))),
+            "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+
+    def _rate_limited(self) -> Reply | None:
+        """Count one read; past read_limit in the window answer 429 as Mastodon does."""
+        with self.lock:
+            now = self.clock()
+            self.read_times = [t for t in self.read_times if now - t < self.read_window]
+            if self.read_limit is not None and len(self.read_times) >= self.read_limit:
+                return Reply(429, {"error": "Too many requests"}, self._rate_headers())
+            self.read_times.append(now)
+        return None
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:

@@ -58,5 +58,30 @@ def test_local_signed_links_name_one_key_and_expire(tmp_path) -> None:
         signer.key_for(token[:-2] + "xx", now=now[0])
 
 
+@pytest.mark.parametrize(
+    "key", ["2/x.webp", "12/p7.thumb.webp", "3/café.jpg", "4/" + "a" * 60 + ".jpg"]
+)
+def test_links_are_signed_as_the_serializer_signs_them(key: str) -> None:
+    # The key is derived once rather than per link; the token is still the serializer's own
+    # (uncompressed), so only the secret's holder can make one, and tampering is refused.
+    from itsdangerous import BadSignature, URLSafeSerializer
+
+    from planner.media.signing import SALT
+
+    signer = UrlSigner("secret", "https://planner.example/")
+    token = signer.token(key, expires_at=2_000_000)
+    serializer = URLSafeSerializer("secret", salt=SALT)
+    assert serializer.loads(token) == {"k": key, "e": 2_000_000}
+    if len(key) < 40:  # a payload that does not shrink: byte for byte the serializer's token
+        assert token == serializer.dumps({"k": key, "e": 2_000_000})
+    assert signer.key_for(token, now=1_999_999) == key
+    with pytest.raises(BadSignature):
+        URLSafeSerializer("another secret", salt=SALT).loads(token)
+    _payload, mac = token.split(".")
+    forged = URLSafeSerializer("secret", salt=SALT).dumps({"k": "9/other.jpg", "e": 2_000_000})
+    with pytest.raises(BadLink):
+        signer.key_for(forged.split(".")[0] + "." + mac, now=0)
+
+
 def test_local_storage_without_a_signer_gives_no_public_url(tmp_path) -> None:
     assert LocalStorage(tmp_path).signed_url("1/a.jpg", 60) is None

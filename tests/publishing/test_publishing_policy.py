@@ -10,6 +10,7 @@ import pytest
 from planner.connectors.errors import (
     AuthError,
     PermanentError,
+    QuotaWait,
     TransientError,
     UnknownOutcomeError,
 )
@@ -49,6 +50,10 @@ def run(error, *, platform="webhook", attempts=1, due_at=NOW, lateness=HOUR):
         (UnknownOutcomeError("reset", safe_to_retry=False), "webhook", "unconfirmed"),
         (UnknownOutcomeError("reset", safe_to_retry=True), "mastodon", "retrying"),
         (UnknownOutcomeError("reset", safe_to_retry=True), "bluesky", "retrying"),
+        # Their connectors look for the post before sending again.
+        (UnknownOutcomeError("reset", safe_to_retry=True), "facebook", "retrying"),
+        (UnknownOutcomeError("reset", safe_to_retry=True), "instagram", "retrying"),
+        (UnknownOutcomeError("reset", safe_to_retry=False), "instagram", "unconfirmed"),
         # A connector that claims safety for a platform we do not trust to de-duplicate.
         (UnknownOutcomeError("reset", safe_to_retry=True), "webhook", "unconfirmed"),
     ],
@@ -149,3 +154,25 @@ def test_recovery_retries_only_where_duplicates_are_dropped(
     )
 
     assert decision.status == status
+
+
+def test_a_used_up_quota_waits_its_time_without_using_an_attempt() -> None:
+    wait = QuotaWait("Instagram allows 50 posts per 24 hours", retry_after=1800)
+    decision = run(wait, platform="instagram", attempts=5)
+    assert decision.status == "retrying"
+    assert decision.next_attempt_at == NOW + timedelta(seconds=1800)
+    assert decision.count_attempt is False
+    assert decision.message == "Instagram allows 50 posts per 24 hours"
+    assert decision.channel_needs_reauth is False
+
+
+def test_a_quota_wait_without_a_time_waits_an_hour() -> None:
+    decision = run(QuotaWait("used up"), platform="threads", lateness=2 * HOUR)
+    assert decision.next_attempt_at == NOW + HOUR
+
+
+def test_a_quota_wait_beyond_the_allowed_lateness_is_missed_with_the_reason() -> None:
+    decision = run(QuotaWait("Instagram allows 50 posts", retry_after=3 * 3600))
+    assert decision.status == "missed"
+    assert "Instagram allows 50 posts" in decision.message
+    assert decision.next_attempt_at is None

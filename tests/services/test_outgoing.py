@@ -90,3 +90,38 @@ def test_a_channel_whose_settings_cannot_be_read_is_named_not_counted(
 
     assert not text.counted and text.length is None and text.too_long is None
     assert text.problem == "Cannot read the settings of bluesky 3; reconnect it."
+
+
+def test_the_lengths_only_check_names_what_the_full_texts_find_too_long(
+    connectors: Connectors,
+) -> None:
+    sky = _channel(
+        connectors,
+        1,
+        "bluesky",
+        {"service_url": "https://bsky.social", "handle": "shop.bsky.social"},
+        {"app_password": "abcd-efgh-ijkl-mnop"},
+    )
+    outbox = _channel(connectors, 2, "outbox", {}, {})
+    broken = _channel(
+        connectors,
+        3,
+        "bluesky",
+        {"service_url": "https://bsky.social", "handle": "shop.bsky.social"},
+        {"app_password": "abcd-efgh-ijkl-mnop"},
+    )
+    broken.secrets = "sealed-with-a-key-long-gone"
+    texts = outgoing.Outgoing(workspace=SHOP, connectors=connectors, now=NOW)
+    for body, link in [
+        ("b" * 300, "https://shop.example/rye"),  # fits only without its tagged link
+        ("b" * 250, None),
+        ("b" * 301, None),
+        ("bread " * 40, "https://elsewhere.example/x"),
+    ]:
+        draft = PostInput(body=body, category="educational", scheduled_at=NOW, link=link)
+        full = texts.texts_for(draft, [sky, outbox, broken])
+        expected = [(t.channel.id, t.too_long) for t in full if t.too_long]
+        found = texts.too_long(draft, [sky, outbox, broken])
+        assert [(c.id, problem) for c, problem in found] == expected, body[:10]
+    too_long = PostInput(body="b" * 301, category="educational", scheduled_at=NOW)
+    assert [c.id for c, _p in texts.too_long(too_long, [sky, outbox, broken])] == [1]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from planner.models import Post
 from planner.services.calendar import CalendarPost
-from planner.web.calendar_items import post_item, short_text
+from planner.web.calendar_items import post_item, post_items, short_text
 
 
 def _item(body: str, names: list[str]) -> CalendarPost:
@@ -61,3 +61,16 @@ def test_only_posts_whose_day_is_not_history_can_be_dragged() -> None:
         cp.post.status = status
         html = post_item(cp, None, "/posts/")
         assert 'draggable="true"' not in html and html.count('draggable="false"') == 2, status
+
+
+def test_a_days_items_are_each_posts_item_in_order(app) -> None:
+    first, second = _item("Fresh bread", ["Feed"]), _item("Rye <today>", [])
+    second.post.id = 8
+    second.media_ids = [5, 6]
+    with app.test_request_context("/"):
+        day = post_items([first, second], {8: ["Too many promotional posts"]}, "/posts/")
+        assert day == post_item(first, None, "/posts/") + post_item(
+            second, ["Too many promotional posts"], "/posts/"
+        )
+    assert '<img src="/media/5/thumb"' in day and "(2 images)" in day
+    assert day.count("<li ") == 2 and "Rye &lt;today&gt;" in day

@@ -9,6 +9,7 @@ def blueprint() -> Blueprint:
     """Return the API blueprint with every route module's routes attached."""
     from planner.web.api import (  # noqa: F401  (each adds its routes to bp)
         core,
+        engagement,
         guardrails,
         imports,
         media,

@@ -8,6 +8,7 @@ from flask import jsonify, request
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
+from planner.media_app import get_media_storage
 from planner.services import channels as channel_service
 from planner.services import media as media_service
 from planner.services import posts as post_service
@@ -82,11 +83,16 @@ def posts_json(acc: Access, posts: list[Any], *, suggestions: bool = True) -> li
     warnings = warnings_by_post(acc, posts, suggestions=suggestions)
     rules = recurrence.rrules_for(session=get_session(), post_ids=[p.id for p in posts])
     images = media_service.images_for_posts(session=get_session(), post_ids=[p.id for p in posts])
+    storage = get_media_storage()
     return [
         post_service.post_json(
             p, targets.get(p.id, []), tz, warnings.get(p.id, ()), rrule=rules.get(p.id)
         )
-        | {"media": [media_json(i.media) | {"fit": i.fit} for i in images.get(p.id, [])]}
+        | {
+            "media": [
+                media_json(i.media, storage=storage) | {"fit": i.fit} for i in images.get(p.id, [])
+            ]
+        }
         for p in posts
     ]
 

@@ -219,3 +219,36 @@ class Rejection(ApiModel):
 
 class CommentCreate(ApiModel):
     body: str | None = Field(None, max_length=10_000)
+
+
+def _query_id(value: Any) -> Any:
+    """A query-string id ("7") read as a number; anything else is left for the type to refuse."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        if value.strip().isdigit():
+            return int(value.strip())
+    return value
+
+
+class InsightsQuery(ApiModel):
+    """``start`` and ``end`` (ISO 8601, local to the workspace without an offset) and a channel.
+
+    Neither date means this month; ``end`` is exclusive (the order is checked by the route).
+    """
+
+    start: datetime | None = None
+    end: datetime | None = None
+    channel_id: Id | None = None
+
+    _read_instants = field_validator("start", "end", mode="before")(_instant)
+    _read_channel = field_validator("channel_id", mode="before")(_query_id)
+
+
+class EngagementWeights(ApiModel):
+    """The score's weight of each figure, 0 to 100 (README, "Insights")."""
+
+    replies: float = Field(3.0, ge=0, le=100)
+    reposts: float = Field(2.0, ge=0, le=100)
+    quotes: float = Field(2.0, ge=0, le=100)
+    likes: float = Field(0.5, ge=0, le=100)
