@@ -16,6 +16,7 @@ from planner.models import Channel, ChannelStatus
 from planner.publishing import claims
 from planner.timeutils import utcnow
 from tests.conftest import NOW
+from tests.factories import make_oauth_channel
 from tests.fakes import FakeGoogleBusiness, FakeLinkedIn, FakeThreads
 from tests.publishing.conftest import Desk
 
@@ -47,21 +48,17 @@ def networks(desk: Desk, fakes: dict[str, Any]) -> Desk:
 
 def connected(desk: Desk, platform: str, config: dict[str, Any], name: str = "") -> Channel:
     """A channel as the OAuth pick page creates it: plain config, sealed secrets."""
-    connectors = get_connectors(desk.app)
-    cls = connectors.platform(platform)
-    cleaned = cls.validate_config(config)
-    channel = Channel(
-        workspace_id=desk.member.workspace.id,
-        name=name or platform,
+    cls = get_connectors(desk.app).platform(platform)
+    expires = cls(config).credentials_expire_at()
+    return make_oauth_channel(
+        desk.app,
+        desk.session,
+        desk.member,
         platform=platform,
-        config={k: v for k, v in cleaned.items() if k not in cls.secret_fields},
-        secrets=connectors.box.seal({k: v for k, v in cleaned.items() if k in cls.secret_fields}),
-        status=ChannelStatus.OK,
-        created_at=NOW,
+        config=config,
+        expires_at=expires,
+        name=name or platform,
     )
-    desk.session.add(channel)
-    desk.session.commit()
-    return channel
 
 
 def threads_channel(desk: Desk, fake: FakeThreads) -> Channel:
