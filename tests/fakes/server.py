@@ -127,6 +127,8 @@ class _Scripted:
     landed: bool = True
 
     def matches(self, request: RecordedRequest) -> bool:
+        if self.path is not None and self.path.endswith("$"):  # "/publish$": the path's end
+            return request.path.endswith(self.path[:-1])
         return self.path is None or self.path in request.path
 
 
