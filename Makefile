@@ -61,6 +61,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/calendar.py
 	$(BIN)/python bench/guardrails.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/networks.py
 	$(BIN)/python bench/import_csv.py
 	$(BIN)/python bench/fill_month.py
 	$(BIN)/python bench/media.py

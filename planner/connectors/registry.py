@@ -5,9 +5,12 @@ from __future__ import annotations
 from planner.connectors.base import Connector
 from planner.connectors.bluesky import BlueskyConnector
 from planner.connectors.facebook import FacebookConnector
+from planner.connectors.google_business import GoogleBusinessConnector
 from planner.connectors.instagram import InstagramConnector
+from planner.connectors.linkedin import LinkedInConnector
 from planner.connectors.mastodon import MastodonConnector
 from planner.connectors.outbox import OutboxConnector
+from planner.connectors.threads import ThreadsConnector
 from planner.connectors.webhook import WebhookConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -17,6 +20,9 @@ CONNECTORS: dict[str, type[Connector]] = {
     "bluesky": BlueskyConnector,
     "facebook": FacebookConnector,
     "instagram": InstagramConnector,
+    "threads": ThreadsConnector,
+    "linkedin": LinkedInConnector,
+    "google_business": GoogleBusinessConnector,
 }
 
 

@@ -26,9 +26,22 @@ D = DeliveryStatus
 DEFAULT_LATENESS_MINUTES = 60
 # Platforms that ignore a second copy of the same delivery: Mastodon (Idempotency-Key, kept one
 # hour), Bluesky (the rkey chosen once per delivery) and the outbox (the key in each line);
-# Facebook and Instagram do not, but their connectors look for the post before sending again.
-# A webhook receiver cannot be trusted to do this, so a lost reply there is never retried.
-DEDUPLICATING_PLATFORMS = frozenset({"mastodon", "bluesky", "outbox", "facebook", "instagram"})
+# Facebook, Instagram, Threads, LinkedIn and Google do not, but their connectors look for the
+# post among the account's latest before sending again (and answer "unconfirmed" themselves
+# where they cannot look). A webhook receiver cannot be trusted to do this, so a lost reply
+# there is never retried.
+DEDUPLICATING_PLATFORMS = frozenset(
+    {
+        "mastodon",
+        "bluesky",
+        "outbox",
+        "facebook",
+        "instagram",
+        "threads",
+        "linkedin",
+        "google_business",
+    }
+)
 # Mastodon forgets idempotency keys after an hour; the shortest window decides for everyone.
 DEDUPLICATION_WINDOW = timedelta(minutes=55)
 # Backoff never grows beyond this, however many attempts are allowed.

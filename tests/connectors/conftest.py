@@ -11,8 +11,11 @@ import pytest
 from planner.connectors.base import ConnectorOptions, PublishRequest
 from tests.fakes.fixtures import (  # noqa: F401
     fake_bluesky,
+    fake_google_business,
+    fake_linkedin,
     fake_mastodon,
     fake_meta,
+    fake_threads,
     fake_webhook,
     image_host,
 )

@@ -13,8 +13,17 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
 def test_registry_lists_every_platform() -> None:
-    assert list(CONNECTORS)[:4] == ["outbox", "webhook", "mastodon", "bluesky"]
-    assert {"facebook", "instagram"} <= set(CONNECTORS)
+    assert list(CONNECTORS) == [
+        "outbox",
+        "webhook",
+        "mastodon",
+        "bluesky",
+        "facebook",
+        "instagram",
+        "threads",
+        "linkedin",
+        "google_business",
+    ]
     for platform, connector in CONNECTORS.items():
         assert get_connector(platform) is connector
         assert connector.platform == platform

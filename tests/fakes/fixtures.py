@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.google_business import FakeGoogleBusiness
+from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.meta import FakeMeta, ImageHost
+from tests.fakes.threads import FakeThreads
 from tests.fakes.webhook import FakeWebhook
 
 
@@ -44,4 +47,25 @@ def fake_meta() -> Iterator[FakeMeta]:
 def image_host() -> Iterator[ImageHost]:
     """Yield a loopback file server that hands out public addresses of stored bytes."""
     with ImageHost() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_threads() -> Iterator[FakeThreads]:
+    """Yield a running fake Threads (app ``threads-app``, profile ``@bakery``)."""
+    with FakeThreads() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_linkedin() -> Iterator[FakeLinkedIn]:
+    """Yield a running fake LinkedIn (app ``linkedin-app``, a member who runs one page)."""
+    with FakeLinkedIn() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_google_business() -> Iterator[FakeGoogleBusiness]:
+    """Yield a running fake Google Business Profile (one account, two locations)."""
+    with FakeGoogleBusiness() as server:
         yield server

@@ -130,6 +130,8 @@ class _Scripted:
     def matches(self, request: RecordedRequest) -> bool:
         if self.method is not None and request.method != self.method:
             return False
+        if self.path is not None and self.path.endswith("$"):  # "/publish$": the path's end
+            return request.path.endswith(self.path[:-1])
         return self.path is None or self.path in request.path
 
 

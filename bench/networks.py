@@ -1,0 +1,206 @@
+"""Benchmark: one ``planner worker`` draining 1,000 due deliveries to the OAuth networks' fakes.
+
+Run as ``python bench/networks.py``; prints a markdown table. The deliveries are spread evenly
+over a Threads profile, a LinkedIn page and a Google Business location, each a loopback fake
+(tests/fakes) reached through PLANNER_HOST_OVERRIDES, as in the tests. Facebook and Instagram
+join when their connectors are on main. Uses the harness of ``bench/publish.py``.
+
+1. 1,000 deliveries due at once to a loopback webhook, then 1,000 due at once spread over the
+   three networks, then 1,000 to the webhook again, drained by the same worker: time to drain, deliveries per second, and the
+   worker's CPU time per delivery. Measuring the webhook in the same run makes the comparison
+   fair on a machine whose load varies (Threads makes five requests per post: quota,
+   container, status, publish, permalink).
+2. Duplicates on the fakes (the same post made twice), and the worker's peak memory.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)
+
+import json
+import os
+import resource
+import signal
+import tempfile
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bench.publish import Bench, wait_for
+from planner.connectors.tokens import iso
+from planner.connectors_app import get_connectors
+from planner.models import Channel, ChannelStatus
+from planner.services import accounts, workspaces
+from planner.timeutils import utcnow
+from tests.fakes import FakeGoogleBusiness, FakeLinkedIn, FakeThreads, FakeWebhook
+
+BURST = 1000
+TARGET_RATE = 100.0  # the outbox/webhook figure in docs/benchmarks.md
+
+
+def connect(bench: Bench, fakes: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
+    """Create the owner, the workspace and one channel per network, as the OAuth picks do."""
+    now = utcnow()
+    threads, linkedin, google = fakes["threads"], fakes["linkedin"], fakes["google_business"]
+    access, refresh = google.tokens()
+    configs = {
+        "webhook": {"url": fakes["webhook"].url_for("generic"), "format": "generic"},
+        "threads": {
+            "user_id": threads.user_id,
+            "username": threads.username,
+            "access_token": threads.long_lived_token(),
+        },
+        "linkedin": {
+            "author_urn": linkedin.organization,
+            "name": linkedin.organization_name,
+            "access_token": linkedin.token("w_organization_social,r_organization_social"),
+        },
+        "google_business": {
+            "account": google.account,
+            "location": "locations/4321",
+            "refresh_token": refresh,
+            "access_token": access,
+            "expires_at": iso(now + timedelta(minutes=50)),
+        },
+    }
+    connectors = get_connectors(bench.app)
+    with Session(bench.engine, expire_on_commit=False) as session:
+        user = accounts.create_user(
+            session=session,
+            email="bench@example.com",
+            password="bench-password",
+            now=now,
+            password_method="pbkdf2:sha256:1000",
+        )
+        ws = workspaces.create_workspace(
+            session=session, owner=user, name="Bench", timezone="UTC", now=now
+        )
+        ids = {}
+        for platform, config in configs.items():
+            cls = connectors.platform(platform)
+            cleaned = cls.validate_config(config)
+            channel = Channel(
+                workspace_id=ws.id,
+                name=platform,
+                platform=platform,
+                config={k: v for k, v in cleaned.items() if k not in cls.secret_fields},
+                secrets=connectors.box.seal(
+                    {k: v for k, v in cleaned.items() if k in cls.secret_fields}
+                ),
+                status=ChannelStatus.OK,
+                created_at=now,
+            )
+            session.add(channel)
+            session.flush()
+            ids[platform] = channel.id
+        session.commit()
+        return ws.id, user.id, ids
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drain(
+    bench: Bench, worker: Any, log: Path, ids: list[tuple[int, int, int]]
+) -> tuple[float, float]:
+    """Queue BURST due deliveries spread over *ids*; return seconds to drain and worker CPU."""
+    due = utcnow() - timedelta(milliseconds=1)
+    cpu = cpu_seconds(worker.pid)
+    for index, target in enumerate(ids):
+        share = BURST // len(ids) + (1 if index < BURST % len(ids) else 0)
+        bench.queue(target, [due] * share)
+    return wait_for(lambda: bench.unfinished() == 0, 600, log), cpu_seconds(worker.pid) - cpu
+
+
+def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
+    log = folder / "worker.log"
+    # Threads allows 250 posts a day per profile; the benchmark's profile may make them all.
+    with (
+        FakeThreads(quota_total=BURST) as threads,
+        FakeLinkedIn() as linkedin,
+        FakeGoogleBusiness() as google,
+        FakeWebhook() as webhook,
+    ):
+        fakes = {"threads": threads, "linkedin": linkedin, "google_business": google}
+        overrides: dict[str, str] = {}
+        for fake in fakes.values():
+            overrides |= fake.overrides
+        os.environ.update(
+            PLANNER_HOST_OVERRIDES=json.dumps(overrides),
+            PLANNER_THREADS_CLIENT_ID=threads.desk.client_id,
+            PLANNER_THREADS_CLIENT_SECRET=threads.desk.client_secret,
+            PLANNER_LINKEDIN_CLIENT_ID=linkedin.desk.client_id,
+            PLANNER_LINKEDIN_CLIENT_SECRET=linkedin.desk.client_secret,
+            PLANNER_GOOGLE_CLIENT_ID=google.desk.client_id,
+            PLANNER_GOOGLE_CLIENT_SECRET=google.desk.client_secret,
+        )
+        bench = Bench(folder, database_url)
+        workspace_id, user_id, channels = connect(bench, {**fakes, "webhook": webhook})
+        worker = bench.start_worker(log)
+        wait_for(lambda: "publishing worker started" in log.read_text(), 30, log)
+
+        hook_ids = [(workspace_id, user_id, channels.pop("webhook"))]
+        network_ids = [(workspace_id, user_id, channel) for channel in channels.values()]
+        # Webhook, networks, webhook again: the mean of the two webhook runs is the baseline,
+        # so neither side gains from coming first (a cold worker) or last (a busier machine).
+        before_time, before_cpu = drain(bench, worker, log, hook_ids)
+        net_time, net_cpu = drain(bench, worker, log, network_ids)
+        after_time, after_cpu = drain(bench, worker, log, hook_ids)
+        hook_time, hook_cpu = (before_time + after_time) / 2, (before_cpu + after_cpu) / 2
+
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=60)
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        made = {
+            name: Counter(post.get("text") or post.get("summary") for post in fake.posts)
+            for name, fake in fakes.items()
+        }
+        hooked = Counter(m["json"]["delivery_id"] for m in webhook.posts)
+    statuses = bench.statuses()
+    duplicates = sum(n - 1 for counts in made.values() for n in counts.values() if n > 1)
+    duplicates += sum(n - 1 for n in hooked.values() if n > 1)
+    rate, hook_rate = BURST / net_time, BURST / hook_time  # hook_time: the mean of two runs
+    ok = "yes" if statuses == Counter({"published": 3 * BURST}) else f"no: {dict(statuses)}"
+    spread = ", ".join(f"{name} {sum(counts.values())}" for name, counts in made.items())
+    return [
+        ("database", bench.engine.dialect.name, ""),
+        ("posts made per network", spread, ""),
+        (
+            f"webhook: time to drain {BURST} due at once, before / after the networks",
+            f"{before_time:.2f} s / {after_time:.2f} s",
+            "",
+        ),
+        ("webhook: deliveries per second (mean of the two)", f"{hook_rate:.0f}", ""),
+        ("webhook: worker CPU per delivery", f"{hook_cpu / BURST * 1000:.1f} ms", ""),
+        (f"networks: time to drain {BURST} due at once", f"{net_time:.2f} s", ""),
+        ("networks: deliveries per second", f"{rate:.0f}", f">= {TARGET_RATE:.0f}"),
+        ("networks: worker CPU per delivery", f"{net_cpu / BURST * 1000:.1f} ms", ""),
+        ("networks / webhook rate, same run", f"{rate / hook_rate:.2f}", ">= 1.00"),
+        ("duplicates on the fakes", str(duplicates), "0"),
+        ("all published", ok, "yes"),
+        ("worker peak memory (max RSS)", f"{rss_mb:.0f} MB", "< 150 MB"),
+        ("worker exit code after SIGTERM", str(code), "0"),
+    ]
+
+
+def main() -> None:
+    database_url = os.environ.get("PLANNER_BENCH_DATABASE_URL") or None
+    with tempfile.TemporaryDirectory(prefix="planner-bench-") as folder:
+        rows = run(Path(folder), database_url)
+    print("| measure | result | target |")
+    print("| --- | --- | --- |")
+    for name, value, target in rows:
+        print(f"| {name} | {value} | {target} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""A fake LinkedIn: Sign In with LinkedIn, the versioned Posts and Images APIs, and their errors.
+
+Written from LinkedIn's Marketing API documentation: every ``/rest`` call names a
+``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0``; ``POST /rest/posts`` answers 201
+with the new post's URN in ``x-restli-id``; validation errors are 422 with LinkedIn's JSON; reading
+a member's posts needs ``r_member_social``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from tests.fakes.oauth import OAuthDesk
+from tests.fakes.server import FakeServer, RecordedRequest, Reply
+
+ACCESS_SECONDS = 60 * 24 * 3600
+REFRESH_SECONDS = 365 * 24 * 3600
+MAX_COMMENTARY = 3000
+HOSTS = ("www.linkedin.com", "api.linkedin.com")
+VERSION = re.compile(r"^\d{6}(\.\d{2})?$")
+_ESCAPED = re.compile(r"\\(.)", re.S)
+
+
+def linkedin_error(status: int, message: str, code: str, service: int | None = None) -> Reply:
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if service is not None:
+        body["serviceErrorCode"] = service
+    return Reply(status, body)
+
+
+def unprocessable(message: str, field: str) -> Reply:
+    return Reply(
+        422,
+        {
+            "errorDetailType": "com.linkedin.common.error.BadRequest",
+            "message": message,
+            "errorDetails": {
+                "inputErrors": [
+                    {
+                        "description": message,
+                        "input": {"inputPath": {"fieldPath": field}},
+                        "code": "FIELD_VALUE_TOO_LONG" if "length" in message else "INVALID_VALUE",
+                    }
+                ]
+            },
+            "status": 422,
+        },
+    )
+
+
+def render(commentary: str) -> str:
+    """Show commentary as LinkedIn's feed does: escaped characters appear as themselves."""
+    return _ESCAPED.sub(r"\1", commentary)
+
+
+class FakeLinkedIn(FakeServer):
+    """One member who administers one organization page."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str = "linkedin-app",
+        client_secret: str = "linkedin-secret",
+        member_id: str = "aBcD3fGh1J",
+        member_name: str = "Ada Baker",
+        organization_id: str = "2414183",
+        organization_name: str = "Baker & Sons",
+        grant_refresh_tokens: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.desk = OAuthDesk(
+            client_id=client_id,
+            client_secret=client_secret,
+            access_seconds=ACCESS_SECONDS,
+            clock=clock,
+        )
+        self.clock = clock
+        self.member = f"urn:li:person:{member_id}"
+        self.member_id = member_id
+        self.member_name = member_name
+        self.organization = f"urn:li:organization:{organization_id}"
+        self.organization_name = organization_name
+        self.grant_refresh_tokens = grant_refresh_tokens
+        self.posts: list[dict[str, Any]] = []  # newest last
+        self.images: dict[str, dict[str, Any]] = {}
+        self._ids = itertools.count(7100000000000000001)
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        """Host overrides that send every LinkedIn host (pages, API, uploads) to this fake."""
+        return dict.fromkeys(HOSTS, self.url)
+
+    def token(self, scope: str = "openid profile w_member_social", **kwargs: Any) -> str:
+        """Issue an access token with *scope*, as a finished sign-in gives."""
+        return self.desk.new_access(scope, **kwargs).value
+
+    def lose_reply_after_posting(self) -> None:
+        """Create the next post but reset the connection instead of answering."""
+        self.reset_next(path="/rest/posts")
+
+    def respond(self, request: RecordedRequest) -> Reply:
+        path, method = request.path, request.method
+        if path == "/oauth/v2/authorization":
+            return self.desk.page(request, title="planner would like to access your LinkedIn")
+        if path == "/oauth/v2/accessToken" and method == "POST":
+            return self._token_endpoint(dict(parse_qsl(request.body.decode())))
+        token = self.desk.valid(request.bearer)
+        if token is None:
+            known = self.desk.access.get(request.bearer or "")
+            if known is not None and not known.revoked:
+                return linkedin_error(
+                    401, "The token used in the request has expired", "EXPIRED_ACCESS_TOKEN", 65601
+                )
+            return linkedin_error(401, "Invalid access token", "INVALID_ACCESS_TOKEN", 65600)
+        scopes = set(token.scope.replace(",", " ").split())
+        if path.startswith("/dms-uploads/") and method == "PUT":
+            return self._upload(path.rsplit("/", 1)[-1], request)
+        if path == "/v2/userinfo" and method == "GET":
+            return Reply(
+                200,
+                {
+                    "sub": self.member_id,
+                    "name": self.member_name,
+                    "given_name": self.member_name.split()[0],
+                    "family_name": self.member_name.split()[-1],
+                    "locale": {"country": "GB", "language": "en"},
+                },
+            )
+        if not path.startswith("/rest/"):
+            return linkedin_error(404, f"No resource found for {path}", "NOT_FOUND")
+        version = request.headers.get("linkedin-version", "")
+        if not VERSION.match(version):
+            return linkedin_error(
+                426,
+                "A version must be present in the LinkedIn-Version header",
+                "NONEXISTENT_VERSION",
+            )
+        if request.headers.get("x-restli-protocol-version") != "2.0.0":
+            return linkedin_error(400, "X-Restli-Protocol-Version 2.0.0 is required", "BAD_REQUEST")
+        if path == "/rest/organizationAcls" and method == "GET":
+            return self._acls(request, scopes)
+        if path.startswith("/rest/organizations/") and method == "GET":
+            org_id = path.rsplit("/", 1)[-1]
+            if f"urn:li:organization:{org_id}" != self.organization:
+                return linkedin_error(404, "Organization not found", "NOT_FOUND")
+            return Reply(200, {"id": int(org_id), "localizedName": self.organization_name})
+        if path == "/rest/images" and method == "POST":
+            return self._initialize_upload(request, scopes)
+        if path == "/rest/posts" and method == "POST":
+            return self._create(request, scopes)
+        if path == "/rest/posts" and method == "GET":
+            return self._find(request, scopes)
+        return linkedin_error(404, f"No resource found for {method} {path}", "NOT_FOUND")
+
+    # OAuth ---------------------------------------------------------------------------
+
+    def _token_endpoint(self, fields: dict[str, str]) -> Reply:
+        grant_type = fields.get("grant_type")
+        if (fields.get("client_id"), fields.get("client_secret")) != (
+            self.desk.client_id,
+            self.desk.client_secret,
+        ):
+            return Reply(
+                401,
+                {"error": "invalid_client", "error_description": "Client authentication failed"},
+            )
+        if grant_type == "authorization_code":
+            error, code = self.desk.redeem(fields)
+            if code is None:
+                return Reply(
+                    400,
+                    {
+                        "error": error,
+                        "error_description": "The provided authorization grant or refresh token "
+                        "is invalid, expired or revoked",
+                    },
+                )
+            return Reply(200, self._tokens(code.scope))
+        if grant_type == "refresh_token":
+            old = self.desk.valid(fields.get("refresh_token"), "refresh")
+            if old is None:
+                return Reply(
+                    400,
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "The provided authorization grant or refresh token "
+                        "is invalid, expired or revoked",
+                    },
+                )
+            with self.desk.lock:
+                self.desk.refreshes += 1
+            access = self.desk.new_access(old.scope)
+            # LinkedIn keeps the refresh token (and its expiry) the same across refreshes.
+            return Reply(
+                200,
+                {
+                    "access_token": access.value,
+                    "expires_in": ACCESS_SECONDS,
+                    "refresh_token": old.value,
+                    "refresh_token_expires_in": self.desk.expires_in(old),
+                    "scope": old.scope,
+                },
+            )
+        return Reply(
+            400, {"error": "unsupported_grant_type", "error_description": "Unsupported grant type"}
+        )
+
+    def _tokens(self, scope: str) -> dict[str, Any]:
+        scope = ",".join(scope.split())
+        access = self.desk.new_access(scope)
+        body: dict[str, Any] = {
+            "access_token": access.value,
+            "expires_in": ACCESS_SECONDS,
+            "scope": scope,
+        }
+        if self.grant_refresh_tokens:
+            refresh = self.desk.new_refresh(scope, REFRESH_SECONDS)
+            body |= {"refresh_token": refresh.value, "refresh_token_expires_in": REFRESH_SECONDS}
+        return body
+
+    # The API -------------------------------------------------------------------------
+
+    def _can_post_as(self, author: str, scopes: set[str]) -> bool:
+        if author == self.member:
+            return "w_member_social" in scopes
+        return author == self.organization and "w_organization_social" in scopes
+
+    def _acls(self, request: RecordedRequest, scopes: set[str]) -> Reply:
+        if "r_organization_admin" not in scopes:
+            return linkedin_error(
+                403,
+                "Not enough permissions to access: organizationAcls.FINDER-roleAssignee",
+                "ACCESS_DENIED",
+                100,
+            )
+        if request.query.get("q") != "roleAssignee":
+            return linkedin_error(400, "Invalid finder", "BAD_REQUEST")
+        return Reply(
+            200,
+            {
+                "elements": [
+                    {
+                        "roleAssignee": self.member,
+                        "role": "ADMINISTRATOR",
+                        "state": "APPROVED",
+                        "organization": self.organization,
+                    }
+                ],
+                "paging": {"start": 0, "count": 10, "total": 1},
+            },
+        )
+
+    def _initialize_upload(self, request: RecordedRequest, scopes: set[str]) -> Reply:
+        if request.query.get("action") != "initializeUpload":
+            return linkedin_error(400, "Unknown action", "BAD_REQUEST")
+        owner = ((request.json or {}).get("initializeUploadRequest") or {}).get("owner")
+        if not self._can_post_as(str(owner), scopes):
+            return linkedin_error(
+                403, f"Not enough permissions to upload as {owner}", "ACCESS_DENIED", 100
+            )
+        with self.lock:
+            number = next(self._ids)
+            urn = f"urn:li:image:D4E10AQ{number}"
+            self.images[urn] = {
+                "owner": owner,
+                "data": None,
+                "status": "WAITING_UPLOAD",
+                "number": number,
+            }
+        return Reply(
+            200,
+            {
+                "value": {
+                    "uploadUrlExpiresAt": int((self.clock() + 3600) * 1000),
+                    "uploadUrl": f"https://www.linkedin.com/dms-uploads/{number}",
+                    "image": urn,
+                }
+            },
+        )
+
+    def _upload(self, number: str, request: RecordedRequest) -> Reply:
+        with self.lock:
+            for image in self.images.values():
+                if str(image["number"]) == number:
+                    image["data"] = request.body
+                    image["mime"] = request.headers.get("content-type")
+                    image["status"] = "AVAILABLE"
+                    return Reply(201, b"")
+        return linkedin_error(404, "Upload not found", "NOT_FOUND")
+
+    def _create(self, request: RecordedRequest, scopes: set[str]) -> Reply:
+        body = request.json
+        if not isinstance(body, dict):
+            return linkedin_error(400, "The request body is not JSON", "BAD_REQUEST")
+        author = str(body.get("author") or "")
+        if not self._can_post_as(author, scopes):
+            return linkedin_error(
+                403,
+                f"Not enough permissions to access: partnerApiPostsExternal.CREATE for {author}",
+                "ACCESS_DENIED",
+                100,
+            )
+        commentary = body.get("commentary") or ""
+        if len(commentary) > MAX_COMMENTARY:
+            return unprocessable(
+                f"/commentary :: length of {len(commentary)} exceeds the maximum allowed length "
+                f"{MAX_COMMENTARY}",
+                "/commentary",
+            )
+        for name, wanted in (("lifecycleState", "PUBLISHED"), ("visibility", "PUBLIC")):
+            if body.get(name) != wanted:
+                return unprocessable(f"/{name} :: {body.get(name)!r} is not supported", f"/{name}")
+        if not isinstance(body.get("distribution"), dict):
+            return unprocessable(
+                "/distribution :: field is required but not found", "/distribution"
+            )
+        problem = self._check_content(body.get("content"))
+        if problem:
+            return unprocessable(problem, "/content")
+        with self.lock:
+            urn = f"urn:li:share:{next(self._ids)}"
+            now_ms = int(self.clock() * 1000)
+            self.posts.append(
+                {
+                    "id": urn,
+                    "author": author,
+                    "commentary": commentary,
+                    "text": render(commentary),
+                    "content": body.get("content"),
+                    "visibility": "PUBLIC",
+                    "lifecycleState": "PUBLISHED",
+                    "createdAt": now_ms,
+                    "publishedAt": now_ms,
+                    "lastModifiedAt": now_ms,
+                    "version": request.headers.get("linkedin-version"),
+                }
+            )
+        return Reply(201, b"", {"x-restli-id": urn, "x-linkedin-id": urn})
+
+    def _check_content(self, content: Any) -> str | None:
+        if content is None:
+            return None
+        if not isinstance(content, dict) or len(content) != 1:
+            return "/content :: exactly one of media, multiImage or article"
+        ids: list[str] = []
+        if "media" in content:
+            ids = [str(content["media"].get("id"))]
+        elif "multiImage" in content:
+            ids = [str(image.get("id")) for image in content["multiImage"].get("images") or []]
+            if not 2 <= len(ids) <= 20:
+                return "/content/multiImage/images :: between 2 and 20 images"
+        elif "article" in content:
+            if not str(content["article"].get("source") or "").startswith(("http://", "https://")):
+                return "/content/article/source :: must be a supported URL"
+            return None
+        with self.lock:
+            for image_id in ids:
+                image = self.images.get(image_id)
+                if image is None or image["status"] != "AVAILABLE":
+                    return f"/content :: image {image_id} is not uploaded"
+        return None
+
+    def _find(self, request: RecordedRequest, scopes: set[str]) -> Reply:
+        query = request.query
+        if query.get("q") != "author":
+            return linkedin_error(400, "Invalid finder", "BAD_REQUEST")
+        author = query.get("author", "")
+        needed = "r_member_social" if author == self.member else "r_organization_social"
+        if needed not in scopes:
+            return linkedin_error(
+                403,
+                "Not enough permissions to access: partnerApiPostsExternal.FINDER-author",
+                "ACCESS_DENIED",
+                100,
+            )
+        count = int(query.get("count") or 10)
+        with self.lock:
+            mine = [post for post in reversed(self.posts) if post["author"] == author][:count]
+        shown = [{k: v for k, v in post.items() if k not in ("text", "version")} for post in mine]
+        return Reply(
+            200, {"elements": shown, "paging": {"start": 0, "count": count, "total": len(mine)}}
+        )
