@@ -28,6 +28,7 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "ConnectorOptions",
+    "LinkCard",
     "MediaItem",
     "PermanentError",
     "PublishRequest",
@@ -74,6 +75,21 @@ class MediaItem:
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """The preview card of a post's link, read from the page when the post was saved.
+
+    ``uri`` is the link as sent (tagged, where the workspace tags links); ``thumb`` is the
+    stored thumbnail (JPEG or PNG, within Bluesky's 1,000,000 bytes), if the page had one.
+    """
+
+    uri: str
+    title: str
+    description: str
+    thumb: bytes | None = field(default=None, repr=False)
+    thumb_mime: str | None = None
+
+
+@dataclass(frozen=True)
 class PublishRequest:
     """One attempt at one delivery; ``idempotency_key`` stays the same on every retry."""
 
@@ -87,6 +103,7 @@ class PublishRequest:
     scheduled_at: datetime
     attempt: int = 1
     media: tuple[MediaItem, ...] = ()
+    card: LinkCard | None = None  # sent where the platform draws cards (Bluesky) and no images
 
 
 @dataclass(frozen=True)

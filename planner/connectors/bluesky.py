@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from planner.connectors import text as textlib
 from planner.connectors.base import (
     Connector,
+    LinkCard,
     MediaItem,
     PublishRequest,
     PublishResult,
@@ -38,6 +39,7 @@ MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 POST_COLLECTION = "app.bsky.feed.post"
 IMAGES_EMBED = "app.bsky.embed.images"
+EXTERNAL_EMBED = "app.bsky.embed.external"
 MAX_IMAGES = 4
 SESSION_KEYS = ("accessJwt", "refreshJwt", "did", "handle")
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -163,8 +165,7 @@ class BlueskyConnector(Connector):
             "text": text,
             "createdAt": _timestamp(utcnow()),
         }
-        facets = textlib.bluesky_facets(text)
-        if facets:
+        if facets := textlib.bluesky_facets(text):
             record["facets"] = facets
         if images:
             # Blobs not referenced by a record are dropped by the PDS, so uploading again on a
@@ -173,6 +174,8 @@ class BlueskyConnector(Connector):
                 "$type": IMAGES_EMBED,
                 "images": [self._embedded(client, item) for item in images],
             }
+        elif request.card is not None:
+            record["embed"] = self._card_embed(client, request.card)
         body = {
             "repo": self.state["did"],
             "collection": POST_COLLECTION,
@@ -201,17 +204,29 @@ class BlueskyConnector(Connector):
 
     def _embedded(self, client: HttpClient, item: MediaItem) -> dict[str, Any]:
         """Upload one image and return its entry in the post's images embed."""
+        return {
+            "image": self._upload(client, item.data, item.mime),
+            "alt": item.alt,
+            "aspectRatio": {"width": item.width, "height": item.height},
+        }
+
+    def _card_embed(self, client: HttpClient, card: LinkCard) -> dict[str, Any]:
+        """Return a link card's external embed, leaving out a thumbnail Bluesky would refuse."""
+        external: dict[str, Any] = {"uri": card.uri, "title": card.title}
+        external["description"] = card.description
+        if card.thumb and card.thumb_mime and len(card.thumb) <= renditions.BLUESKY_MAX_BYTES:
+            external["thumb"] = self._upload(client, card.thumb, card.thumb_mime)
+        return {"$type": EXTERNAL_EMBED, "external": external}
+
+    def _upload(self, client: HttpClient, data: bytes, mime: str) -> dict[str, Any]:
+        """Upload *data* with uploadBlob and return the blob a record refers to it by."""
         response = self._call(
-            client, "POST", "com.atproto.repo.uploadBlob", data=item.data, content_type=item.mime
+            client, "POST", "com.atproto.repo.uploadBlob", data=data, content_type=mime
         )
         blob = response.json_object().get("blob")
         if not isinstance(blob, dict):
             raise PermanentError("Bluesky's uploadBlob reply has no blob")
-        return {
-            "image": blob,
-            "alt": item.alt,
-            "aspectRatio": {"width": item.width, "height": item.height},
-        }
+        return blob
 
     def _result(self, rkey: str, uri: str | None = None) -> PublishResult:
         did = self.state["did"]

@@ -8,6 +8,7 @@ import pytest
 
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.site import FakeSite
 from tests.fakes.webhook import FakeWebhook
 
 
@@ -29,4 +30,11 @@ def fake_bluesky() -> Iterator[FakeBluesky]:
 def fake_webhook() -> Iterator[FakeWebhook]:
     """Yield a running fake webhook receiver; use ``url_for("slack")`` and friends."""
     with FakeWebhook() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_site() -> Iterator[FakeSite]:
+    """Yield a running fake web site; serve pages with ``page()``, images with ``file()``."""
+    with FakeSite() as server:
         yield server
