@@ -48,10 +48,19 @@ class DefaultConfig:
     # with S3_BUCKET, S3_ENDPOINT_URL, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY).
     MEDIA_STORAGE = "local"
     MEDIA_MAX_BYTES = 20 * 1024 * 1024
+    # Read a post's link (OpenGraph tags, image) when it is saved, for Bluesky's link card.
+    LINK_CARDS = True
 
 
 # Settings whose PLANNER_* environment value is not a plain string.
-_BOOL = {"ALLOW_PRIVATE_HOSTS", "SESSION_COOKIE_SECURE", "TESTING", "DEBUG", "SMTP_STARTTLS"}
+_BOOL = {
+    "ALLOW_PRIVATE_HOSTS",
+    "SESSION_COOKIE_SECURE",
+    "TESTING",
+    "DEBUG",
+    "SMTP_STARTTLS",
+    "LINK_CARDS",
+}
 _INT = {
     "MAX_ATTEMPTS",
     "RETRY_BASE_SECONDS",

@@ -131,6 +131,7 @@ def _prepare(
         scheduled_at=post.scheduled_at or delivery.due_at,
         attempt=delivery.attempts,
         media=media,
+        card=ctx.load_card(session, post, sent.link),
     )
     return Job(
         delivery_id,

@@ -14,7 +14,14 @@ from planner.connectors.bundle import Connectors
 from planner.connectors_app import get_connectors
 from planner.db import get_engine
 from planner.media_app import get_media_storage
-from planner.publishing.media import MediaLoader, no_media, stored_media
+from planner.publishing.media import (
+    CardLoader,
+    MediaLoader,
+    no_card,
+    no_media,
+    stored_card,
+    stored_media,
+)
 from planner.publishing.policy import RetryPolicy
 from planner.services.notifications import Notice
 
@@ -32,6 +39,8 @@ class TickContext:
     send_notices: Callable[[Sequence[Notice]], object]
     # Reads a post's images for sending (planner.publishing.media); none by default.
     load_media: MediaLoader = no_media
+    # Reads a post's link card, read when it was saved (planner.publishing.media); none by default.
+    load_card: CardLoader = no_card
 
 
 def tick_clock(now: datetime) -> Callable[[], datetime]:
@@ -60,4 +69,5 @@ def build(app: Flask, *, now: datetime) -> TickContext:
         # Emails go out after the transaction that caused them has committed.
         send_notices=lambda notices: send(app, notices, now=clock()),
         load_media=stored_media(get_media_storage(app)),
+        load_card=stored_card(get_media_storage(app)),
     )

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.services import audit, guardrail_suggestions, outgoing, previews
+from planner.services import audit, guardrail_suggestions, link_cards, outgoing, previews
 from planner.services import channels as channel_service
 from planner.services import media as media_service
 from planner.services import posts as post_service
@@ -17,6 +17,7 @@ from planner.services.errors import Forbidden, NotFound, ServiceError, Validatio
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, parse_day, to_local, utcnow
+from planner.web import cards
 from planner.web.boundary import read_json
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
@@ -83,7 +84,9 @@ def _composer(
         counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         variants=variants,
-        previews=previews.previews(texts, preview_images(media)),
+        previews=previews.previews(
+            texts, preview_images(media), cards.details_for(acc.workspace.id, form.link.data, post)
+        ),
         tz_name=acc.workspace.timezone,
         repeat=repeat,
         composer_media=media,
@@ -142,11 +145,13 @@ def new(acc: Access):
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
     if form.validate_on_submit() and repeat.form.validate():
+        card = cards.read_before_save(acc, form.link.data)
 
         def create(db):
             post = post_service.create_post(
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
+            link_cards.keep(session=db, post=post, card=card)
             save_new(db, acc, post, repeat, utcnow())
             save_post_media(db, acc, post)
             return post
@@ -215,10 +220,12 @@ def edit(acc: Access, post_id: int):
             )
     if form.validate_on_submit() and repeat.form.validate():
         data = _input_from(form, acc)
+        card = cards.read_before_save(acc, data.link, post.link_card)
 
         def update(db):
             saved = save_edit(db, acc, post, data, repeat, utcnow())
             save_post_media(db, acc, saved)
+            link_cards.keep(session=db, post=saved, card=card)
             return saved
 
         ok, saved = commit_or_show(form, update, FIELD_ALIASES)
