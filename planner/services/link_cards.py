@@ -17,8 +17,10 @@ a slow site never holds a database lock; it is capped at ``opengraph.TOTAL_SECON
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 # A failed read is tried again on a later save of the same link once this much time has passed.
 RETRY_AFTER = timedelta(hours=1)
+IMPORT_SECONDS = 20.0  # all the links of one imported file together
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,46 @@ def read_for(
     elif page.image_problem:
         card["thumb_error"] = page.image_problem
     return card
+
+
+def read_for_rows(
+    *,
+    session: Session,
+    workspace_id: int,
+    rows: Sequence[dict[str, Any]],
+    reader: CardReader | None,
+    now: datetime,
+    seconds: float = IMPORT_SECONDS,
+) -> None:
+    """Read the card of each ready imported row's link into ``row["post"]["link_card"]``.
+
+    Each link is read once however many rows share it, and all of them within *seconds*
+    together, so a file of many links cannot hold the preview for minutes; rows whose link
+    was not reached in time get no card, and their note says so.
+    """
+    if reader is None:
+        return
+    deadline = time.monotonic() + seconds
+    cards: dict[str, dict[str, Any] | None] = {}
+    for row in rows:
+        link = row["post"].get("link") if row.get("ok") and row.get("post") else None
+        if not link:
+            continue
+        if link not in cards:
+            left = deadline - time.monotonic()
+            if left <= 0.5:
+                row["notes"].append("No link card: the import's time to read links ran out.")
+                continue
+            cards[link] = read_for(
+                session=session,
+                workspace_id=workspace_id,
+                link=link,
+                current=None,
+                reader=dataclasses.replace(reader, seconds=min(reader.seconds, left)),
+                now=now,
+            )
+        if cards[link] is not None:
+            row["post"]["link_card"] = cards[link]
 
 
 def keep(*, session: Session, post: Post, card: dict[str, Any] | None) -> None:

@@ -12,10 +12,11 @@ from sqlmodel import Session
 
 from planner.connectors.base import ConnectorOptions
 from planner.media.storage import LocalStorage
-from planner.services import link_cards
+from planner.services import imports, link_cards
+from planner.services.imports import ImportOptions
 from planner.services.link_cards import CardReader
 from tests.conftest import NOW, Auth, Member
-from tests.factories import add_post
+from tests.factories import access_of, add_post
 from tests.fakes.fixtures import fake_site  # noqa: F401
 from tests.fakes.images import has_gps, jpeg
 from tests.fakes.site import FakeSite, og_page
@@ -194,3 +195,65 @@ def test_a_card_read_for_an_old_link_is_never_used_for_a_new_one(
     session.add(post)
     session.commit()
     assert link_cards.cards_for(session=session, posts=[post]) == {}
+
+
+def test_an_import_reads_each_link_once_at_preview_and_the_posts_keep_the_cards(
+    session: Session,
+    owner: Member,
+    reader: CardReader,
+    connectors,
+    fake_site: FakeSite,  # noqa: F811
+) -> None:
+    shared = fake_site.page("/bread", og_page(title="Bread", description="Daily"))
+    broken = fake_site.url + "/gone"
+    lines = [
+        "date,time,body,category,channels,link",
+        f"2026-03-27,10:00,Sourdough Friday,promotional,,{shared}",
+        f"2026-03-28,10:00,Rye Saturday,promotional,,{shared}",
+        f"2026-03-29,10:00,Closed Sunday,educational,,{broken}",
+        "2026-03-30,10:00,No link here,educational,,",
+    ]
+    acc = access_of(owner)
+    batch = imports.preview_import(
+        session=session,
+        acc=acc,
+        data="\n".join(lines).encode(),
+        options=ImportOptions(format="template"),
+        connectors=connectors,
+        now=NOW,
+        cards=reader,
+    )
+    session.commit()
+    assert fake_site.hits("/bread") == 1
+    cards = [r["post"].get("link_card") for r in batch.rows]
+    assert [c and (c.get("title") or c.get("error")) for c in cards] == [
+        "Bread",
+        "Bread",
+        "127.0.0.1 answered 404",
+        None,
+    ]
+    posts = imports.commit_import(session=session, acc=acc, batch_id=batch.id, now=NOW)
+    session.commit()
+    assert [p.link_card == c for p, c in zip(posts, cards, strict=True)] == [True] * 4
+    assert fake_site.hits("/bread") == 1  # importing reads nothing more
+
+
+def test_an_import_stops_reading_links_when_its_time_is_up(
+    session: Session,
+    owner: Member,
+    reader: CardReader,
+    fake_site: FakeSite,  # noqa: F811
+) -> None:
+    link = fake_site.page("/late", og_page(title="Late"))
+    rows = [{"ok": True, "post": {"link": link}, "notes": []}]
+    link_cards.read_for_rows(
+        session=session,
+        workspace_id=owner.workspace.id,
+        rows=rows,
+        reader=reader,
+        now=NOW,
+        seconds=0,
+    )
+    assert "link_card" not in rows[0]["post"]
+    assert rows[0]["notes"] == ["No link card: the import's time to read links ran out."]
+    assert fake_site.requests == []
