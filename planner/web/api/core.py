@@ -186,6 +186,7 @@ def patch_post(pid: int):
         link=post.link,
     )
     merged = patch.merged(current)
+    post_service.require_edit(acc, post)  # a refused edit reads no page
     card = read_before_save(acc, merged.link, post.link_card)
     updated = recurrence.save_edit(
         session=db,
