@@ -50,6 +50,18 @@ class DefaultConfig:
     MEDIA_MAX_BYTES = 20 * 1024 * 1024
     # Read a post's link (OpenGraph tags, image) when it is saved, for Bluesky's link card.
     LINK_CARDS = True
+    # {"graph.facebook.com": "http://127.0.0.1:9001", ...}: send a platform's hosts to fake
+    # servers (JSON); honoured only with ALLOW_PRIVATE_HOSTS (see connectors/hosts.py).
+    HOST_OVERRIDES: str | None = None
+    # Developer apps for connecting channels with OAuth (see the README for registering them).
+    FACEBOOK_CLIENT_ID: str | None = None  # Facebook Pages and Instagram (Facebook Login)
+    FACEBOOK_CLIENT_SECRET: str | None = None
+    THREADS_CLIENT_ID: str | None = None
+    THREADS_CLIENT_SECRET: str | None = None
+    LINKEDIN_CLIENT_ID: str | None = None
+    LINKEDIN_CLIENT_SECRET: str | None = None
+    GOOGLE_CLIENT_ID: str | None = None  # Google Business Profile
+    GOOGLE_CLIENT_SECRET: str | None = None
 
 
 # Settings whose PLANNER_* environment value is not a plain string.

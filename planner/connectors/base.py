@@ -17,6 +17,7 @@ from planner.connectors.errors import (
     ConfigError,
     ConnectorError,
     PermanentError,
+    QuotaWait,
     TransientError,
     UnknownOutcomeError,
     UnsafeDestinationError,
@@ -30,9 +31,11 @@ __all__ = [
     "ConnectorOptions",
     "LinkCard",
     "MediaItem",
+    "OAuthApp",
     "PermanentError",
     "PublishRequest",
     "PublishResult",
+    "QuotaWait",
     "TransientError",
     "UnknownOutcomeError",
     "UnsafeDestinationError",
@@ -49,6 +52,20 @@ class ConnectorOptions:
     user_agent: str = "planner/0.1"
     # Waits between looks at an upload the platform is still processing (Mastodon's 202).
     media_poll_seconds: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
+    # {host: base URL}: requests for these hosts go to the base instead (see ``hosts``); the
+    # bundle fills it only when private hosts are allowed.
+    host_overrides: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The deployment's own developer apps, by family ("facebook", "threads", "linkedin",
+    # "google"): what a connector needs to refresh its channel's OAuth tokens.
+    oauth_apps: Mapping[str, OAuthApp] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """A developer app registered on a platform by whoever runs planner."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,9 @@ class MediaItem:
     url: str | None = None
     key: str | None = None
     sha256: str | None = None
+    # How to bring an image outside a platform's aspect ratios into range ("crop" or "pad"),
+    # chosen by the owner in the composer; None means no choice was made.
+    fit: str | None = None
 
     @property
     def digest(self) -> str:
@@ -191,6 +211,18 @@ class Connector(ABC):
             return text
         body = text.rstrip()
         return f"{body}\n{link}" if body else link
+
+    def credentials_expire_at(self) -> datetime | None:
+        """When the channel's credentials stop working unless refreshed; None if they do not."""
+        return None
+
+    def refresh_credentials(self, *, now: datetime) -> bool:
+        """Renew the channel's tokens where the platform allows (saved through ``state``).
+
+        Returns True when they were renewed; raises ``AuthError`` when the platform refuses,
+        so the channel is marked ``needs_reauth``. The default has nothing to renew.
+        """
+        return False
 
     @abstractmethod
     def check(self) -> str:

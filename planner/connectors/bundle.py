@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.connectors.base import ConfigError, Connector, ConnectorOptions
+from planner.connectors.base import ConfigError, Connector, ConnectorOptions, OAuthApp
+from planner.connectors.hosts import overrides_from_config
 from planner.connectors.registry import CONNECTORS, UnknownPlatform
 from planner.secretbox import SecretBox, SecretBoxError, load_keys
 
@@ -41,6 +42,8 @@ class Connectors:
                 allow_private_hosts=bool(config.get("ALLOW_PRIVATE_HOSTS")),
                 outbox_dir=instance / "outbox",
                 timeout=float(config.get("CONNECTOR_TIMEOUT_SECONDS", 15.0)),
+                host_overrides=overrides_from_config(config),
+                oauth_apps=oauth_apps(config),
             ),
         )
 
@@ -59,3 +62,36 @@ class Connectors:
         cls = self.platform(channel.platform)
         config = {**channel.config, **self.box.open(channel.secrets)}
         return cls(config, state=self.box.open(channel.state), options=self.options)
+
+
+# The developer-app families and the channel platforms each one signs in (Instagram goes
+# through Facebook Login, so it shares Facebook's app).
+OAUTH_FAMILIES: dict[str, tuple[str, ...]] = {
+    "facebook": ("facebook", "instagram"),
+    "threads": ("threads",),
+    "linkedin": ("linkedin",),
+    "google": ("google_business",),
+}
+
+
+def oauth_apps(config: Mapping[str, Any]) -> dict[str, OAuthApp]:
+    """Return the configured developer apps, from ``<FAMILY>_CLIENT_ID`` and ``_CLIENT_SECRET``.
+
+    ``<FAMILY>_SECRET`` is read as well, as a shorter spelling of the secret's name.
+    """
+    apps: dict[str, OAuthApp] = {}
+    for family in OAUTH_FAMILIES:
+        prefix = family.upper()
+        client_id = str(config.get(f"{prefix}_CLIENT_ID") or "").strip()
+        secret = config.get(f"{prefix}_CLIENT_SECRET") or config.get(f"{prefix}_SECRET") or ""
+        if client_id and str(secret).strip():
+            apps[family] = OAuthApp(client_id=client_id, client_secret=str(secret).strip())
+    return apps
+
+
+def family_of(platform: str) -> str | None:
+    """Return the developer-app family that signs in *platform*, or None (Mastodon: per server)."""
+    for family, platforms in OAUTH_FAMILIES.items():
+        if platform in platforms:
+            return family
+    return None

@@ -31,6 +31,14 @@ class TransientError(ConnectorError):
         self.retry_after = retry_after
 
 
+class QuotaWait(TransientError):
+    """The account's publishing quota is used up (Instagram 50, Threads 250 a day).
+
+    Nothing was sent; the delivery waits until ``retry_after`` seconds from now with this
+    message as its status detail, without using up an attempt.
+    """
+
+
 class AuthError(ConnectorError):
     """The platform refused the credentials: the channel needs the owner to reconnect it."""
 

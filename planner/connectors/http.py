@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-from planner.connectors import ssrf
+from planner.connectors import hosts, ssrf
 from planner.connectors.errors import (
     PermanentError,
     TransientError,
@@ -118,7 +118,8 @@ class HttpClient:
         as it is (an upload); its ``Content-Type`` goes in *headers*.
         """
         target = parse_target(
-            with_query(url, params), allow_private=self.options.allow_private_hosts
+            hosts.rewrite(with_query(url, params), self.options.host_overrides),
+            allow_private=self.options.allow_private_hosts,
         )
         body = data
         all_headers = {
@@ -164,7 +165,7 @@ class HttpClient:
         and the whole exchange must end by *deadline* (a ``time.monotonic()`` value), so a site
         that drips its reply cannot hold the caller past it.
         """
-        target = parse_target(url, allow_private=True)
+        target = parse_target(hosts.rewrite(url, self.options.host_overrides), allow_private=True)
         started = time.monotonic()
         if deadline - started <= 0:
             raise TransientError(f"No time was left to fetch from {target.host}")
@@ -209,7 +210,10 @@ class HttpClient:
 
     def probe(self, url: str) -> None:
         """Open and close a connection to *url*'s host without sending a request."""
-        target = parse_target(url, allow_private=self.options.allow_private_hosts)
+        target = parse_target(
+            hosts.rewrite(url, self.options.host_overrides),
+            allow_private=self.options.allow_private_hosts,
+        )
         self._connect(target).close()
 
     def _connect(self, target: Target, timeout: float | None = None) -> http.client.HTTPConnection:
