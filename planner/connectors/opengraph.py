@@ -99,7 +99,7 @@ def read_card(
             problem = exc.message
     return PageCard(
         url=page_url,
-        title=title[:MAX_TITLE],
+        title=title,
         description=description,
         image_url=image_url,
         image=image,
@@ -132,8 +132,8 @@ def _get(
 
 def _reason(exc: ConnectorError) -> str:
     message = exc.message
-    if "timed out" in message:
-        return f"the site took longer than {TOTAL_SECONDS:g} seconds"
+    if "timed out" in message or "No time was left" in message:
+        return "the site did not answer in time"
     return message[0].lower() + message[1:] if message else type(exc).__name__
 
 
