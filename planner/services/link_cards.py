@@ -33,7 +33,7 @@ from planner.connectors.base import ConnectorOptions
 from planner.media import renditions
 from planner.media.processing import EXTENSIONS, MediaError, process_upload
 from planner.media.storage import Storage
-from planner.models import Post
+from planner.models import Channel, Post
 from planner.services.post_input import check_link
 from planner.timeutils import iso_utc
 
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 # A failed read is tried again on a later save of the same link once this much time has passed.
 RETRY_AFTER = timedelta(hours=1)
 IMPORT_SECONDS = 20.0  # all the links of one imported file together
+CARD_PLATFORMS = ("bluesky",)  # where the client sends the card; the others unfurl links
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,14 @@ def read_for(
     current: Mapping[str, Any] | None,
     reader: CardReader | None,
     now: datetime,
+    channel_ids: Collection[int] | None = None,
 ) -> dict[str, Any] | None:
     """Return the card to keep with a post being saved with *link*; call before writing.
 
     The post's *current* card is kept while the link stays the same, then a card another post
-    read for the same link; otherwise the page is read (without *reader*, cards are off: none).
-    A page that cannot be read gives a card holding only the reason, never an exception.
+    read for the same link; otherwise the page is read, but only for a post going to a network
+    that shows planner's card (of *channel_ids*; None: any) and only with a *reader* (without
+    one cards are off). A page that cannot be read gives a card holding only the reason.
     """
     try:
         link = check_link(link)
@@ -135,6 +138,10 @@ def read_for(
         return dict(known)
     if reader is None:
         return None
+    if channel_ids is not None and not card_channels(
+        session=session, workspace_id=workspace_id, channel_ids=channel_ids
+    ):
+        return None  # read when the post is saved for Bluesky, not before
     stamp = iso_utc(now)
     try:
         page = opengraph.read_card(link, options=reader.options, seconds=reader.seconds)
@@ -174,9 +181,11 @@ def read_for_rows(
         return
     deadline = time.monotonic() + seconds
     cards: dict[str, dict[str, Any] | None] = {}
+    wanted = card_channels(session=session, workspace_id=workspace_id)
     for row in rows:
-        link = row["post"].get("link") if row.get("ok") and row.get("post") else None
-        if not link:
+        post = row["post"] if row.get("ok") and row.get("post") else {}
+        link = post.get("link")
+        if not link or not wanted.intersection(post.get("channel_ids") or ()):
             continue
         if link not in cards:
             left = deadline - time.monotonic()
@@ -193,6 +202,19 @@ def read_for_rows(
             )
         if cards[link] is not None:
             row["post"]["link_card"] = cards[link]
+
+
+def card_channels(
+    *, session: Session, workspace_id: int, channel_ids: Collection[int] | None = None
+) -> set[int]:
+    """The workspace's channels (of *channel_ids*, if given) on networks that show planner's
+    link card; the others draw their own or none, so their posts need no page read."""
+    query = select(Channel.id).where(
+        Channel.workspace_id == workspace_id, col(Channel.platform).in_(CARD_PLATFORMS)
+    )
+    if channel_ids is not None:
+        query = query.where(col(Channel.id).in_(list(channel_ids)))
+    return {cid for cid in session.exec(query) if cid is not None}
 
 
 def keep(*, session: Session, post: Post, card: dict[str, Any] | None) -> None:

@@ -7,7 +7,7 @@ seconds; no database lock is held meanwhile), then ``link_cards.keep`` on the sa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask import current_app, url_for
@@ -33,10 +33,13 @@ def reader() -> link_cards.CardReader | None:
 
 
 def read_before_save(
-    acc: Access, link: str | None, current: Mapping[str, Any] | None = None
+    acc: Access,
+    link: str | None,
+    channel_ids: Collection[int],
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The card to keep with a post about to be saved with *link* (its *current* card kept
-    while the link is unchanged)."""
+    """The card to keep with a post about to be saved with *link* for *channel_ids* (its
+    *current* card kept while the link is unchanged)."""
     return link_cards.read_for(
         session=get_session(),
         workspace_id=acc.workspace.id,
@@ -44,6 +47,7 @@ def read_before_save(
         current=current,
         reader=reader(),
         now=utcnow(),
+        channel_ids=channel_ids,
     )
 
 

@@ -145,7 +145,7 @@ def new(acc: Access):
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
     if form.validate_on_submit() and repeat.form.validate():
-        card = cards.read_before_save(acc, form.link.data)
+        card = cards.read_before_save(acc, form.link.data, form.channels.data or ())
 
         def create(db):
             post = post_service.create_post(
@@ -220,7 +220,7 @@ def edit(acc: Access, post_id: int):
             )
     if form.validate_on_submit() and repeat.form.validate():
         data = _input_from(form, acc)
-        card = cards.read_before_save(acc, data.link, post.link_card)
+        card = cards.read_before_save(acc, data.link, data.channel_ids, post.link_card)
 
         def update(db):
             saved = save_edit(db, acc, post, data, repeat, utcnow())

@@ -16,7 +16,7 @@ from planner.services import imports, link_cards
 from planner.services.imports import ImportOptions
 from planner.services.link_cards import CardReader
 from tests.conftest import NOW, Auth, Member
-from tests.factories import access_of, add_post
+from tests.factories import access_of, add_post, make_channel
 from tests.fakes.fixtures import fake_site  # noqa: F401
 from tests.fakes.images import has_gps, jpeg
 from tests.fakes.site import FakeSite, og_page
@@ -204,14 +204,18 @@ def test_an_import_reads_each_link_once_at_preview_and_the_posts_keep_the_cards(
     connectors,
     fake_site: FakeSite,  # noqa: F811
 ) -> None:
+    make_channel(session, owner.workspace, "Sky", "bluesky")
+    make_channel(session, owner.workspace, "Feed", "outbox")
     shared = fake_site.page("/bread", og_page(title="Bread", description="Daily"))
     broken = fake_site.url + "/gone"
+    elsewhere = fake_site.page("/feed-only", og_page(title="Not read"))
     lines = [
         "date,time,body,category,channels,link",
-        f"2026-03-27,10:00,Sourdough Friday,promotional,,{shared}",
-        f"2026-03-28,10:00,Rye Saturday,promotional,,{shared}",
-        f"2026-03-29,10:00,Closed Sunday,educational,,{broken}",
-        "2026-03-30,10:00,No link here,educational,,",
+        f"2026-03-27,10:00,Sourdough Friday,promotional,Sky,{shared}",
+        f"2026-03-28,10:00,Rye Saturday,promotional,Sky | Feed,{shared}",
+        f"2026-03-29,10:00,Closed Sunday,educational,Sky,{broken}",
+        "2026-03-30,10:00,No link here,educational,Sky,",
+        f"2026-03-31,10:00,Only the feed,educational,Feed,{elsewhere}",
     ]
     acc = access_of(owner)
     batch = imports.preview_import(
@@ -231,11 +235,13 @@ def test_an_import_reads_each_link_once_at_preview_and_the_posts_keep_the_cards(
         "Bread",
         "127.0.0.1 answered 404",
         None,
+        None,  # a post for networks that draw their own card reads no page
     ]
     posts = imports.commit_import(session=session, acc=acc, batch_id=batch.id, now=NOW)
     session.commit()
-    assert [p.link_card == c for p, c in zip(posts, cards, strict=True)] == [True] * 4
+    assert [p.link_card == c for p, c in zip(posts, cards, strict=True)] == [True] * 5
     assert fake_site.hits("/bread") == 1  # importing reads nothing more
+    assert fake_site.hits("/feed-only") == 0
 
 
 def test_an_import_stops_reading_links_when_its_time_is_up(
@@ -244,8 +250,9 @@ def test_an_import_stops_reading_links_when_its_time_is_up(
     reader: CardReader,
     fake_site: FakeSite,  # noqa: F811
 ) -> None:
+    sky = make_channel(session, owner.workspace, "Sky", "bluesky")
     link = fake_site.page("/late", og_page(title="Late"))
-    rows = [{"ok": True, "post": {"link": link}, "notes": []}]
+    rows = [{"ok": True, "post": {"link": link, "channel_ids": [sky.id]}, "notes": []}]
     link_cards.read_for_rows(
         session=session,
         workspace_id=owner.workspace.id,

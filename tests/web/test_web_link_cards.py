@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from planner.media_app import get_media_storage
 from planner.models import Post, PostStatus
-from tests.factories import ahead
+from tests.factories import ahead, make_channel
 from tests.fakes.fixtures import fake_bluesky, fake_site  # noqa: F401
 from tests.fakes.images import small_png
 from tests.fakes.site import FakeSite, og_page
@@ -152,13 +152,14 @@ def test_the_api_returns_the_card_and_reads_it_again_only_for_a_new_link(
 ) -> None:
     owner = auth.user()
     token = auth.token(owner)
+    sky = make_channel(session, owner.workspace, "Sky", "bluesky")
     link = _bakery(fake_site)
     created = _api(
         client,
         token,
         "POST",
         f"/api/v1/workspaces/{owner.workspace.id}/posts",
-        json={"body": "Loaves", "category": "promotional", "link": link},
+        json={"body": "Loaves", "category": "promotional", "link": link, "channel_ids": [sky.id]},
     )
     assert created.status_code == 201, created.get_json()
     card = created.get_json()["link_card"]
@@ -181,3 +182,26 @@ def test_the_api_returns_the_card_and_reads_it_again_only_for_a_new_link(
     assert moved.get_json()["link_card"]["thumbnail_url"] is None
     cleared = _api(client, token, "PATCH", f"/api/v1/posts/{post_id}", json={"link": None})
     assert cleared.get_json()["link_card"] is None
+
+
+def test_a_post_for_networks_that_draw_their_own_cards_reads_no_page_until_bluesky_is_added(
+    app,
+    client,
+    auth,
+    session,
+    fake_bluesky,  # noqa: F811
+    fake_site,  # noqa: F811
+) -> None:
+    owner = auth.user()
+    desk = Desk(app, session, owner)
+    feed = desk.channel("outbox", {}, "Feed")
+    sky = desk.bluesky(fake_bluesky, "Sky")
+    link = _bakery(fake_site)
+    auth.login(client, owner)
+    assert client.post("/posts/new", data=_form([feed.id], link)).status_code == 302
+    post = session.exec(select(Post)).one()
+    assert post.link_card is None and fake_site.requests == []
+    form = _form([feed.id, sky.id], link)
+    assert client.post(f"/posts/{post.id}/edit", data=form).status_code == 302
+    session.expire_all()
+    assert session.get(Post, post.id).link_card["title"] == "Fresh sourdough"

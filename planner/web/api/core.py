@@ -153,7 +153,7 @@ def list_posts(wid: int):
 def create_post(wid: int):
     acc = access(wid)
     data = parse(PostCreate, tz=get_zone(acc.workspace.timezone))
-    card = read_before_save(acc, data.link)
+    card = read_before_save(acc, data.link, data.channel_ids)
     db = get_session()
     post = post_service.create_post(session=db, acc=acc, data=data.to_input(), now=utcnow())
     link_cards.keep(session=db, post=post, card=card)
@@ -187,7 +187,7 @@ def patch_post(pid: int):
     )
     merged = patch.merged(current)
     post_service.require_edit(acc, post)  # a refused edit reads no page
-    card = read_before_save(acc, merged.link, post.link_card)
+    card = read_before_save(acc, merged.link, merged.channel_ids, post.link_card)
     updated = recurrence.save_edit(
         session=db,
         acc=acc,
