@@ -40,3 +40,5 @@ class PostMedia(SQLModel, table=True):
     post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
     media_id: int = Field(foreign_key="media.id", primary_key=True, index=True, ondelete="CASCADE")
     position: int = Field(default=0)
+    # For Instagram, an image outside 4:5..1.91:1 is "crop"ped or "pad"ded as the person chose.
+    fit: str | None = Field(default=None, max_length=8)

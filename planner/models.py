@@ -136,6 +136,10 @@ class Channel(SQLModel, table=True):
         default=None, sa_column=Column(JSON, nullable=True)
     )
     created_at: datetime = _utc_field()
+    # When the saved OAuth token stops working unless refreshed (None: it does not expire).
+    token_expires_at: datetime | None = _utc_field(nullable=True, default=None)
+    # When the owners were told the token is about to expire; cleared when it is renewed.
+    expiry_notified_at: datetime | None = _utc_field(nullable=True, default=None)
 
 
 class Post(SQLModel, table=True):
@@ -308,8 +312,11 @@ class CalendarFeed(SQLModel, table=True):
     last_used_at: datetime | None = _utc_field(nullable=True, default=None)
 
 
-# The planning tables (posting slots, series, evergreen posts, proposals) live in their own
-# module; importing them here registers them wherever the models load and keeps imports working.
+# The planning tables (posting slots, series, evergreen posts, proposals) and the OAuth tables
+# (Mastodon apps, flows in progress) live in their own modules; importing them here registers
+# them wherever the models load and keeps imports working.
+from planner.oauth_models import MastodonApp as MastodonApp  # noqa: E402
+from planner.oauth_models import OAuthFlow as OAuthFlow  # noqa: E402
 from planner.planning_models import EvergreenMark as EvergreenMark  # noqa: E402
 from planner.planning_models import PlanProposal as PlanProposal  # noqa: E402
 from planner.planning_models import PostingSlot as PostingSlot  # noqa: E402

@@ -45,6 +45,11 @@ class RecurringSeries(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=2000)
     utm_campaign: str | None = Field(default=None, max_length=100)
     channel_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # What each occurrence copies besides the body: per-channel texts and the images in order.
+    variants: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    media: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     materialised_until: datetime = _utc_field()
     ends_before: datetime | None = _utc_field(nullable=True, default=None)
     finished: bool = Field(default=False)

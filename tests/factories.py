@@ -146,3 +146,30 @@ def add_post(
     else:
         session.flush()
     return post
+
+
+def make_oauth_channel(
+    app: Flask,
+    session: Session,
+    member: Member,
+    *,
+    platform: str,
+    config: dict,
+    expires_at: datetime | None,
+    name: str = "Page",
+) -> Channel:
+    """Add a channel as a finished OAuth connection leaves it: validated, sealed, with expiry."""
+    connectors = get_connectors(app)
+    connector = connectors.platform(platform)
+    channel = channel_service.add_channel(
+        session=session,
+        acc=access_of(member),
+        name=name,
+        connector=connector,
+        cleaned=connector.validate_config(config),
+        connectors=connectors,
+        now=NOW,
+        token_expires_at=expires_at,
+    )
+    session.commit()
+    return channel

@@ -97,3 +97,16 @@ def has_gps(data: bytes) -> bool:
     with Image.open(io.BytesIO(data)) as img:
         exif = img.getexif()
         return bool(exif.get_ifd(GPS_IFD)) or GPS_IFD in exif or "exif" in img.info
+
+
+def banded_jpeg(size: tuple[int, int], edge: int) -> bytes:
+    """A blue JPEG whose outer *edge* pixels on the long sides are red: what a centre crop cuts."""
+    width, height = size
+    img = Image.new("RGB", size, (220, 30, 30))
+    if width >= height:
+        img.paste((30, 60, 220), (edge, 0, width - edge, height))
+    else:
+        img.paste((30, 60, 220), (0, edge, width, height - edge))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()

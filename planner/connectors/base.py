@@ -7,7 +7,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -143,6 +143,13 @@ class Connector(ABC):
     image_limit: ClassVar[int | None] = 10  # the most images one post can carry here
     secret_fields: ClassVar[tuple[str, ...]] = ()
     config_fields: ClassVar[tuple[str, ...]] = ()
+    # True where a channel can only be connected with the platform's OAuth flow (its tokens
+    # come from a developer app), never by typing settings into a form.
+    oauth_only: ClassVar[bool] = False
+    # How long before the credentials expire the worker asks ``refresh_credentials`` to renew
+    # them. A week by default, so a token that cannot be renewed is known while the owners can
+    # still connect again; hourly tokens (Google) set minutes. The check runs every 5 minutes.
+    refresh_margin: ClassVar[timedelta] = timedelta(days=7)
 
     def __init__(
         self,

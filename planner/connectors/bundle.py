@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 from planner.connectors.base import ConfigError, Connector, ConnectorOptions, OAuthApp
 from planner.connectors.hosts import overrides_from_config
 from planner.connectors.registry import CONNECTORS, UnknownPlatform
+from planner.oauth.registry import PROVIDERS
 from planner.secretbox import SecretBox, SecretBoxError, load_keys
 
 if TYPE_CHECKING:
     from planner.models import Channel
+    from planner.oauth.base import Provider
 
 # What building a channel's connector can raise: its settings cannot be used as saved.
 UNUSABLE = (ConfigError, SecretBoxError, UnknownPlatform)
@@ -31,6 +33,8 @@ class Connectors:
     box: SecretBox
     options: ConnectorOptions = field(default_factory=ConnectorOptions)
     registry: Mapping[str, type[Connector]] = field(default_factory=lambda: CONNECTORS)
+    # The platforms that connect with OAuth (planner.oauth.registry.PROVIDERS by default).
+    providers: Mapping[str, type[Provider]] = field(default_factory=lambda: PROVIDERS)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str | Path) -> Connectors:

@@ -74,7 +74,13 @@ class MastodonConnector(Connector):
             errors["access_token"] = "The access token cannot contain spaces"
         if errors:
             raise ConfigError(errors)
-        return {"instance_url": instance_url, "access_token": token}
+        cleaned = {"instance_url": instance_url, "access_token": token}
+        # Channels connected with OAuth name their account (@user@domain), telling two
+        # accounts on one server apart when one is connected again.
+        account = config.get("account")
+        if isinstance(account, str) and account.strip():
+            cleaned["account"] = account.strip()[:300]
+        return cleaned
 
     def limit(self) -> int | None:
         """Return the server's own limit once known (some allow 5,000), else 500."""

@@ -26,6 +26,7 @@ SUBJECTS = {
     "expired": "Expired in review: {excerpt}",
     "publish_failed": "Not published: {excerpt}",
     "publish_missed": "Missed its time: {excerpt}",
+    "token_expiring": "Reconnect soon: {excerpt}",
 }
 # The subject of one email about several posts (one action on many), by kind.
 DIGESTS = {
@@ -35,12 +36,20 @@ DIGESTS = {
     "expired": "Expired in review: {count} posts",
     "publish_failed": "Not published: {count} posts",
     "publish_missed": "Missed their time: {count} posts",
+    "token_expiring": "Reconnect soon: {count} channels",
 }
 
 
 def post_url(config: Mapping[str, Any], post_id: int) -> str:
     """Return the post's page on this planner, from BASE_URL (mail has no request to build it)."""
     return f"{str(config['BASE_URL']).rstrip('/')}/posts/{post_id}"
+
+
+def open_line(config: Mapping[str, Any], notice: Notice) -> str:
+    """The email's link line: the post's page, or the page the notice names."""
+    if notice.link:
+        return f"Open: {str(config['BASE_URL']).rstrip('/')}{notice.link}"
+    return f"Open the post: {post_url(config, notice.post_id or 0)}"
 
 
 def build_message(config: Mapping[str, Any], notice: Notice, *, now: datetime) -> EmailMessage:
@@ -53,7 +62,7 @@ def build_message(config: Mapping[str, Any], notice: Notice, *, now: datetime) -
     if notice.detail:
         lines += [*(f"> {line}" for line in notice.detail.splitlines()), ""]
     lines += [
-        f"Open the post: {post_url(config, notice.post_id)}",
+        open_line(config, notice),
         "",
         f"-- Planner for {workspace}",
     ]
@@ -73,7 +82,7 @@ def build_digest(
         lines += [notice.message]
         if notice.detail:
             lines += [f"> {line}" for line in notice.detail.splitlines()]
-        lines += [f"Open the post: {post_url(config, notice.post_id)}", ""]
+        lines += [open_line(config, notice), ""]
     lines += [f"-- Planner for {workspace}"]
     subject = f"[{workspace}] {about.format(count=len(notices))}"
     return _envelope(config, name, first.email, subject, lines, now)

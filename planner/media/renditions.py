@@ -91,34 +91,92 @@ def for_upload(data: bytes, *, size_limit: int, digest: str | None = None) -> Re
     return _cached("upload", limits, data, digest, lambda: _fit(data, limits))
 
 
-def for_instagram(data: bytes, *, digest: str | None = None) -> Rendition:
-    """Return a JPEG at most 1,440 pixels wide, refusing shapes Instagram would crop.
+FITS = ("crop", "pad")  # what a person chose for an image outside Instagram's shapes
 
-    Instagram takes width / height between 4:5 and 1.91:1; anything else must be cropped or
-    padded by the person who knows what the photo shows, never here.
+
+def for_instagram(data: bytes, *, fit: str | None = None, digest: str | None = None) -> Rendition:
+    """Return a JPEG at most 1,440 pixels wide and between 4:5 and 1.91:1, without metadata.
+
+    An image outside those shapes is centre-cropped or padded with white to the nearest one,
+    as *fit* says ("crop" or "pad"); without a *fit* it is refused, because only the person who
+    knows what the photo shows may decide what Instagram leaves out.
     """
+    if fit is not None and fit not in FITS:
+        raise RenditionError(f"Unknown fit {fit!r}: choose crop or pad.")
     limits = Limits(size=INSTAGRAM_MAX_BYTES, side=None, mimes=("image/jpeg",))
 
     def make() -> Rendition:
         with _open(data) as image:
             width, height = _oriented_size(image)
-        check_instagram_shape(width, height)
-        scale = min(1.0, INSTAGRAM_MAX_WIDTH / width)
-        return _fit(data, limits, scale=scale)
+            if fit is None or instagram_problem(width, height) is None:
+                check_instagram_shape(width, height)
+                return _fit(data, limits, scale=min(1.0, INSTAGRAM_MAX_WIDTH / width))
+            shaped_width = instagram_shaped(width, height, fit)[0]
+            scale = min(1.0, INSTAGRAM_MAX_WIDTH / shaped_width)
+            if image.format == "JPEG":
+                wanted = (max(1, round(width * scale)), max(1, round(height * scale)))
+                image.draft("RGB", _unoriented(image, wanted))
+            picture = _flattened(ImageOps.exif_transpose(image))
+        picture = _reshape(picture, fit)
+        if picture.width > INSTAGRAM_MAX_WIDTH:
+            size = (
+                INSTAGRAM_MAX_WIDTH,
+                max(1, round(picture.height * INSTAGRAM_MAX_WIDTH / picture.width)),
+            )
+            picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        return _encode_within(picture, limits, alpha=False)
 
-    return _cached("instagram", limits, data, digest, make)
+    return _cached(f"instagram-{fit or 'as-is'}", limits, data, digest, make)
+
+
+def instagram_problem(width: int, height: int) -> str | None:
+    """Say why *width* x *height* is outside Instagram's 4:5 to 1.91:1, or None when it fits."""
+    low, high = INSTAGRAM_RATIOS
+    ratio = width / height
+    if low - RATIO_SLACK <= ratio <= high + RATIO_SLACK:
+        return None
+    shape = "tall" if ratio < low else "wide"
+    return (
+        f"Instagram takes images between 4:5 (portrait) and 1.91:1 (landscape); this one is "
+        f"{width} x {height}, too {shape}. Crop or pad it first."
+    )
 
 
 def check_instagram_shape(width: int, height: int) -> None:
     """Raise ``RenditionError`` when *width* x *height* is outside Instagram's 4:5 to 1.91:1."""
+    problem = instagram_problem(width, height)
+    if problem is not None:
+        raise RenditionError(problem)
+
+
+def instagram_shaped(width: int, height: int, fit: str) -> tuple[int, int]:
+    """The size *width* x *height* becomes when cropped or padded to the nearest allowed shape."""
     low, high = INSTAGRAM_RATIOS
     ratio = width / height
-    if ratio < low - RATIO_SLACK or ratio > high + RATIO_SLACK:
-        shape = "tall" if ratio < low else "wide"
-        raise RenditionError(
-            f"Instagram takes images between 4:5 (portrait) and 1.91:1 (landscape); this one is "
-            f"{width} x {height}, too {shape}. Crop or pad it first."
+    if ratio < low - RATIO_SLACK:  # too tall: keep the width and cut height, or widen
+        return (
+            (width, max(1, round(width / low))) if fit == "crop" else (round(height * low), height)
         )
+    if ratio > high + RATIO_SLACK:  # too wide: keep the height and cut width, or heighten
+        return (
+            (max(1, round(height * high)), height)
+            if fit == "crop"
+            else (width, round(width / high))
+        )
+    return width, height
+
+
+def _reshape(picture: Image.Image, fit: str) -> Image.Image:
+    """Centre-crop *picture* to its Instagram shape, or centre it on white of that shape."""
+    width, height = instagram_shaped(picture.width, picture.height, fit)
+    if (width, height) == picture.size:
+        return picture
+    if fit == "crop":
+        left, top = (picture.width - width) // 2, (picture.height - height) // 2
+        return picture.crop((left, top, left + width, top + height))
+    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    canvas.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+    return canvas
 
 
 def clear_cache() -> None:
@@ -142,10 +200,15 @@ def _fit(data: bytes, limits: Limits, *, scale: float = 1.0) -> Rendition:
         picture = ImageOps.exif_transpose(image)
         picture.load()
     alpha = _has_alpha(picture) and "image/png" in limits.mimes
+    if picture.size != target:
+        picture = picture.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return _encode_within(picture, limits, alpha=alpha)
+
+
+def _encode_within(picture: Image.Image, limits: Limits, *, alpha: bool) -> Rendition:
+    """Encode *picture*, lowering the JPEG quality and then the size until it fits *limits*."""
     quality_index = 0
     for _ in range(MAX_ROUNDS):
-        if picture.size != target:
-            picture = picture.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         encoded = _encode(picture, alpha=alpha, quality=JPEG_QUALITIES[quality_index])
         if len(encoded) <= limits.size:
             return Rendition(
@@ -159,6 +222,7 @@ def _fit(data: bytes, limits: Limits, *, scale: float = 1.0) -> Rendition:
             continue
         shrink = math.sqrt(limits.size / len(encoded)) * 0.95
         target = (max(1, round(picture.width * shrink)), max(1, round(picture.height * shrink)))
+        picture = picture.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
     raise RenditionError(f"Could not make the image smaller than {limits.size:,} bytes")
 
 

@@ -7,6 +7,7 @@ expiring address of the stored file.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -17,7 +18,7 @@ from planner.connectors.base import LinkCard, MediaItem
 from planner.media.storage import mime_of
 from planner.models import Post
 from planner.services.link_cards import cards_for
-from planner.services.media import media_for_posts
+from planner.services.media import images_for_posts
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,12 @@ def stored_media(store: ImageStore, *, url_seconds: int = URL_SECONDS) -> MediaL
     """Return the worker's loader of a post's images from the media tables and *store*."""
 
     def load(session: Session, post_id: int) -> tuple[MediaItem, ...]:
-        images = media_for_posts(session=session, post_ids=[post_id]).get(post_id, [])
-        return items_for(images, store=store, url_seconds=url_seconds)
+        images = images_for_posts(session=session, post_ids=[post_id]).get(post_id, [])
+        items = items_for([i.media for i in images], store=store, url_seconds=url_seconds)
+        return tuple(
+            dataclasses.replace(item, fit=image.fit)
+            for item, image in zip(items, images, strict=True)
+        )
 
     return load
 

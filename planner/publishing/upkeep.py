@@ -21,7 +21,7 @@ from planner.models import Delivery, DeliveryStatus, Workspace
 from planner.publishing import claims, policy, results
 from planner.publishing.attempt import missed_message
 from planner.publishing.context import TickContext
-from planner.services import expiry, recurrence
+from planner.services import expiry, oauth_flow, recurrence, token_lifetimes
 from planner.services.notifications import Notice
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 D = DeliveryStatus
 T = TypeVar("T")
 SERIES_EVERY = timedelta(minutes=1)
+TOKENS_EVERY = timedelta(minutes=5)
 
 
 def tidy(ctx: TickContext, *, now: datetime, series_last_run: datetime | None) -> bool:
@@ -185,4 +186,29 @@ def extend_series(ctx: TickContext, *, now: datetime, last_run: datetime | None)
 
     ids = _listed(ctx, lambda session: recurrence.running_series_ids(session=session))
     _one_by_one(ctx, "series", ((i, i) for i in ids), extend)
+    return True
+
+
+def keep_tokens_alive(ctx: TickContext, *, now: datetime, last_run: datetime | None) -> bool:
+    """Renew OAuth tokens that are due, at most every 5 minutes; True if it ran. Never raises.
+
+    Each channel is settled on its own (see ``token_lifetimes``); flows nobody finished are
+    forgotten on the way.
+    """
+    if last_run is not None and now - last_run < TOKENS_EVERY:
+        return False
+    try:
+
+        def renew(session: Session, channel_id: int) -> list[Notice] | None:
+            return token_lifetimes.keep_alive(
+                session=session, channel_id=channel_id, connectors=ctx.connectors, now=now
+            )
+
+        ids = _listed(ctx, lambda session: token_lifetimes.expiring_ids(session=session, now=now))
+        _one_by_one(ctx, "token of channel", ((i, i) for i in ids), renew)
+        with Session(ctx.engine) as session:
+            oauth_flow.forget_old(session=session, now=now)
+            session.commit()
+    except Exception:
+        logger.exception("Housekeeping step keep_tokens_alive failed; publishing goes on")
     return True

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 STOP_KEY = "planner.publishing.stop"
 SERIES_KEY = "planner.publishing.series_extended_at"
+TOKENS_KEY = "planner.publishing.tokens_checked_at"
 # A tick keeps claiming while work is due, but hands back to the clock after this long so that
 # lease recovery and the lateness sweep run regularly even under a large backlog.
 TICK_BUDGET_SECONDS = 30.0
@@ -47,6 +48,8 @@ def tick(app: Flask, *, now: datetime) -> int:
     # Housekeeping never raises: whatever fails there is logged, and publishing still runs.
     if upkeep.tidy(ctx, now=now, series_last_run=app.extensions.get(SERIES_KEY)):
         app.extensions[SERIES_KEY] = now
+    if upkeep.keep_tokens_alive(ctx, now=now, last_run=app.extensions.get(TOKENS_KEY)):
+        app.extensions[TOKENS_KEY] = now
     return _publish_due(ctx, stop_event(app))
 
 

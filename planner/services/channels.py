@@ -12,6 +12,7 @@ from sqlmodel import Session, select, update
 from planner.connectors.base import (
     AuthError,
     ConfigError,
+    Connector,
     ConnectorError,
     PermanentError,
     TransientError,
@@ -24,11 +25,14 @@ from planner.services import audit
 from planner.services.errors import Forbidden, NotFound, ValidationError, error_body
 from planner.services.text import as_sentence, single_line
 from planner.services.workspaces import Access, require_owner
+from planner.timeutils import iso_utc
 
 
-def platforms() -> list[tuple[str, str]]:
-    """Return (platform, label) pairs for pickers."""
-    return [(name, cls.label) for name, cls in CONNECTORS.items()]
+def platforms(*, manual: bool = False) -> list[tuple[str, str]]:
+    """Return (platform, label) pairs for pickers; *manual*: only those set up by typing."""
+    return [
+        (name, cls.label) for name, cls in CONNECTORS.items() if not (manual and cls.oauth_only)
+    ]
 
 
 def list_channels(*, session: Session, workspace_id: int) -> list[Channel]:
@@ -74,6 +78,12 @@ def create_channel(
     if not isinstance(config, dict):
         fields["config"] = "config must be an object."
         raise ValidationError("Check the highlighted fields.", fields=fields)
+    if connector.oauth_only:
+        message = (
+            f"{connector.label} channels are connected with the Connect button on the Channels "
+            "page (or the API's channels/oauth/<platform>/start), not with typed settings."
+        )
+        raise ValidationError(message, fields={"platform": message})
     try:
         cleaned = connector.validate_config(config)
     except ConfigError as exc:
@@ -81,16 +91,40 @@ def create_channel(
         cleaned = {}
     if fields:
         raise ValidationError("Check the highlighted fields.", fields=fields)
+    return add_channel(
+        session=session,
+        acc=acc,
+        name=name,
+        connector=connector,
+        cleaned=cleaned,
+        connectors=connectors,
+        now=now,
+    )
+
+
+def add_channel(
+    *,
+    session: Session,
+    acc: Access,
+    name: str,
+    connector: type[Connector],
+    cleaned: dict[str, Any],
+    connectors: Connectors,
+    now: datetime,
+    token_expires_at: datetime | None = None,
+) -> Channel:
+    """Add a channel from settings its connector has validated, sealing the secret fields."""
     public = {k: v for k, v in cleaned.items() if k not in connector.secret_fields}
     secret = {k: v for k, v in cleaned.items() if k in connector.secret_fields}
     channel = Channel(
         workspace_id=acc.workspace.id,
         name=name,
-        platform=platform,
+        platform=connector.platform,
         config=public,
         secrets=connectors.box.seal(secret),
         status=ChannelStatus.OK,
         created_at=now,
+        token_expires_at=token_expires_at,
     )
     session.add(channel)
     session.flush()
@@ -99,7 +133,7 @@ def create_channel(
         workspace_id=acc.workspace.id,
         actor_id=acc.user.id,
         action="channel_created",
-        detail={"channel_id": channel.id, "name": name, "platform": platform},
+        detail={"channel_id": channel.id, "name": name, "platform": connector.platform},
         now=now,
     )
     return channel
@@ -159,6 +193,11 @@ def reconnect_channel(
     require_owner(acc)
     channel = get_channel(session=session, workspace_id=acc.workspace.id, channel_id=channel_id)
     connector = connectors.platform(channel.platform)
+    if connector.oauth_only:
+        raise ValidationError(
+            f"Reconnect {channel.name} with the Connect button for {connector.label}.",
+            fields={"config": "This platform connects with OAuth only."},
+        )
     given = {k: v for k, v in (config or {}).items() if v not in (None, "")}
     try:
         cleaned = connector.validate_config({**channel.config, **given})
@@ -336,6 +375,7 @@ def channel_json(channel: Channel) -> dict[str, Any]:
         "platform": channel.platform,
         "status": channel.status,
         "config": dict(channel.config),
+        "expires_at": iso_utc(channel.token_expires_at),
     }
 
 

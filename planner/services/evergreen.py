@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from planner.models import EvergreenMark, Post, PostStatus
 from planner.planning.fill import EVERGREEN, Idea
-from planner.services import audit
+from planner.services import audit, media
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, NotFound, ValidationError
 from planner.services.posts import PostInput
@@ -150,6 +150,7 @@ def reuse(
             variants={k: v for k, v in (source.variants or {}).items() if int(k) in channel_ids},
         ),
     )
+    media.copy_post_media(session=session, acc=acc, from_post_id=source.id, to_post=copy, now=now)
     mark_row.uses += 1
     mark_row.last_used_at = at
     session.add(mark_row)

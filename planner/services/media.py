@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, delete, select
 
 from planner.media.processing import MediaError, process_upload
+from planner.media.renditions import FITS, instagram_problem
 from planner.media.settings import MediaLimits
 from planner.media.storage import Storage
 from planner.media_models import Media, PostMedia
@@ -39,6 +40,14 @@ class LibraryItem:
 
     media: Media
     posts: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class PostImage:
+    """An image on a post with the Instagram fit chosen for it there ("crop", "pad" or None)."""
+
+    media: Media
+    fit: str | None = None
 
 
 def check_alt(alt: str | None, field: str = "alt") -> str:
@@ -191,20 +200,29 @@ def delete_media(
     )
 
 
-def media_for_posts(*, session: Session, post_ids: Iterable[int]) -> dict[int, list[Media]]:
-    """Each post's images in their order, in one query (posts without images are absent)."""
+def images_for_posts(*, session: Session, post_ids: Iterable[int]) -> dict[int, list[PostImage]]:
+    """Each post's images in their order with their fits, in one query (no images: absent)."""
     ids = list(post_ids)
-    result: dict[int, list[Media]] = defaultdict(list)
+    result: dict[int, list[PostImage]] = defaultdict(list)
     if not ids:
         return result
     rows = session.exec(
-        select(PostMedia.post_id, Media)
+        select(PostMedia.post_id, PostMedia.fit, Media)
         .join(Media, col(Media.id) == PostMedia.media_id)
         .where(col(PostMedia.post_id).in_(ids))
         .order_by(PostMedia.post_id, PostMedia.position)
     )
-    for post_id, media in rows:
-        result[post_id].append(media)
+    for post_id, fit, media in rows:
+        result[post_id].append(PostImage(media=media, fit=fit))
+    return result
+
+
+def media_for_posts(*, session: Session, post_ids: Iterable[int]) -> dict[int, list[Media]]:
+    """Each post's images in their order, in one query (posts without images are absent)."""
+    found = images_for_posts(session=session, post_ids=post_ids)
+    result: dict[int, list[Media]] = defaultdict(list)
+    for post_id, images in found.items():
+        result[post_id] = [image.media for image in images]
     return result
 
 
@@ -223,6 +241,14 @@ def media_ids_for_posts(*, session: Session, post_ids: Iterable[int]) -> dict[in
     return result
 
 
+def check_fit(fit: str | None) -> str | None:
+    """Return *fit* ("crop", "pad" or None), refusing anything else."""
+    if fit is None or fit in FITS:
+        return fit
+    message = "Choose crop or pad for an image Instagram cannot show as it is."
+    raise ValidationError(message, fields={"media": message})
+
+
 def set_post_media(
     *,
     session: Session,
@@ -230,10 +256,13 @@ def set_post_media(
     post: Post,
     items: Sequence[tuple[int, str | None]],
     now: datetime,
+    fits: Mapping[int, str | None] | None = None,
 ) -> list[Media]:
     """Give *post* these images in this order; an alt text given replaces the image's own.
 
-    A change of images is a change of content: an approved post goes back to review.
+    *fits* sets the Instagram fit of the images it names; the others keep the one chosen
+    before on this post. A change of images or fits is a change of content: an approved post
+    goes back to review.
     """
     require_edit(acc, post)
     if len(items) > MAX_PER_POST:
@@ -257,19 +286,18 @@ def set_post_media(
     if missing:
         message = f"No such image: {', '.join(map(str, missing))}."
         raise ValidationError(message, fields={"media": message})
-    before = [m.id for m in media_for_posts(session=session, post_ids=[post.id]).get(post.id, [])]
-    if before == ids and all(alt is None or found[i].alt == alt.strip() for i, alt in items):
+    saved = images_for_posts(session=session, post_ids=[post.id]).get(post.id, [])
+    before = [(image.media.id, image.fit) for image in saved]
+    chosen = {image.media.id: image.fit for image in saved}
+    chosen.update({media_id: check_fit(fit) for media_id, fit in (fits or {}).items()})
+    after = [(media_id, chosen.get(media_id)) for media_id in ids]
+    if before == after and all(alt is None or found[i].alt == alt.strip() for i, alt in items):
         return [found[i] for i in ids]
-    session.exec(delete(PostMedia).where(col(PostMedia.post_id) == post.id))
-    ordered = []
-    for position, (media_id, alt) in enumerate(items):
-        media = found[media_id]
+    for media_id, alt in items:
         if alt is not None:
-            media.alt = check_alt(alt, "media")
-            session.add(media)
-        session.add(PostMedia(post_id=post.id, media_id=media_id, position=position))
-        ordered.append(media)
-    session.flush()
+            found[media_id].alt = check_alt(alt, "media")
+            session.add(found[media_id])
+    _replace_post_media(session, post.id, after)
     audit.record(
         session=session,
         workspace_id=acc.workspace.id,
@@ -279,20 +307,82 @@ def set_post_media(
         post_id=post.id,
         detail={"media_ids": ids},
     )
-    if before != ids:
+    if before != after:
         return_after_edit(session=session, acc=acc, post=post, fields=["media"], now=now)
-    return ordered
+    return [found[i] for i in ids]
+
+
+def _replace_post_media(
+    session: Session, post_id: int, items: Sequence[tuple[int, str | None]]
+) -> None:
+    """Write *post_id*'s images as (media id, fit) in this order, replacing what it had."""
+    session.exec(delete(PostMedia).where(col(PostMedia.post_id) == post_id))
+    for position, (media_id, fit) in enumerate(items):
+        session.add(PostMedia(post_id=post_id, media_id=media_id, position=position, fit=fit))
+    session.flush()
 
 
 def copy_post_media(
     *, session: Session, acc: Access, from_post_id: int, to_post: Post, now: datetime
 ) -> None:
-    """Give a copied post the images of the post it was copied from, in the same order."""
-    ids = media_ids_for_posts(session=session, post_ids=[from_post_id]).get(from_post_id, [])
-    if ids:
+    """Give a copied post the images of the post it was copied from, in order, with their fits."""
+    images = images_for_posts(session=session, post_ids=[from_post_id]).get(from_post_id, [])
+    if images:
         set_post_media(
-            session=session, acc=acc, post=to_post, items=[(i, None) for i in ids], now=now
+            session=session,
+            acc=acc,
+            post=to_post,
+            items=[(image.media.id, None) for image in images],
+            fits={image.media.id: image.fit for image in images},
+            now=now,
         )
+
+
+def media_template(*, session: Session, post_id: int) -> list[dict[str, object]]:
+    """A post's images as a series keeps them to copy: ``[{"id", "fit"}]`` in order."""
+    images = images_for_posts(session=session, post_ids=[post_id]).get(post_id, [])
+    return [{"id": image.media.id, "fit": image.fit} for image in images]
+
+
+def apply_template(
+    *, session: Session, post: Post, template: Sequence[Mapping[str, object]]
+) -> None:
+    """Give a new post of a series the images of *template*, skipping any deleted since."""
+    wanted = [(item.get("id"), item.get("fit")) for item in template]
+    ids = [i for i, _fit in wanted if isinstance(i, int)]
+    if not ids:
+        return
+    alive = set(
+        session.exec(
+            select(Media.id).where(col(Media.id).in_(ids), Media.workspace_id == post.workspace_id)
+        )
+    )
+    kept = [
+        (i, fit if isinstance(fit, str) and fit in FITS else None)
+        for i, fit in wanted
+        if isinstance(i, int) and i in alive
+    ]
+    _replace_post_media(session, post.id, kept)
+
+
+def instagram_ready(images: Sequence[PostImage]) -> str | None:
+    """Say why these images cannot go to Instagram as they are, or None when they can.
+
+    Instagram takes no text-only post and only 4:5 to 1.91:1: an image outside that needs
+    a fit chosen (crop or pad), never a silent crop. The connector and submit checks call this.
+    """
+    if not images:
+        return "Instagram needs at least one image."
+    for number, image in enumerate(images, start=1):
+        if image.fit in FITS:
+            continue
+        if instagram_problem(image.media.width, image.media.height) is not None:
+            name = image.media.filename or "the image"
+            return (
+                f"Image {number} ({name}) is {image.media.width} × {image.media.height}: "
+                "Instagram needs 4:5 to 1.91:1; choose Crop or Pad for it."
+            )
+    return None
 
 
 def missing_alt(media: Sequence[Media]) -> int:

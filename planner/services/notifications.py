@@ -18,14 +18,15 @@ MAX_MESSAGE = 500
 class Notice:
     """One message to one person, with everything needed to word and send its email."""
 
-    kind: str  # submitted, approved, rejected, expired
+    kind: str  # submitted, approved, rejected, expired, token_expiring
     email: str
     name: str
     workspace_name: str
-    post_id: int
-    post_excerpt: str
+    post_id: int | None  # None for a notice about something else (a channel)
+    post_excerpt: str  # for a channel: its name
     message: str  # the one line the app shows
     detail: str = ""  # longer text for the email, such as a reviewer's comment
+    link: str = ""  # the page to open, a path on this planner; "" means the post's page
 
 
 def excerpt(text: str, length: int = 60) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from planner.media import renditions
 from planner.services.outgoing import ChannelText
 
 # Aspect ratios (width / height) each network shows images at, by how many there are.
@@ -90,6 +91,17 @@ class Preview:
     hidden_images: int  # images past what the network shows (over its limit)
     card: LinkCard | None
     problem: str | None
+    image_limit: int | None = None  # the most images the channel takes (None: no limit known)
+
+
+def rules() -> dict[str, object]:
+    """The crop rules and Instagram's shapes, for the composer's script to draw images not saved yet."""
+    low, high = renditions.INSTAGRAM_RATIOS
+    return {
+        "crops": CROPS,
+        "bounds": SINGLE_BOUNDS,
+        "instagram": [low, high, renditions.RATIO_SLACK],
+    }
 
 
 def network_of(text: ChannelText) -> str:
@@ -136,6 +148,7 @@ def _preview(
         hidden_images=len(images) - len(shown),
         card=card,
         problem=text.problem,
+        image_limit=text.image_limit,
     )
 
 

@@ -28,6 +28,7 @@ from planner.models import (
 )
 from planner.planning import rrules
 from planner.services import audit
+from planner.services import media as media_service
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, Forbidden, ValidationError
 from planner.services.posts import LOCKED, PostInput
@@ -110,6 +111,8 @@ def _materialise(
     bound = until if series.ends_before is None else min(until, series.ends_before)
     after = max(series.materialised_until, now)
     channels = _existing_channels(session, acc.workspace.id, list(series.channel_ids))
+    kept = {str(c) for c in channels}  # a deleted channel's text goes with it
+    variants = {k: v for k, v in (series.variants or {}).items() if k in kept}
     created = []
     for _number, at in rrules.occurrences(rule, series.starts_local, tz, before=bound):
         if at <= after:
@@ -125,8 +128,10 @@ def _materialise(
                 channel_ids=tuple(channels),
                 link=series.link,
                 utm_campaign=series.utm_campaign,
+                variants=variants,
             ),
         )
+        media_service.apply_template(session=session, post=post, template=series.media or [])
         session.add(SeriesOccurrence(post_id=post.id, series_id=series.id, occurrence_at=at))
         created.append(post)
     series.materialised_until = max(series.materialised_until, until)
@@ -168,6 +173,8 @@ def start_series(
         link=post.link,
         utm_campaign=post.utm_campaign,
         channel_ids=list(channels),
+        variants=dict(post.variants or {}),
+        media=media_service.media_template(session=session, post_id=post.id),
         materialised_until=post.scheduled_at,
         created_at=now,
         updated_at=now,

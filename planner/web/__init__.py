@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
         imports,
         link_tags,
         media,
+        oauth,
         planning,
         posts,
         publishing,
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(publishing.bp)
     app.register_blueprint(planning.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(oauth.bp)
     api_bp = api.blueprint()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
@@ -141,13 +143,15 @@ def _service_error(exc: ServiceError):
     ), exc.status
 
 
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
 def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'",
-    )
+    response.headers.setdefault("Content-Security-Policy", CSP)
     return response

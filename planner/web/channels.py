@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.services import channels as channel_service
+from planner.services import oauth_flow
 from planner.services.errors import ValidationError
 from planner.services.text import as_sentence
 from planner.services.workspaces import Access
@@ -14,6 +24,7 @@ from planner.timeutils import utcnow
 from planner.web.context import owner_only, with_access
 from planner.web.forms import ChannelForm, EmptyForm, ReconnectForm, choices
 from planner.web.forms_support import apply_field_errors
+from planner.web.oauth import allow_sign_in
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 
@@ -30,12 +41,16 @@ PLATFORM_FIELDS = {
 @with_access
 def index(acc: Access):
     channels = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
-    return render_template(
+    page = render_template(
         "channels/index.html",
         channels=channels,
         form=EmptyForm(),
         labels=dict(channel_service.platforms()),
+        connectables=oauth_flow.connectables(
+            connectors=get_connectors(), base_url=current_app.config["BASE_URL"]
+        ),
     )
+    return allow_sign_in(make_response(page))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -43,7 +58,7 @@ def index(acc: Access):
 def new(acc: Access):
     owner_only(acc)
     form = ChannelForm()
-    form.platform.choices = choices(channel_service.platforms())
+    form.platform.choices = choices(channel_service.platforms(manual=True))
     if form.validate_on_submit():
         platform = form.platform.data
         config = {
@@ -85,6 +100,10 @@ def reconnect(acc: Access, channel_id: int):
     channel = channel_service.get_channel(
         session=db, workspace_id=acc.workspace.id, channel_id=channel_id
     )
+    if get_connectors().platform(channel.platform).oauth_only:
+        # Its tokens come from the platform's sign-in: connecting the same account renews them.
+        page = render_template("channels/reconnect_oauth.html", channel=channel, form=EmptyForm())
+        return allow_sign_in(make_response(page))
     fields = PLATFORM_FIELDS.get(channel.platform, ())
     form = ReconnectForm(data=None if request.method == "POST" else _public_config(channel))
     for name in {n for names in PLATFORM_FIELDS.values() for n in names} - set(fields):

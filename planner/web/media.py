@@ -7,6 +7,7 @@ platforms that fetch images by URL; nothing else about the workspace is public.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -24,6 +25,7 @@ from flask import (
 from sqlmodel import Session
 
 from planner.db import get_session
+from planner.media import renditions
 from planner.media.settings import signer_from_config
 from planner.media.signing import BadLink, ExpiredLink
 from planner.media.storage import MissingFile, check_key, mime_of
@@ -116,11 +118,53 @@ def composer_media(acc: Access, post_id: int | None = None) -> list[Media]:
     return shown
 
 
+def posted_fits(media_ids: list[int]) -> dict[int, str | None]:
+    """The Instagram fit chosen in the composer (``media_fit_<id>``) for each image that has one."""
+    fits: dict[int, str | None] = {}
+    for media_id in media_ids:
+        fit = request.form.get(f"media_fit_{media_id}")
+        if fit:
+            fits[media_id] = fit
+    return fits
+
+
+@dataclass(frozen=True)
+class FitNotice:
+    """The composer's crop-or-pad choice beside an image Instagram cannot show as it is."""
+
+    aspect: float  # width / height of the nearest shape Instagram takes
+    chosen: str | None
+
+
+def fit_notices(media: list[Media], post_id: int | None) -> dict[int, FitNotice]:
+    """For each image outside 4:5..1.91:1, the shape it needs and the fit chosen so far."""
+    if request.method == "POST":
+        chosen = posted_fits([m.id for m in media])
+    elif post_id is not None:
+        images = media_service.images_for_posts(session=get_session(), post_ids=[post_id])
+        chosen = {i.media.id: i.fit for i in images.get(post_id, [])}
+    else:
+        chosen = {}
+    notices = {}
+    for m in media:
+        if renditions.instagram_problem(m.width, m.height) is not None:
+            width, height = renditions.instagram_shaped(m.width, m.height, "crop")
+            notices[m.id] = FitNotice(aspect=width / height, chosen=chosen.get(m.id))
+    return notices
+
+
 def save_post_media(db: Session, acc: Access, post: Post) -> None:
     """Give *post* the images the composer sent (a form without the section leaves them)."""
     items = posted_media()
     if items is not None:
-        media_service.set_post_media(session=db, acc=acc, post=post, items=items, now=utcnow())
+        media_service.set_post_media(
+            session=db,
+            acc=acc,
+            post=post,
+            items=items,
+            fits=posted_fits([media_id for media_id, _alt in items]),
+            now=utcnow(),
+        )
 
 
 def _stored(key: str, *, max_age: int) -> Response:
@@ -217,6 +261,7 @@ def upload(acc: Access):
             "filename": media.filename,
             "width": media.width,
             "height": media.height,
+            "url": url_for("media.original", mid=media.id),
             "thumbnail_url": url_for("media.thumbnail", mid=media.id),
         }
     ), 201

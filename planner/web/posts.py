@@ -22,7 +22,7 @@ from planner.web.boundary import read_json
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
 from planner.web.forms_support import commit_or_show
-from planner.web.media import composer_media, save_post_media
+from planner.web.media import composer_media, fit_notices, save_post_media
 from planner.web.planning import post_planning
 from planner.web.repeats import RepeatSection, repeat_section, save_edit, save_new
 from planner.web.review import preview_images, review_context
@@ -90,6 +90,8 @@ def _composer(
         tz_name=acc.workspace.timezone,
         repeat=repeat,
         composer_media=media,
+        fit_notices=fit_notices(media, post.id if post else None),
+        preview_rules=previews.rules(),
         composer_media_max=media_service.MAX_PER_POST,
     ), status
 
@@ -144,6 +146,7 @@ def new(acc: Access):
             form.category.data = request.args["category"]
         if not form.channels.data and len(form.channels.choices) == 1:
             form.channels.data = [form.channels.choices[0].value]
+    ok = True  # False when a service refused the save (its message is shown or flashed)
     if form.validate_on_submit() and repeat.form.validate():
         card = cards.read_before_save(acc, form.link.data, form.channels.data or ())
 
@@ -152,15 +155,16 @@ def new(acc: Access):
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
             link_cards.keep(session=db, post=post, card=card)
-            save_new(db, acc, post, repeat, utcnow())
+            # The images first: a series started here copies them to its occurrences.
             save_post_media(db, acc, post)
+            save_new(db, acc, post, repeat, utcnow())
             return post
 
         ok, post = commit_or_show(form, create, FIELD_ALIASES)
         if ok:
             flash("Draft saved.", "success")
             return redirect(_back_to(post))
-    status = 422 if form.errors or repeat.form.errors else 200
+    status = 422 if form.errors or repeat.form.errors or not ok else 200
     return _composer(acc, form, status=status, repeat=repeat)
 
 
@@ -218,13 +222,15 @@ def edit(acc: Access, post_id: int):
                 local.date(),
                 local.time().replace(second=0, microsecond=0),
             )
+    ok = True  # False when a service refused the save (its message is shown or flashed)
     if form.validate_on_submit() and repeat.form.validate():
         data = _input_from(form, acc)
         card = cards.read_before_save(acc, data.link, data.channel_ids, post.link_card)
 
         def update(db):
+            # The images first: the rest of a series, when it follows, copies them.
+            save_post_media(db, acc, post)
             saved = save_edit(db, acc, post, data, repeat, utcnow())
-            save_post_media(db, acc, saved)
             link_cards.keep(session=db, post=saved, card=card)
             return saved
 
@@ -232,7 +238,7 @@ def edit(acc: Access, post_id: int):
         if ok:
             flash("Changes saved.", "success")
             return redirect(_back_to(saved))
-    status = 422 if form.errors or repeat.form.errors else 200
+    status = 422 if form.errors or repeat.form.errors or not ok else 200
     return _composer(acc, form, post=post, status=status, repeat=repeat)
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from planner.db import get_session
 from planner.services import channels as channel_service
-from planner.services import deliveries, delivery_board
+from planner.services import deliveries, delivery_board, token_lifetimes
 from planner.services.errors import Conflict, ValidationError
 from planner.services.media import media_ids_for_posts
 from planner.services.workspaces import Access
@@ -62,7 +62,7 @@ def _back() -> str:
 
 @bp.app_context_processor
 def _reauth_banner() -> dict[str, Any]:
-    """Owners see, on every page, which channels need reconnecting."""
+    """Owners see, on every page, which channels need reconnecting (or will soon)."""
     if not current_user.is_authenticated:
         return {}
     acc = current_access()
@@ -71,7 +71,10 @@ def _reauth_banner() -> dict[str, Any]:
     return {
         "channels_needing_reauth": channel_service.needing_reauth(
             session=get_session(), workspace_id=acc.workspace.id
-        )
+        ),
+        "channels_expiring": token_lifetimes.expiring_soon(
+            session=get_session(), workspace_id=acc.workspace.id, now=utcnow()
+        ),
     }
 
 

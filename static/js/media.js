@@ -1,5 +1,6 @@
 // The composer's images: upload by drag and drop or file picker (each file with its own
-// progress), reorder, remove and write alt text. The form posts media_id in order.
+// progress), reorder, remove and write alt text, choose Instagram's crop or pad, and see each
+// channel's preview follow. The form posts media_id in order.
 (function () {
   "use strict";
   const section = document.getElementById("media-section");
@@ -10,6 +11,73 @@
   const uploads = document.getElementById("media-uploads");
   const max = parseInt(section.dataset.max || "10", 10);
   const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const rules = JSON.parse(section.dataset.previewRules || '{"crops": {}, "bounds": {}}');
+  const [igLow, igHigh, igSlack] = rules.instagram || [0.8, 1.91, 0.005];
+
+  // Beside an image Instagram cannot show as it is: the crop-or-pad choice (as the server draws it).
+  function fitNotice(media) {
+    const ratio = media.width / media.height;
+    if (!media.width || !media.height || (ratio >= igLow - igSlack && ratio <= igHigh + igSlack)) return null;
+    const notice = document.getElementById("media-fit-template").content.firstElementChild.cloneNode(true);
+    const aspect = ratio < igLow ? igLow : igHigh;
+    notice.querySelectorAll("input").forEach((input) => { input.name = `media_fit_${media.id}`; });
+    notice.querySelectorAll(".fit-preview").forEach((box) => { box.style.aspectRatio = String(aspect); });
+    notice.querySelectorAll("img").forEach((img) => { img.src = media.thumbnail_url; });
+    return notice;
+  }
+
+  // How each network shows the images (previews.crop on the server, for what is not saved yet).
+  function aspectFor(network, width, height, count) {
+    const own = width && height ? width / height : 1;
+    const rule = rules.crops[network];
+    let aspect = null;
+    if (rule) {
+      const most = Math.max(...Object.keys(rule).map(Number));
+      aspect = rule[String(Math.min(count, most))];
+    }
+    if (aspect === null || aspect === undefined) {
+      const [low, high] = rules.bounds[network] || [0, Infinity];
+      aspect = Math.min(Math.max(own, low), high);
+    }
+    return aspect;
+  }
+
+  function refreshPreviews() {
+    const images = Array.from(list.querySelectorAll(".media-item")).map((li) => ({
+      url: li.dataset.url,
+      alt: (li.querySelector("textarea") || {}).value || "",
+      width: Number(li.dataset.width),
+      height: Number(li.dataset.height),
+    }));
+    document.querySelectorAll("[data-preview-for]").forEach((card) => {
+      const limit = card.dataset.imageLimit ? Number(card.dataset.imageLimit) : images.length;
+      const shown = images.slice(0, limit);
+      let box = card.querySelector(".preview-images");
+      if (!box) {
+        box = document.createElement("div");
+        card.querySelector("[data-preview-text]").after(box);
+      }
+      box.className = `preview-images count-${shown.length}`;
+      box.hidden = !shown.length;
+      box.replaceChildren(...shown.map((image) => {
+        const img = document.createElement("img");
+        img.src = image.url; img.alt = image.alt; img.loading = "lazy";
+        const aspect = aspectFor(card.dataset.network, image.width, image.height, shown.length);
+        img.style.aspectRatio = aspect.toFixed(4);
+        if (Math.abs(aspect - image.width / image.height) > 0.01) img.className = "cropped";
+        return img;
+      }));
+      const note = card.querySelector("[data-hidden-images]");
+      const hidden = images.length - shown.length;
+      if (note) {
+        note.hidden = hidden <= 0;
+        note.textContent = hidden > 0
+          ? `${hidden} more image${hidden === 1 ? "" : "s"} not shown: ${note.dataset.networkName} takes fewer.` : "";
+      }
+      const link = card.querySelector(".preview-card-link");
+      if (link) link.hidden = shown.length > 0;
+    });
+  }
 
   function count() { return list.querySelectorAll(".media-item").length; }
 
@@ -29,6 +97,9 @@
     const li = document.createElement("li");
     li.className = "media-item";
     li.dataset.mediaId = media.id;
+    li.dataset.url = media.url;
+    li.dataset.width = media.width;
+    li.dataset.height = media.height;
     const hidden = document.createElement("input");
     hidden.type = "hidden"; hidden.name = "media_id"; hidden.value = media.id;
     const img = document.createElement("img");
@@ -46,6 +117,8 @@
     warn.textContent = "No alt text yet: describe the image for people who cannot see it.";
     warn.hidden = Boolean(alt.value.trim());
     fields.append(label, alt, warn);
+    const notice = fitNotice(media);
+    if (notice) fields.append(notice);
     const actions = document.createElement("div");
     actions.className = "media-item-actions";
     const remove = button("Remove image", { "data-remove": "" }, "Remove");
@@ -54,6 +127,7 @@
                    button("Move later", { "data-move": "1" }, "↓"), remove);
     li.append(hidden, img, fields, actions);
     if (slot) list.replaceChild(li, slot); else list.appendChild(li);
+    refreshPreviews();
   }
 
   function upload(file) {
@@ -122,15 +196,18 @@
     const target = e.target.closest("button");
     if (!target) return;
     const item = target.closest(".media-item");
-    if (target.hasAttribute("data-remove")) { item.remove(); return; }
+    if (!item) return;
+    if (target.hasAttribute("data-remove")) { item.remove(); refreshPreviews(); return; }
     const step = parseInt(target.dataset.move || "0", 10);
     if (step < 0 && item.previousElementSibling) list.insertBefore(item, item.previousElementSibling);
     if (step > 0 && item.nextElementSibling) list.insertBefore(item.nextElementSibling, item);
     target.focus();
+    refreshPreviews();
   });
   list.addEventListener("input", (e) => {
     if (e.target.tagName !== "TEXTAREA") return;
     const warn = e.target.parentElement.querySelector("[data-alt-warning]");
     if (warn) warn.hidden = Boolean(e.target.value.trim());
+    refreshPreviews();
   });
 })();

@@ -34,6 +34,8 @@ def live_server(app_config) -> Iterator[str]:
     config.pop("SERVER_NAME", None)
     app = create_app(config)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    if app.config.get("BASE_URL_DERIVED"):  # links in mail, OAuth redirect URIs: this server
+        app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

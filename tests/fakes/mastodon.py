@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 import regex
 from PIL import Image, UnidentifiedImageError
 
+from tests.fakes.mastodon_oauth import OAUTH_PATHS, MastodonOAuth
 from tests.fakes.server import FakeServer, RecordedRequest, Reply
 
 IDEMPOTENCY_SECONDS = 3600
@@ -59,10 +60,14 @@ class FakeMastodon(FakeServer):
         self.posts: list[dict[str, Any]] = []
         self._ids = itertools.count(100001)
         self._idempotency: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        # OAuth (apps, the sign-in page, tokens): see tests/fakes/mastodon_oauth.py.
+        self.oauth = MastodonOAuth(self)
 
     def respond(self, request: RecordedRequest) -> Reply:
         """Route to the endpoint planner uses."""
         route = (request.method, request.path)
+        if request.path in OAUTH_PATHS:
+            return self.oauth.respond(request)
         if route == ("GET", "/api/v2/instance"):
             return Reply(200, self._instance())
         if route == ("GET", "/api/v1/accounts/verify_credentials"):
@@ -78,7 +83,7 @@ class FakeMastodon(FakeServer):
         return Reply(404, {"error": "Record not found"})
 
     def _authorized(self, request: RecordedRequest) -> Reply | None:
-        if request.bearer != self.token:
+        if request.bearer != self.token and request.bearer not in self.oauth.tokens:
             return Reply(401, {"error": "The access token is invalid"})
         return None
 

@@ -9,6 +9,7 @@ from PIL import Image
 
 from planner.media import renditions
 from planner.media.renditions import RenditionError
+from tests import media_files as files
 from tests.fakes.images import has_gps, jpeg, png_with_alpha, small_png
 
 MASTODON = {"size_limit": 16 * 1024 * 1024, "matrix_limit": 33_177_600}
@@ -123,3 +124,73 @@ def test_a_rendition_is_made_once_per_image_platform_and_limits() -> None:
 def test_a_file_that_is_not_an_image_is_a_clear_error() -> None:
     with pytest.raises(RenditionError, match="not an image"):
         renditions.for_bluesky(b"plain text, not a picture")
+
+
+def _pixel(data: bytes, xy: tuple[int, int]) -> tuple[int, int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB").getpixel(xy)
+
+
+def _near(colour: tuple[int, int, int], wanted: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 40 for a, b in zip(colour, wanted, strict=True))
+
+
+BLUE, RED, WHITE = (30, 60, 220), (220, 30, 30), (255, 255, 255)
+
+
+def test_instagram_crop_cuts_a_tall_photo_to_4_5_around_its_centre() -> None:
+    # 900 x 1600: a 4:5 crop keeps 1125 rows, cutting 237 top and bottom; the red edges go.
+    made = renditions.for_instagram(files.banded_jpeg((900, 1600), 230), fit="crop")
+    assert made.mime == "image/jpeg" and (made.width, made.height) == (900, 1125)
+    assert shown(made.data) == ("JPEG", (900, 1125))
+    assert _near(_pixel(made.data, (450, 3)), BLUE) and _near(_pixel(made.data, (450, 1121)), BLUE)
+
+
+def test_instagram_pad_letterboxes_a_wide_photo_in_white_at_most_1440_wide() -> None:
+    made = renditions.for_instagram(files.banded_jpeg((3000, 1000), 40), fit="pad")
+    assert (made.width, made.height) == (1440, 754)
+    assert made.width / made.height == pytest.approx(1.91, abs=0.005)
+    assert _near(_pixel(made.data, (720, 2)), WHITE) and _near(_pixel(made.data, (720, 751)), WHITE)
+    assert _near(_pixel(made.data, (720, 377)), BLUE)  # the whole photo, centred
+    assert _near(_pixel(made.data, (2, 377)), RED)  # its edges kept, not cut
+
+
+def test_instagram_crop_of_a_wide_photo_keeps_1_91_and_drops_the_sides() -> None:
+    made = renditions.for_instagram(files.banded_jpeg((2000, 800), 200), fit="crop")
+    assert (made.width, made.height) == (1440, 754)
+    assert _near(_pixel(made.data, (2, 377)), BLUE) and _near(_pixel(made.data, (1437, 377)), BLUE)
+
+
+def test_instagram_pad_of_a_tall_photo_adds_white_sides() -> None:
+    made = renditions.for_instagram(files.banded_jpeg((800, 2000), 10), fit="pad")
+    assert (made.width, made.height) == (1440, 1800)
+    assert _near(_pixel(made.data, (3, 900)), WHITE) and _near(_pixel(made.data, (720, 900)), BLUE)
+
+
+def test_instagram_fit_applies_the_rotation_and_sends_no_metadata() -> None:
+    # Stored sideways with "rotate 90°": shown 1500 x 4000, far too tall until cropped.
+    original = files.jpeg_with_gps((4000, 1500), orientation=6)
+    with pytest.raises(RenditionError, match="too tall"):
+        renditions.for_instagram(original)
+    made = renditions.for_instagram(original, fit="crop")
+    assert (made.width, made.height) == (1440, 1800)
+    assert not files.has_gps(made.data)
+    with Image.open(io.BytesIO(made.data)) as image:
+        assert not image.getexif() and "exif" not in image.info
+
+
+def test_instagram_fit_leaves_a_shape_it_takes_alone_and_is_cached_per_fit() -> None:
+    fine = jpeg(1080, 1350)
+    assert renditions.for_instagram(fine, fit="pad").data == renditions.for_instagram(fine).data
+    tall = files.banded_jpeg((900, 1600), 100)
+    cropped = renditions.for_instagram(tall, fit="crop")
+    assert renditions.for_instagram(tall, fit="crop") is cropped
+    padded = renditions.for_instagram(tall, fit="pad")
+    assert padded is not cropped and (padded.width, padded.height) == (1280, 1600)
+    with pytest.raises(RenditionError, match="crop or pad"):
+        renditions.for_instagram(tall, fit="stretch")
+
+
+def test_instagram_pad_turns_transparency_white() -> None:
+    made = renditions.for_instagram(files.png_with_transparency(), fit="pad")  # 64 x 48 fits
+    assert made.mime == "image/jpeg" and _near(_pixel(made.data, (60, 24)), WHITE)

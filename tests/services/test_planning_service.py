@@ -440,3 +440,38 @@ def test_the_review_sees_a_streak_reaching_back_past_the_month_before(shop, sess
     assert streak.actual == 92
     calendar = _warnings(session, shop.owner.workspace, MARCH, NOW)
     assert [w.to_dict() for w in review.warnings_before] == [w.to_dict() for w in calendar]
+
+
+def test_an_evergreen_copy_keeps_the_images(app, shop, session) -> None:
+    from planner.media_app import get_media_limits, get_media_storage
+    from planner.services import media as media_service
+    from tests import media_files as files
+
+    old = shop.post(datetime(2027, 2, 10, 10, tzinfo=UTC), "educational", [shop.feed])
+    photo = media_service.upload(
+        session=session,
+        acc=shop.acc,
+        storage=get_media_storage(app),
+        data=files.banded_jpeg((900, 1600), 10),
+        filename="loaf.jpg",
+        limits=get_media_limits(app),
+        now=NOW,
+    )
+    media_service.set_post_media(
+        session=session,
+        acc=shop.acc,
+        post=old,
+        items=[(photo.id, None)],
+        fits={photo.id: "pad"},
+        now=NOW,
+    )
+    old.status = PostStatus.PUBLISHED
+    evergreen.mark_evergreen(
+        session=session, acc=shop.acc, post_id=old.id, min_gap_days=30, max_uses=1, now=NOW
+    )
+    session.commit()
+    proposal = planning.propose(session=session, acc=shop.acc, first=MARCH, now=NOW)
+    [copy] = planning.accept(session=session, acc=shop.acc, proposal_id=proposal.id, now=NOW)
+    session.commit()
+    images = media_service.images_for_posts(session=session, post_ids=[copy.id])[copy.id]
+    assert [(i.media.id, i.fit) for i in images] == [(photo.id, "pad")]

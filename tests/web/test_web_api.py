@@ -188,6 +188,7 @@ def test_channels_owner_only_and_never_echo_credentials(auth, api, session) -> N
         "platform": "outbox",
         "status": "ok",
         "config": {},
+        "expires_at": None,
     }
     for member in (contributor, editor):
         denied = api(member).post(

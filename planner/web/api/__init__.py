@@ -12,6 +12,7 @@ def blueprint() -> Blueprint:
         guardrails,
         imports,
         media,
+        oauth,
         planning,
         publishing,
         review,

@@ -82,13 +82,13 @@ def posts_json(acc: Access, posts: list[Any], *, suggestions: bool = True) -> li
     targets = post_service.channel_ids_for(session=get_session(), post_ids=[p.id for p in posts])
     warnings = warnings_by_post(acc, posts, suggestions=suggestions)
     rules = recurrence.rrules_for(session=get_session(), post_ids=[p.id for p in posts])
-    images = media_service.media_for_posts(session=get_session(), post_ids=[p.id for p in posts])
+    images = media_service.images_for_posts(session=get_session(), post_ids=[p.id for p in posts])
     cards = link_cards.cards_for(session=get_session(), posts=posts)
     return [
         post_service.post_json(
             p, targets.get(p.id, []), tz, warnings.get(p.id, ()), rrule=rules.get(p.id)
         )
-        | {"media": [media_json(m) for m in images.get(p.id, [])]}
+        | {"media": [media_json(i.media) | {"fit": i.fit} for i in images.get(p.id, [])]}
         | {"link_card": card_json(cards.get(p.id))}
         for p in posts
     ]
@@ -98,8 +98,9 @@ def _set_media(acc: Access, post: Any, refs: list[Any] | None) -> None:
     """Give *post* the images the request listed (absent: leave them as they are)."""
     if refs is not None:
         items = [(ref.id, ref.alt) for ref in refs]
+        fits = {ref.id: ref.fit for ref in refs if "fit" in ref.model_fields_set}
         media_service.set_post_media(
-            session=get_session(), acc=acc, post=post, items=items, now=utcnow()
+            session=get_session(), acc=acc, post=post, items=items, fits=fits, now=utcnow()
         )
 
 
@@ -188,6 +189,8 @@ def patch_post(pid: int):
     merged = patch.merged(current)
     post_service.require_edit(acc, post)  # a refused edit reads no page
     card = read_before_save(acc, merged.link, merged.channel_ids, post.link_card)
+    # The images first: the rest of a series, when it follows, copies them.
+    _set_media(acc, post, patch.media)
     updated = recurrence.save_edit(
         session=db,
         acc=acc,
@@ -198,7 +201,6 @@ def patch_post(pid: int):
         rrule=patch.rrule if patch.sent("rrule") else recurrence.KEEP_RULE,
         now=utcnow(),
     )
-    _set_media(acc, updated, patch.media)
     link_cards.keep(session=db, post=updated, card=card)
     answer = posts_json(acc, [updated])[0]
     db.commit()

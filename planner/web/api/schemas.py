@@ -81,11 +81,19 @@ class ChannelCreate(ApiModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+class OAuthStart(ApiModel):
+    """Starting an OAuth connection; only Mastodon needs the server's domain."""
+
+    server: str | None = Field(None, max_length=300)
+
+
 class MediaRef(ApiModel):
     """An image on a post, in order; an alt text given replaces the image's own."""
 
     id: Id
     alt: str | None = Field(None, max_length=1500)
+    # How Instagram shows an image outside 4:5..1.91:1; absent keeps the saved choice.
+    fit: Literal["crop", "pad"] | None = None
 
 
 class MediaPatch(ApiModel):
