@@ -54,6 +54,8 @@ class DefaultConfig:
     # the last one it stops. Parsed and checked by engagement_schedule() at start-up.
     ENGAGEMENT_SCHEDULE = "1h,6h,24h,72h,168h"
     ENGAGEMENT_TICK_SECONDS = 60.0  # how often the worker looks for readings due
+    # Read a post's link (OpenGraph tags, image) when it is saved, for Bluesky's link card.
+    LINK_CARDS = True
     # {"graph.facebook.com": "http://127.0.0.1:9001", ...}: send a platform's hosts to fake
     # servers (JSON); honoured only with ALLOW_PRIVATE_HOSTS (see connectors/hosts.py).
     HOST_OVERRIDES: str | None = None
@@ -69,7 +71,14 @@ class DefaultConfig:
 
 
 # Settings whose PLANNER_* environment value is not a plain string.
-_BOOL = {"ALLOW_PRIVATE_HOSTS", "SESSION_COOKIE_SECURE", "TESTING", "DEBUG", "SMTP_STARTTLS"}
+_BOOL = {
+    "ALLOW_PRIVATE_HOSTS",
+    "SESSION_COOKIE_SECURE",
+    "TESTING",
+    "DEBUG",
+    "SMTP_STARTTLS",
+    "LINK_CARDS",
+}
 _INT = {
     "MAX_ATTEMPTS",
     "RETRY_BASE_SECONDS",

@@ -162,6 +162,8 @@ class Post(SQLModel, table=True):
     utm_campaign: str | None = Field(default=None, max_length=100)
     # Per-channel texts that replace the body on one channel: {"<channel id>": "text"}.
     variants: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The link's preview card, read when the post was saved (planner.services.link_cards).
+    link_card: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     scheduled_at: datetime | None = _utc_field(nullable=True, default=None)
     status: str = Field(default=PostStatus.DRAFT, max_length=20)
     created_at: datetime = _utc_field()

@@ -104,6 +104,7 @@ def app_config(tmp_path: Path, db_template: str) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "ALLOW_PRIVATE_HOSTS": True,
+        "LINK_CARDS": False,  # no test reads a real site; tests/services/test_link_cards turns it on
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "planner.test",
     }

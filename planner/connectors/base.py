@@ -32,6 +32,7 @@ __all__ = [
     "ConnectorError",
     "ConnectorOptions",
     "Engagement",
+    "LinkCard",
     "MediaItem",
     "OAuthApp",
     "PermanentError",
@@ -98,6 +99,21 @@ class MediaItem:
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """The preview card of a post's link, read from the page when the post was saved.
+
+    ``uri`` is the link as sent (tagged, where the workspace tags links); ``thumb`` is the
+    stored thumbnail (JPEG or PNG, within Bluesky's 1,000,000 bytes), if the page had one.
+    """
+
+    uri: str
+    title: str
+    description: str
+    thumb: bytes | None = field(default=None, repr=False)
+    thumb_mime: str | None = None
+
+
+@dataclass(frozen=True)
 class PublishRequest:
     """One attempt at one delivery; ``idempotency_key`` stays the same on every retry."""
 
@@ -117,6 +133,7 @@ class PublishRequest:
     host_image: Callable[[bytes, str], str | None] | None = field(
         default=None, compare=False, repr=False
     )
+    card: LinkCard | None = None  # sent where the platform draws cards (Bluesky) and no images
 
 
 @dataclass(frozen=True)

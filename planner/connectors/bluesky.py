@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from planner.connectors import bluesky_inbox
+from planner.connectors import atproto, bluesky_inbox
 from planner.connectors import text as textlib
 from planner.connectors.base import (
     Connector,
     Engagement,
+    LinkCard,
     MediaItem,
     PublishRequest,
     PublishResult,
@@ -44,11 +45,10 @@ MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 POST_COLLECTION = "app.bsky.feed.post"
 IMAGES_EMBED = "app.bsky.embed.images"
+EXTERNAL_EMBED = "app.bsky.embed.external"
 MAX_IMAGES = 4
 SESSION_KEYS = ("accessJwt", "refreshJwt", "did", "handle")
 APP_PASSWORD = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$")
-# Errors that mean "this token is no good any more", as opposed to a refusal of the request.
-TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
 
 class BlueskyConnector(Connector):
@@ -155,10 +155,9 @@ class BlueskyConnector(Connector):
         record: dict[str, Any] = {
             "$type": POST_COLLECTION,
             "text": text,
-            "createdAt": _timestamp(utcnow()),
+            "createdAt": atproto.timestamp(utcnow()),
         }
-        facets = textlib.bluesky_facets(text)
-        if facets:
+        if facets := textlib.bluesky_facets(text):
             record["facets"] = facets
         if images:
             # Blobs not referenced by a record are dropped by the PDS, so uploading again on a
@@ -167,6 +166,8 @@ class BlueskyConnector(Connector):
                 "$type": IMAGES_EMBED,
                 "images": [self._embedded(client, item) for item in images],
             }
+        elif request.card is not None:
+            record["embed"] = self._card_embed(client, request.card)
         body = {
             "repo": self.state["did"],
             "collection": POST_COLLECTION,
@@ -216,17 +217,29 @@ class BlueskyConnector(Connector):
 
     def _embedded(self, client: HttpClient, item: MediaItem) -> dict[str, Any]:
         """Upload one image and return its entry in the post's images embed."""
+        return {
+            "image": self._upload(client, item.data, item.mime),
+            "alt": item.alt,
+            "aspectRatio": {"width": item.width, "height": item.height},
+        }
+
+    def _card_embed(self, client: HttpClient, card: LinkCard) -> dict[str, Any]:
+        """Return a link card's external embed, leaving out a thumbnail Bluesky would refuse."""
+        external: dict[str, Any] = {"uri": card.uri, "title": card.title}
+        external["description"] = card.description
+        if card.thumb and card.thumb_mime and len(card.thumb) <= renditions.BLUESKY_MAX_BYTES:
+            external["thumb"] = self._upload(client, card.thumb, card.thumb_mime)
+        return {"$type": EXTERNAL_EMBED, "external": external}
+
+    def _upload(self, client: HttpClient, data: bytes, mime: str) -> dict[str, Any]:
+        """Upload *data* with uploadBlob and return the blob a record refers to it by."""
         response = self._call(
-            client, "POST", "com.atproto.repo.uploadBlob", data=item.data, content_type=item.mime
+            client, "POST", "com.atproto.repo.uploadBlob", data=data, content_type=mime
         )
         blob = response.json_object().get("blob")
         if not isinstance(blob, dict):
             raise PermanentError("Bluesky's uploadBlob reply has no blob")
-        return {
-            "image": blob,
-            "alt": item.alt,
-            "aspectRatio": {"width": item.width, "height": item.height},
-        }
+        return blob
 
     def _result(self, rkey: str, uri: str | None = None) -> PublishResult:
         did = self.state["did"]
@@ -286,10 +299,10 @@ class BlueskyConnector(Connector):
             )
 
         response = send()
-        if _token_rejected(response):
+        if atproto.token_rejected(response):
             self._renew_session(client)
             response = send()
-            if _token_rejected(response):
+            if atproto.token_rejected(response):
                 error = error_for_response(response)
                 raise AuthError(error.message, status=response.status, code=error.code)
         if not response.ok:
@@ -368,33 +381,5 @@ class BlueskyConnector(Connector):
             refreshJwt=data["refreshJwt"],
             did=data["did"],
             handle=data.get("handle") or self.state.get("handle") or self.config["handle"],
-            pds_url=_pds_endpoint(data.get("didDoc")) or self._pds_url(),
+            pds_url=atproto.pds_endpoint(data.get("didDoc")) or self._pds_url(),
         )
-
-
-def _token_rejected(response: Response) -> bool:
-    if response.status == 401:
-        return True
-    return response.status == 400 and error_code(response) in TOKEN_ERRORS
-
-
-def _pds_endpoint(did_doc: Any) -> str | None:
-    """Return the account's own server from its DID document, where records must be written."""
-    if not isinstance(did_doc, dict):
-        return None
-    for service in did_doc.get("service") or []:
-        if (
-            isinstance(service, dict)
-            and service.get("type") == "AtprotoPersonalDataServer"
-            and isinstance(service.get("serviceEndpoint"), str)
-        ):
-            try:
-                return clean_url(service["serviceEndpoint"]).rstrip("/")
-            except ValueError:
-                logger.warning("Ignoring an unusable PDS address in a Bluesky DID document")
-    return None
-
-
-def _timestamp(moment: datetime) -> str:
-    """Return *moment* as the AT Protocol likes it: UTC, milliseconds, and a Z."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from planner.connectors import atproto
 from planner.connectors import bluesky as bsky
 from planner.connectors import text as textlib
 from planner.connectors.errors import PermanentError, TransientError, UnknownOutcomeError
@@ -112,7 +113,7 @@ def reply(
     record: dict[str, Any] = {
         "$type": bsky.POST_COLLECTION,
         "text": text,
-        "createdAt": bsky._timestamp(utcnow()),
+        "createdAt": atproto.timestamp(utcnow()),
         "reply": {"root": _ref(root) if _is_ref(root) else parent, "parent": parent},
     }
     facets = textlib.bluesky_facets(text)

@@ -155,6 +155,59 @@ class HttpClient:
             raise error_for_response(response)
         return response
 
+    def fetch(
+        self, url: str, *, max_bytes: int, deadline: float, accept: str = "*/*"
+    ) -> tuple[Response, bool]:
+        """GET a public page for reading (a link card): the reply and whether it was cut short.
+
+        Unlike ``request``, plain http is allowed (no credentials travel), a 3xx comes back as
+        a reply for the caller to check and follow, at most *max_bytes* of the body are read,
+        and the whole exchange must end by *deadline* (a ``time.monotonic()`` value), so a site
+        that drips its reply cannot hold the caller past it.
+        """
+        target = parse_target(hosts.rewrite(url, self.options.host_overrides), allow_private=True)
+        started = time.monotonic()
+        if deadline - started <= 0:
+            raise TransientError(f"No time was left to fetch from {target.host}")
+        connection = self._connect(target, timeout=min(self.options.timeout, deadline - started))
+        headers = {"User-Agent": self.options.user_agent, "Accept": accept, "Connection": "close"}
+        try:
+            connection.request("GET", target.path, headers=headers)
+            reply = connection.getresponse()
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                if connection.sock is not None:
+                    connection.sock.settimeout(left)
+                chunk = reply.read1(64 * 1024)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except (OSError, http.client.HTTPException) as exc:
+            raise TransientError(f"No reply from {target.host}: {_reason(exc)}") from exc
+        finally:
+            connection.close()
+        body = b"".join(chunks)
+        logger.debug(
+            "GET %s -> %s, %d bytes in %.0f ms",
+            target.origin,
+            reply.status,
+            len(body),
+            (time.monotonic() - started) * 1000,
+        )
+        response = Response(
+            status=reply.status,
+            reason=reply.reason,
+            headers={name.lower(): value for name, value in reply.getheaders()},
+            body=body[:max_bytes],
+            host=target.host,
+        )
+        return response, size > max_bytes
+
     def probe(self, url: str) -> None:
         """Open and close a connection to *url*'s host without sending a request."""
         target = parse_target(
@@ -163,12 +216,12 @@ class HttpClient:
         )
         self._connect(target).close()
 
-    def _connect(self, target: Target) -> http.client.HTTPConnection:
+    def _connect(self, target: Target, timeout: float | None = None) -> http.client.HTTPConnection:
         """Connect to a checked address of the target; failing here means nothing was sent."""
         addresses = ssrf.resolve(
             target.host, target.port, allow_private=self.options.allow_private_hosts
         )
-        timeout = self.options.timeout
+        timeout = self.options.timeout if timeout is None else timeout
         if target.scheme == "https":
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
                 target.host, target.port, timeout=timeout, context=tls_context()

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 BLUESKY_MAX_BYTES = 1_000_000  # the lexicon's maxSize for an image blob
 BLUESKY_MAX_SIDE = 2000  # Bluesky shows nothing larger, so bigger only wastes the byte budget
+CARD_MAX_SIDE = 1200
 INSTAGRAM_MAX_BYTES = 8 * 1024 * 1024
 INSTAGRAM_MAX_WIDTH = 1440
 INSTAGRAM_RATIOS = (4 / 5, 1.91)  # width / height, portrait to landscape
@@ -63,6 +64,13 @@ def for_bluesky(data: bytes, *, digest: str | None = None) -> Rendition:
     """Return the image at most 1,000,000 bytes and 2,000 pixels a side, as Bluesky requires."""
     limits = Limits(size=BLUESKY_MAX_BYTES, side=BLUESKY_MAX_SIDE)
     return _cached("bluesky", limits, data, digest, lambda: _fit(data, limits))
+
+
+def for_link_card(data: bytes, *, digest: str | None = None) -> Rendition:
+    """Return a link card's thumbnail: JPEG or PNG (all Bluesky's card takes), at most
+    1,000,000 bytes and 1,200 pixels a side (cards are shown far smaller)."""
+    limits = Limits(size=BLUESKY_MAX_BYTES, side=CARD_MAX_SIDE, mimes=("image/jpeg", "image/png"))
+    return _cached("card", limits, data, digest, lambda: _fit(data, limits))
 
 
 def for_mastodon(

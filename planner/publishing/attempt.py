@@ -132,6 +132,7 @@ def _prepare(
         attempt=delivery.attempts,
         media=media,
         host_image=ctx.host_image,
+        card=ctx.load_card(session, post, sent.link),
     )
     return Job(
         delivery_id,

@@ -14,7 +14,16 @@ from planner.connectors.bundle import Connectors
 from planner.connectors_app import get_connectors
 from planner.db import get_engine
 from planner.media_app import get_media_storage
-from planner.publishing.media import ImageHost, MediaLoader, image_host, no_media, stored_media
+from planner.publishing.media import (
+    CardLoader,
+    ImageHost,
+    MediaLoader,
+    image_host,
+    no_card,
+    no_media,
+    stored_card,
+    stored_media,
+)
 from planner.publishing.policy import RetryPolicy
 from planner.services.notifications import Notice
 
@@ -34,6 +43,8 @@ class TickContext:
     load_media: MediaLoader = no_media
     # Stores a rendition and returns its signed address (Instagram's JPEG); None: cannot.
     host_image: ImageHost | None = None
+    # Reads a post's link card, read when it was saved (planner.publishing.media); none by default.
+    load_card: CardLoader = no_card
 
 
 def tick_clock(now: datetime) -> Callable[[], datetime]:
@@ -63,4 +74,5 @@ def build(app: Flask, *, now: datetime) -> TickContext:
         send_notices=lambda notices: send(app, notices, now=clock()),
         load_media=stored_media(get_media_storage(app)),
         host_image=image_host(get_media_storage(app)),
+        load_card=stored_card(get_media_storage(app)),
     )

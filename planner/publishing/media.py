@@ -15,7 +15,10 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from planner.connectors.base import MediaItem
+from planner.connectors.base import LinkCard, MediaItem
+from planner.media.storage import mime_of
+from planner.models import Post
+from planner.services.link_cards import cards_for
 from planner.services.media import images_for_posts
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ URL_SECONDS = 7 * 24 * 3600
 MediaLoader = Callable[[Session, int], tuple[MediaItem, ...]]
 ImageHost = Callable[[bytes, str], str | None]
 RENDITION_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+# Reads the link card of a post for its outgoing link (tagged as sent), or None.
+CardLoader = Callable[[Session, Post, str | None], LinkCard | None]
 
 
 class MediaUnavailable(Exception):
@@ -131,3 +136,36 @@ def image_host(store: ImageStore, *, url_seconds: int = URL_SECONDS) -> ImageHos
         return store.signed_url(key, url_seconds)
 
     return host
+
+
+def no_card(session: Session, post: Post, link: str | None) -> LinkCard | None:
+    """Load no card: for deployments and tests without media storage."""
+    return None
+
+
+def stored_card(store: ImageStore) -> CardLoader:
+    """Return the worker's loader of a post's link card, read when the post was saved.
+
+    Nothing is fetched from the linked site here: a thumbnail missing from storage leaves a
+    card without one, never a failed post.
+    """
+
+    def load(session: Session, post: Post, link: str | None) -> LinkCard | None:
+        card = cards_for(session=session, posts=[post]).get(post.id or 0)
+        if card is None or not link:
+            return None
+        thumb, key = None, card.get("thumb_key")
+        if key:
+            try:
+                thumb = store.get(key)
+            except (LookupError, OSError) as exc:
+                logger.warning("Sending the link card without its thumbnail %s: %s", key, exc)
+        return LinkCard(
+            uri=link,
+            title=str(card.get("title") or ""),
+            description=str(card.get("description") or ""),
+            thumb=thumb,
+            thumb_mime=mime_of(key) if thumb is not None and key else None,
+        )
+
+    return load

@@ -18,7 +18,7 @@ from planner.connectors.bundle import Connectors
 from planner.csvformats import CATEGORIES, DATE_FORMATS, FORMATS, FileError
 from planner.guardrails import PostSnapshot, affected_span
 from planner.models import Channel, ImportBatch, ImportStatus, Post
-from planner.services import audit, guardrail_checks, import_rows
+from planner.services import audit, guardrail_checks, import_rows, link_cards
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.errors import Conflict, NotFound, ValidationError
@@ -108,6 +108,7 @@ def preview_import(
     connectors: Connectors,
     now: datetime,
     images: ImageImport | None = None,
+    cards: link_cards.CardReader | None = None,
 ) -> ImportBatch:
     """Read *data*, check every row against the workspace and store the result for import.
 
@@ -135,7 +136,11 @@ def preview_import(
     import_rows.flag_repeats(
         session, acc.workspace.id, rows, body_column=source.columns["body"], tz=tz
     )
-    # After the repeats are flagged: only rows still ready are worth a download.
+    # After the repeats are flagged: only rows still ready are worth a download. Cards first:
+    # storing images writes, and no write should wait on a slow site.
+    link_cards.read_for_rows(
+        session=session, workspace_id=acc.workspace.id, rows=rows, reader=cards, now=now
+    )
     attach_images(
         session=session,
         acc=acc,
@@ -263,6 +268,8 @@ def commit_import(
         msg = f"Nothing was imported: some rows changed since the preview ({listed}). Upload the file again."
         raise ValidationError(msg, fields={"lines": msg}) from None
     give_images(session=session, acc=acc, posts=posts, saved=[by_line[n] for n in chosen], now=now)
+    for post, n in zip(posts, chosen, strict=True):
+        link_cards.keep(session=session, post=post, card=by_line[n].get("link_card"))
     audit.record(
         session=session,
         workspace_id=acc.workspace.id,

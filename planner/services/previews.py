@@ -53,11 +53,29 @@ class ShownImage:
 
 
 @dataclass(frozen=True)
+class CardDetails:
+    """What the page behind a post's link says of itself (read when the post was saved).
+
+    ``problem`` says why nothing could be read; ``image_url`` loads the stored thumbnail.
+    """
+
+    title: str | None = None
+    description: str | None = None
+    image_url: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class LinkCard:
-    """The card a network draws for a link when the post has no images."""
+    """The card a network draws for a link when the post has no images.
+
+    Bluesky's card is built by planner from the page (``details``); the other networks'
+    are drawn by the network itself, so the preview shows where the link goes.
+    """
 
     url: str
     host: str
+    details: CardDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -95,18 +113,31 @@ def network_of(text: ChannelText) -> str:
     return platform
 
 
-def previews(texts: Sequence[ChannelText], images: Sequence[PreviewImage]) -> list[Preview]:
-    """Return how each channel in *texts* shows the post with *images*, in the same order."""
-    return [_preview(text, images) for text in texts]
+def previews(
+    texts: Sequence[ChannelText],
+    images: Sequence[PreviewImage],
+    details: CardDetails | None = None,
+) -> list[Preview]:
+    """Return how each channel in *texts* shows the post with *images*, in the same order.
+
+    *details* fill in the link card where planner builds it (Bluesky).
+    """
+    return [_preview(text, images, details) for text in texts]
 
 
-def _preview(text: ChannelText, images: Sequence[PreviewImage]) -> Preview:
+def _preview(
+    text: ChannelText, images: Sequence[PreviewImage], details: CardDetails | None = None
+) -> Preview:
     network = network_of(text)
     limit = text.image_limit if text.image_limit is not None else len(images)
     shown = list(images[:limit])
     card = None
     if text.link and not shown and network in ("bluesky", "mastodon", "discord", "slack"):
-        card = LinkCard(url=text.link, host=urlsplit(text.link).hostname or text.link)
+        card = LinkCard(
+            url=text.link,
+            host=urlsplit(text.link).hostname or text.link,
+            details=details if network == "bluesky" else None,
+        )
     return Preview(
         channel_id=text.channel.id,
         channel_name=text.channel.name,

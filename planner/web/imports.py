@@ -26,6 +26,7 @@ from planner.services.import_media import ImageImport
 from planner.services.imports import ImportOptions
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, next_month, to_local, utcnow
+from planner.web import cards
 from planner.web.boundary import as_id
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, ImportForm, choices
@@ -90,6 +91,7 @@ def upload(acc: Access):
                     connectors=get_connectors(),
                     now=utcnow(),
                     images=ImageImport(storage=get_media_storage(), limits=get_media_limits()),
+                    cards=cards.reader(),
                 )
             except ValidationError as exc:
                 db.rollback()

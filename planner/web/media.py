@@ -28,7 +28,7 @@ from planner.db import get_session
 from planner.media import renditions
 from planner.media.settings import signer_from_config
 from planner.media.signing import BadLink, ExpiredLink
-from planner.media.storage import MissingFile, Storage, mime_of
+from planner.media.storage import MissingFile, Storage, check_key, mime_of
 from planner.media_app import get_media_limits, get_media_storage
 from planner.media_models import Media
 from planner.models import Post
@@ -207,6 +207,19 @@ def original(acc: Access, mid: int):
 @with_access
 def thumbnail(acc: Access, mid: int):
     return _stored(_own(acc, mid).thumb_key, max_age=3600)
+
+
+@bp.get("/media/cards/<path:key>")
+@with_access
+def card_thumb(acc: Access, key: str):
+    """A link card's thumbnail (planner.services.link_cards), for members of its workspace."""
+    if not key.startswith(f"{acc.workspace.id}/card-"):
+        abort(404)
+    try:
+        check_key(key)
+    except ValueError:
+        abort(404)
+    return _stored(key, max_age=3600)
 
 
 @bp.get("/media")

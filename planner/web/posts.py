@@ -9,7 +9,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
-from planner.services import audit, guardrail_suggestions, outgoing, previews
+from planner.services import audit, guardrail_suggestions, link_cards, outgoing, previews
 from planner.services import channels as channel_service
 from planner.services import media as media_service
 from planner.services import posts as post_service
@@ -17,6 +17,7 @@ from planner.services.errors import Forbidden, NotFound, ServiceError, Validatio
 from planner.services.posts import PostInput
 from planner.services.workspaces import Access
 from planner.timeutils import combine_local, get_zone, parse_day, to_local, utcnow
+from planner.web import cards
 from planner.web.boundary import read_json
 from planner.web.context import with_access
 from planner.web.forms import EmptyForm, PostForm, choices
@@ -83,7 +84,9 @@ def _composer(
         counting={t.channel.id: t for t in texts},
         counter_platforms={c.id: channel_service.counter_platform(c) for c in channels},
         variants=variants,
-        previews=previews.previews(texts, preview_images(media)),
+        previews=previews.previews(
+            texts, preview_images(media), cards.details_for(acc.workspace.id, form.link.data, post)
+        ),
         tz_name=acc.workspace.timezone,
         repeat=repeat,
         composer_media=media,
@@ -145,11 +148,13 @@ def new(acc: Access):
             form.channels.data = [form.channels.choices[0].value]
     ok = True  # False when a service refused the save (its message is shown or flashed)
     if form.validate_on_submit() and repeat.form.validate():
+        card = cards.read_before_save(acc, form.link.data, form.channels.data or ())
 
         def create(db):
             post = post_service.create_post(
                 session=db, acc=acc, data=_input_from(form, acc), now=utcnow()
             )
+            link_cards.keep(session=db, post=post, card=card)
             # The images first: a series started here copies them to its occurrences.
             save_post_media(db, acc, post)
             save_new(db, acc, post, repeat, utcnow())
@@ -220,11 +225,14 @@ def edit(acc: Access, post_id: int):
     ok = True  # False when a service refused the save (its message is shown or flashed)
     if form.validate_on_submit() and repeat.form.validate():
         data = _input_from(form, acc)
+        card = cards.read_before_save(acc, data.link, data.channel_ids, post.link_card)
 
         def update(db):
             # The images first: the rest of a series, when it follows, copies them.
             save_post_media(db, acc, post)
-            return save_edit(db, acc, post, data, repeat, utcnow())
+            saved = save_edit(db, acc, post, data, repeat, utcnow())
+            link_cards.keep(session=db, post=saved, card=card)
+            return saved
 
         ok, saved = commit_or_show(form, update, FIELD_ALIASES)
         if ok:

@@ -38,6 +38,7 @@ from planner.services.review import ReviewResult
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.boundary import as_id
+from planner.web.cards import card_for
 from planner.web.context import current_access, local_url, with_access
 from planner.web.forms import ApproveForm, NoteForm, RejectForm
 from planner.web.forms_support import act
@@ -271,7 +272,7 @@ def _as_published(
         by_text[post.body] = []
     too_long = [t.too_long for t in texts if t.too_long]
     grouped = [(", ".join(names), text) for text, names in by_text.items()]
-    return grouped, too_long, previews.previews(texts, preview_images(media))
+    return grouped, too_long, previews.previews(texts, preview_images(media), card_for(post))
 
 
 @bp.get("/review")

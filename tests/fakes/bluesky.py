@@ -20,6 +20,7 @@ MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 SESSION_WINDOW_SECONDS = 300
 IMAGES_EMBED = "app.bsky.embed.images"
+EXTERNAL_EMBED = "app.bsky.embed.external"
 MAX_IMAGES = 4
 MAX_IMAGE_BYTES = 1_000_000  # the lexicon's maxSize for an embedded image
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # uploadBlob itself takes far more than a post may use
@@ -226,6 +227,14 @@ class FakeBluesky(FakeServer):
         images = (entry["record"].get("embed") or {}).get("images") or []
         with self.lock:
             return [self.blobs[image["image"]["ref"]["$link"]]["data"] for image in images]
+
+    def card_thumb(self, entry: dict[str, Any]) -> bytes | None:
+        """Return the bytes of a stored post's link card thumbnail, or None when it has none."""
+        thumb = ((entry["record"].get("embed") or {}).get("external") or {}).get("thumb")
+        if thumb is None:
+            return None
+        with self.lock:
+            return self.blobs[thumb["ref"]["$link"]]["data"]
 
     def _get_record(self, request: RecordedRequest) -> Reply:
         repo = request.query.get("repo")
@@ -501,8 +510,10 @@ def _embed_problem(embed: Any, blobs: dict[str, dict[str, Any]]) -> str | None:
     """Check an images embed as the PDS does: at most 4, uploaded blobs within maxSize, alt."""
     if embed is None:
         return None
+    if isinstance(embed, dict) and embed.get("$type") == EXTERNAL_EMBED:
+        return _external_problem(embed.get("external"), blobs)
     if not isinstance(embed, dict) or embed.get("$type") != IMAGES_EMBED:
-        return "This fake only knows app.bsky.embed.images"
+        return "This fake only knows app.bsky.embed.images and app.bsky.embed.external"
     images = embed.get("images")
     if not isinstance(images, list) or not 1 <= len(images) <= MAX_IMAGES:
         return "Invalid app.bsky.feed.post record: Record/embed/images must not have more than 4"
@@ -526,4 +537,30 @@ def _embed_problem(embed: Any, blobs: dict[str, dict[str, Any]]) -> str | None:
             and all(isinstance(ratio.get(k), int) and ratio[k] > 0 for k in ("width", "height"))
         ):
             return f"Invalid app.bsky.feed.post record: {where}/aspectRatio is invalid"
+    return None
+
+
+def _external_problem(external: Any, blobs: dict[str, dict[str, Any]]) -> str | None:
+    """Check a link card as the lexicon says: uri, title and description, and a thumb that is
+    an uploaded image blob within maxSize (1,000,000 bytes)."""
+    where = "Invalid app.bsky.feed.post record: Record/embed/external"
+    if not isinstance(external, dict):
+        return f'{where} must have the property "external"'
+    for name in ("uri", "title", "description"):
+        if not isinstance(external.get(name), str):
+            return f'{where} must have the property "{name}"'
+    if not regex.match(r"^https?://[^\s/]+", external["uri"]):
+        return f"{where}/uri must be a valid uri"
+    thumb = external.get("thumb")
+    if thumb is None:
+        return None
+    ref = thumb.get("ref") if isinstance(thumb, dict) else None
+    cid = ref.get("$link") if isinstance(ref, dict) else None
+    if cid not in blobs:
+        return f"Could not find blob: {cid}"
+    stored = blobs[cid]["blob"]
+    if stored["size"] > MAX_IMAGE_BYTES:
+        return f"{where}/thumb file too large"
+    if not str(stored["mimeType"]).startswith("image/"):
+        return f"{where}/thumb has wrong mime type"
     return None

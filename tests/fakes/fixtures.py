@@ -11,6 +11,7 @@ from tests.fakes.google_business import FakeGoogleBusiness
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.meta import FakeMeta, ImageHost
+from tests.fakes.site import FakeSite
 from tests.fakes.threads import FakeThreads
 from tests.fakes.webhook import FakeWebhook
 
@@ -68,4 +69,11 @@ def fake_linkedin() -> Iterator[FakeLinkedIn]:
 def fake_google_business() -> Iterator[FakeGoogleBusiness]:
     """Yield a running fake Google Business Profile (one account, two locations)."""
     with FakeGoogleBusiness() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_site() -> Iterator[FakeSite]:
+    """Yield a running fake web site; serve pages with ``page()``, images with ``file()``."""
+    with FakeSite() as server:
         yield server

@@ -149,6 +149,8 @@ class FakeServer:
     whose path contains it.
     """
 
+    host = "127.0.0.1"  # any loopback address; a test may serve from a second one
+
     def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
         self.tls = tls
         self.lock = threading.RLock()
@@ -169,7 +171,7 @@ class FakeServer:
     def start(self) -> Self:
         """Start serving in a daemon thread."""
         self._stopping.clear()
-        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _Server((self.host, 0), _handler_for(self))
         if self.tls is not None:
             self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(

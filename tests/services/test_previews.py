@@ -6,7 +6,7 @@ import pytest
 
 from planner.models import Channel
 from planner.services.outgoing import ChannelText
-from planner.services.previews import PreviewImage, crop, previews
+from planner.services.previews import CardDetails, PreviewImage, crop, previews
 
 TALL = PreviewImage(url="/m/tall.jpg", alt="A tall loaf", width=900, height=1600)
 WIDE = PreviewImage(url="/m/wide.jpg", alt="The counter", width=1600, height=900)
@@ -71,3 +71,16 @@ def test_a_link_without_images_gets_a_card_and_images_replace_it() -> None:
 def test_images_over_the_network_limit_are_counted_not_shown() -> None:
     [sky] = previews([text_for("bluesky", limit=4)], [WIDE] * 5)
     assert len(sky.images) == 4 and sky.hidden_images == 1
+
+
+def test_bluesky_shows_the_card_read_from_the_page_and_others_only_where_it_goes() -> None:
+    link = "https://bakery.example/sourdough"
+    details = CardDetails(title="Fresh sourdough", description="Baked at dawn.", image_url="/t")
+    sky, toot = previews(
+        [text_for("bluesky", link=link), text_for("mastodon", link=link)], [], details
+    )
+    assert sky.card is not None and sky.card.details == details
+    assert toot.card is not None and toot.card.details is None
+    assert toot.card.host == "bakery.example"
+    [with_image] = previews([text_for("bluesky", link=link)], [WIDE], details)
+    assert with_image.card is None  # the image is what Bluesky shows

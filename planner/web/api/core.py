@@ -10,9 +10,9 @@ from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.media_app import get_media_storage
 from planner.services import channels as channel_service
+from planner.services import link_cards, recurrence, workspaces
 from planner.services import media as media_service
 from planner.services import posts as post_service
-from planner.services import recurrence, workspaces
 from planner.services.errors import BadRequest
 from planner.services.posts import PostFilters, PostInput
 from planner.services.workspaces import Access
@@ -21,6 +21,7 @@ from planner.web.api.base import access, api_user, bp, post_access
 from planner.web.api.queries import query_range
 from planner.web.api.schemas import ChannelCreate, PostCreate, PostPatch, WorkspaceCreate, parse
 from planner.web.boundary import query_id
+from planner.web.cards import card_json, read_before_save
 from planner.web.guardrail_support import warnings_by_post
 from planner.web.media import media_json
 
@@ -84,6 +85,7 @@ def posts_json(acc: Access, posts: list[Any], *, suggestions: bool = True) -> li
     rules = recurrence.rrules_for(session=get_session(), post_ids=[p.id for p in posts])
     images = media_service.images_for_posts(session=get_session(), post_ids=[p.id for p in posts])
     storage = get_media_storage()
+    cards = link_cards.cards_for(session=get_session(), posts=posts)
     return [
         post_service.post_json(
             p, targets.get(p.id, []), tz, warnings.get(p.id, ()), rrule=rules.get(p.id)
@@ -93,6 +95,7 @@ def posts_json(acc: Access, posts: list[Any], *, suggestions: bool = True) -> li
                 media_json(i.media, storage=storage) | {"fit": i.fit} for i in images.get(p.id, [])
             ]
         }
+        | {"link_card": card_json(cards.get(p.id))}
         for p in posts
     ]
 
@@ -157,8 +160,10 @@ def list_posts(wid: int):
 def create_post(wid: int):
     acc = access(wid)
     data = parse(PostCreate, tz=get_zone(acc.workspace.timezone))
+    card = read_before_save(acc, data.link, data.channel_ids)
     db = get_session()
     post = post_service.create_post(session=db, acc=acc, data=data.to_input(), now=utcnow())
+    link_cards.keep(session=db, post=post, card=card)
     _set_media(acc, post, data.media)
     if data.rrule is not None:  # the post starts a series; the rest are materialised
         recurrence.start_series(session=db, acc=acc, post=post, rrule=data.rrule, now=utcnow())
@@ -187,18 +192,22 @@ def patch_post(pid: int):
         ),
         link=post.link,
     )
+    merged = patch.merged(current)
+    post_service.require_edit(acc, post)  # a refused edit reads no page
+    card = read_before_save(acc, merged.link, merged.channel_ids, post.link_card)
     # The images first: the rest of a series, when it follows, copies them.
     _set_media(acc, post, patch.media)
     updated = recurrence.save_edit(
         session=db,
         acc=acc,
         post_id=post.id,
-        data=patch.merged(current),
+        data=merged,
         # A new rule (null ends the series here) changes the series from this occurrence on.
         following=patch.apply_to == "following" or patch.sent("rrule"),
         rrule=patch.rrule if patch.sent("rrule") else recurrence.KEEP_RULE,
         now=utcnow(),
     )
+    link_cards.keep(session=db, post=updated, card=card)
     answer = posts_json(acc, [updated])[0]
     db.commit()
     return jsonify(answer)

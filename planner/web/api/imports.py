@@ -13,6 +13,7 @@ from planner.services.errors import BadRequest
 from planner.services.import_media import ImageImport
 from planner.services.imports import ImportOptions
 from planner.timeutils import get_zone, utcnow
+from planner.web import cards
 from planner.web.api.base import access, bp
 from planner.web.api.queries import MAX_EXPORT_DAYS, query_range
 from planner.web.api.schemas import ImportCommit, parse
@@ -51,6 +52,7 @@ def create_import(wid: int):
         connectors=get_connectors(),
         now=utcnow(),
         images=ImageImport(storage=get_media_storage(), limits=get_media_limits()),
+        cards=cards.reader(),
     )
     db.commit()
     return jsonify(imports.batch_json(batch)), 201
