@@ -1,7 +1,7 @@
 """The replies inbox: items, answers sent exactly once, per-channel looks, digest opt-ins
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01 20:09:57.392087
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import planner.models
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
