@@ -16,8 +16,8 @@ from planner.services import channels as channel_service
 from planner.services import engagement, insights
 from planner.services import posts as post_service
 from planner.services.errors import ValidationError
+from planner.services.inbox import response_time_median_minutes
 from planner.services.insights_export import insights_csv
-from planner.services.response_times import median_response_minutes
 from planner.services.workspaces import Access
 from planner.timeutils import (
     get_zone,
@@ -118,7 +118,7 @@ def _insights(acc: Access, period: Period, channel: Channel | None) -> insights.
         start=period.start,
         end=period.end,
         channel_id=channel.id if channel else None,
-        response_times=median_response_minutes,
+        response_times=response_time_median_minutes,
     )
 
 

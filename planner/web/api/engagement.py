@@ -13,7 +13,7 @@ from planner.db import get_session
 from planner.models import Channel, Post
 from planner.services import engagement, insights
 from planner.services.errors import ValidationError
-from planner.services.response_times import median_response_minutes
+from planner.services.inbox import response_time_median_minutes
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, iso_utc, month_window, to_local, utcnow
 from planner.web.api.base import access, bp, post_access
@@ -60,7 +60,7 @@ def workspace_insights(wid: int):
         start=start,
         end=end,
         channel_id=channel_id,
-        response_times=median_response_minutes,
+        response_times=response_time_median_minutes,
     )
     return jsonify(insights_json(found))
 
