@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from planner.connectors.base import MediaItem, PublishRequest, PublishResult
+from planner.connectors.base import Engagement, MediaItem, PublishRequest, PublishResult, count_of
 from planner.connectors.errors import (
     ConnectorError,
     PermanentError,
@@ -24,7 +24,7 @@ from planner.connectors.errors import (
     UnknownOutcomeError,
 )
 from planner.connectors.graph import Graph
-from planner.connectors.meta_common import GraphConnector, same_text
+from planner.connectors.meta_common import GraphConnector, read_node, same_text
 from planner.media import renditions
 from planner.timeutils import utcnow
 
@@ -52,6 +52,11 @@ class InstagramConnector(GraphConnector):
     image_limit = MAX_IMAGES
     id_field = "ig_user_id"
     config_fields = ("ig_user_id", "username", "page_id", "page_name", "access_token")
+    gives_engagement = True
+    # Instagram's limit is usage based (4800 calls a day times the account's impressions);
+    # 200 reads an hour per account is a conservative share of it.
+    read_limit = 200
+    read_window_seconds = 3600.0
 
     def check_length(self, text: str, link: str | None = None) -> str | None:
         """Check the caption's 2,200 characters, 30 hashtags and 20 mentions, all at once."""
@@ -125,6 +130,15 @@ class InstagramConnector(GraphConnector):
         self._done(request)
         logger.info("Published delivery %s to Instagram as %s", request.delivery_id, media_id)
         return PublishResult(external_id=media_id, external_url=self._permalink(graph, media_id))
+
+    def engagement(self, external_id: str) -> Engagement:
+        """Read a media's likes and comments; shares (an insights metric) are not read."""
+        media = read_node(self.graph(), external_id, "like_count,comments_count", "Instagram")
+        likes = count_of(media.get("like_count"))
+        comments = count_of(media.get("comments_count"))
+        return Engagement(
+            replies=comments, likes=likes, raw={"like_count": likes, "comments_count": comments}
+        )
 
     def _container(self, graph: Graph, request: PublishRequest, caption: str, now: datetime) -> str:
         """Return the delivery's container: the saved one while it lives, else a new one."""

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from planner.connectors.base import Connector, PublishRequest, require_text
-from planner.connectors.errors import ConfigError
+from planner.connectors.errors import ConfigError, PermanentError, PostGoneError
 from planner.connectors.graph import Graph
 from planner.connectors.http import HttpClient
 
@@ -83,6 +83,19 @@ class GraphConnector(Connector):
         markers = dict(self.state.get("first_attempts") or {})
         if markers.pop(str(request.delivery_id), None) is not None:
             self._set_state(first_attempts=markers)
+
+
+def read_node(graph: Graph, node: str, fields: str, label: str) -> dict[str, Any]:
+    """GET one node's *fields*; a deleted node (code 100 subcode 33, or 404) is ``PostGoneError``.
+
+    Rate limits come through ``graph_error`` as ``TransientError`` with Meta's wait.
+    """
+    try:
+        return graph.get(f"/{node}", {"fields": fields})
+    except PermanentError as exc:
+        if exc.code == "100/33" or exc.status == 404:
+            raise PostGoneError(f"The post is gone from {label} ({exc.message})") from exc
+        raise
 
 
 def same_text(found: Any, sent: str) -> bool:

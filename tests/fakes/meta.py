@@ -129,6 +129,22 @@ class FakeMeta(FakeServer):
                 )
                 self.published_recently.append(when)
 
+    def set_engagement(self, node: str, **counts: int) -> None:
+        """Give a Page post (reactions, comments, shares) or an Instagram media (likes,
+        comments) its figures; a Page post with no shares omits ``shares``, as Graph does."""
+        with self.lock:
+            for item in [*self.posts, *self.ig_media]:
+                if item["id"] == node:
+                    item.setdefault("figures", {}).update(counts)
+                    return
+        raise KeyError(node)
+
+    def delete(self, node: str) -> None:
+        """Remove a Page post or Instagram media; reading it then answers code 100/33."""
+        with self.lock:
+            self.posts = [post for post in self.posts if post["id"] != node]
+            self.ig_media = [media for media in self.ig_media if media["id"] != node]
+
     def page(self, page_id: str) -> FakePage:
         return next(page for page in self.pages if page.id == page_id)
 
@@ -333,14 +349,13 @@ class FakeMeta(FakeServer):
                 return Reply(200, {"id": page.ig_id, "username": page.ig_username})
         for post in self.posts:
             if post["id"] == node:
-                return Reply(
-                    200,
-                    {
-                        "id": node,
-                        "permalink_url": post["permalink_url"],
-                        "message": post.get("message"),
-                    },
-                )
+                answer = {
+                    "id": node,
+                    "permalink_url": post["permalink_url"],
+                    "message": post.get("message"),
+                }
+                answer.update(_post_figures(post.get("figures", {}), fields))
+                return Reply(200, answer)
         if node in self.containers:
             container = self.containers[node]
             if container["status_code"] == "IN_PROGRESS":
@@ -353,7 +368,13 @@ class FakeMeta(FakeServer):
             return Reply(200, answer)
         for media in self.ig_media:
             if media["id"] == node:
-                return Reply(200, {"id": node, "permalink": media["permalink"]})
+                answer = {"id": node, "permalink": media["permalink"]}
+                figures = media.get("figures", {})
+                if "like_count" in fields:
+                    answer["like_count"] = figures.get("likes", 0)
+                if "comments_count" in fields:
+                    answer["comments_count"] = figures.get("comments", 0)
+                return Reply(200, answer)
         raise KeyError(node)
 
     def _page_token_for(self, token: str, page_id: str) -> Reply | None:
@@ -634,6 +655,21 @@ class FakeMeta(FakeServer):
     def _next_id(self) -> str:
         with self._ids_lock:
             return str(next(self._ids))
+
+
+def _post_figures(figures: dict[str, int], fields: str) -> dict[str, Any]:
+    """A Page post's edges as ``fields=reactions.summary(total_count),...`` returns them."""
+    answer: dict[str, Any] = {}
+    if "reactions" in fields:
+        answer["reactions"] = {"data": [], "summary": {"total_count": figures.get("reactions", 0)}}
+    if "comments" in fields:
+        answer["comments"] = {
+            "data": [],
+            "summary": {"order": "ranked", "total_count": figures.get("comments", 0)},
+        }
+    if "shares" in fields and figures.get("shares"):
+        answer["shares"] = {"count": figures["shares"]}
+    return answer
 
 
 def _graph_time(when: datetime) -> str:
