@@ -16,9 +16,11 @@ from typing import Any, ClassVar
 from planner.connectors import tokens
 from planner.connectors.base import (
     Connector,
+    Engagement,
     MediaItem,
     PublishRequest,
     PublishResult,
+    count_of,
     require_text,
 )
 from planner.connectors.errors import (
@@ -26,6 +28,7 @@ from planner.connectors.errors import (
     ConfigError,
     ConnectorError,
     PermanentError,
+    PostGoneError,
     QuotaWait,
     TransientError,
 )
@@ -48,6 +51,7 @@ REFRESH_BEFORE = timedelta(days=7)
 QUOTA_RETRY_SECONDS = 600.0
 RECENT_POSTS = 25
 IMAGE_TYPES = ("image/jpeg", "image/png")
+ENGAGEMENT_METRICS = "likes,replies,reposts,quotes"
 # Graph error codes: 190 token invalid or expired; 4, 17, 32, 613 call rate limits.
 AUTH_CODES = frozenset({190, 102, 10, 200})
 RATE_CODES = frozenset({4, 17, 32, 613})
@@ -63,6 +67,11 @@ class ThreadsConnector(Connector):
     oauth_only: ClassVar[bool] = True
     secret_fields = ("access_token", "expires_at")
     config_fields = ("user_id", "username", "access_token", "expires_at")
+    gives_engagement = True
+    # Threads' limit is usage based (4800 calls a day times the profile's impressions);
+    # 200 reads an hour per profile is a conservative share of it.
+    read_limit = 200
+    read_window_seconds = 3600.0
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,6 +143,33 @@ class ThreadsConnector(Connector):
             raise PermanentError("Threads published the post but gave it no id")
         logger.info("Published delivery %s to Threads as %s", request.delivery_id, media_id)
         return self._result(client, media_id)
+
+    def engagement(self, external_id: str) -> Engagement:
+        """Read a post's media insights: likes, replies, reposts and quotes."""
+        response = HttpClient(self.options).request(
+            "GET",
+            f"{API}/{external_id}/insights",
+            params={"metric": ENGAGEMENT_METRICS, "access_token": self._token()},
+            check=False,
+        )
+        if not response.ok:
+            error = graph_error(response)
+            if isinstance(error, PermanentError) and (
+                response.status == 404 or _subcode(response) == 33
+            ):
+                raise PostGoneError(f"The post is gone from Threads ({error.message})") from error
+            raise error
+        figures: dict[str, int] = {}
+        for entry in _list(response.json_object().get("data")):
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                figures[entry["name"]] = _metric_value(entry)
+        return Engagement(
+            replies=figures.get("replies", 0),
+            reposts=figures.get("reposts", 0),
+            quotes=figures.get("quotes", 0),
+            likes=figures.get("likes", 0),
+            raw=figures,
+        )
 
     def _refresh_if_due(self, now: datetime) -> None:
         expires = self.credentials_expire_at()
@@ -262,6 +298,24 @@ def _count(value: Any, default: int) -> int:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _metric_value(entry: dict[str, Any]) -> int:
+    """An insight's figure: ``values[0].value`` for media, ``total_value.value`` otherwise."""
+    values = _list(entry.get("values"))
+    if values and isinstance(values[0], dict):
+        return count_of(values[0].get("value"))
+    total = entry.get("total_value")
+    return count_of(total.get("value")) if isinstance(total, dict) else 0
+
+
+def _subcode(response: Response) -> Any:
+    try:
+        data = response.json()
+    except PermanentError:
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    return error.get("error_subcode") if isinstance(error, dict) else None
 
 
 def _image(item: MediaItem) -> dict[str, str]:

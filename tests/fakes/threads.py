@@ -68,6 +68,16 @@ class FakeThreads(FakeServer):
         self.posts: list[dict[str, Any]] = []  # newest last
         self.published_times: list[float] = []
         self._ids = itertools.count(18000000000000001)
+        self.rate_limited = 0  # answer that many API calls with code 4 (with Retry-After)
+
+    def set_engagement(self, media_id: str, **counts: int) -> None:
+        """Give a published post its insights (``likes``, ``replies``, ``reposts``, ``quotes``)."""
+        post = next(p for p in self.posts if p["id"] == media_id)
+        post.setdefault("figures", {}).update(counts)
+
+    def delete(self, media_id: str) -> None:
+        """Remove a published post; reading it then answers code 100 subcode 33."""
+        self.posts = [p for p in self.posts if p["id"] != media_id]
 
     @property
     def overrides(self) -> dict[str, str]:
@@ -96,6 +106,11 @@ class FakeThreads(FakeServer):
         token = fields.get("access_token") or request.bearer
         if self.desk.valid(token) is None:
             return graph_error(BAD_TOKEN, 190, subcode=463)
+        if self.rate_limited > 0:
+            self.rate_limited -= 1
+            reply = graph_error("(#4) Application request limit reached", 4)
+            reply.headers["Retry-After"] = "120"
+            return reply
         parts = path.strip("/").split("/")
         if len(parts) < 2 or parts[0] != "v1.0":
             return graph_error("Unknown path components", 2500)
@@ -111,9 +126,31 @@ class FakeThreads(FakeServer):
         if post is not None and edge is None:
             wanted = (fields.get("fields") or "id").split(",")
             return Reply(200, {key: post[key] for key in ["id", *wanted] if key in post})
+        if post is not None and edge == "insights" and method == "GET":
+            return self._insights(post, request.query.get("metric", ""))
         return graph_error(
             f"Unsupported request - object with ID '{target}' does not exist", 100, subcode=33
         )
+
+    def _insights(self, post: dict[str, Any], metric: str) -> Reply:
+        """Media insights as documented: one entry per metric, its figure in ``values``."""
+        known = ("views", "likes", "replies", "reposts", "quotes", "shares")
+        names = [name for name in metric.split(",") if name]
+        unknown = [name for name in names if name not in known]
+        if not names or unknown:
+            return graph_error(f"(#100) metric[0] must be one of: {', '.join(known)}", 100)
+        figures = post.get("figures", {})
+        data = [
+            {
+                "name": name,
+                "period": "lifetime",
+                "values": [{"value": figures.get(name, 0)}],
+                "title": name.capitalize(),
+                "id": f"{post['id']}/insights/{name}/lifetime",
+            }
+            for name in names
+        ]
+        return Reply(200, {"data": data})
 
     # OAuth ------------------------------------------------------------------------------
 
