@@ -17,9 +17,11 @@ from planner.connectors import text as textlib
 from planner.connectors import tokens
 from planner.connectors.base import (
     Connector,
+    Engagement,
     MediaItem,
     PublishRequest,
     PublishResult,
+    count_of,
     require_text,
 )
 from planner.connectors.errors import (
@@ -27,6 +29,7 @@ from planner.connectors.errors import (
     ConfigError,
     ConnectorError,
     PermanentError,
+    PostGoneError,
     TransientError,
     UnknownOutcomeError,
 )
@@ -64,6 +67,11 @@ class LinkedInConnector(Connector):
     oauth_only: ClassVar[bool] = True
     secret_fields = ("access_token", "refresh_token", "expires_at", "refresh_expires_at")
     config_fields = ("author_urn", "name", *secret_fields)
+    gives_engagement = True
+    # LinkedIn publishes no figure (each app's limits show in its developer portal);
+    # 200 reads an hour per account is a conservative guess.
+    read_limit = 200
+    read_window_seconds = 3600.0
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -173,6 +181,33 @@ class LinkedInConnector(Connector):
             raise PermanentError("LinkedIn created the post but did not say its id")
         logger.info("Published delivery %s to LinkedIn as %s", request.delivery_id, urn)
         return _result(urn)
+
+    def engagement(self, external_id: str) -> Engagement:
+        """Read a post's social actions: likes, and comments with their replies."""
+        response = self._call(
+            HttpClient(self.options),
+            "GET",
+            f"{API}/rest/socialActions/{quote(external_id, safe='')}",
+        )
+        if response.status in (404, 410):
+            raise PostGoneError(f"The post is gone from LinkedIn ({_message(response)})")
+        if response.status == 403:  # a member's figures need r_member_social, rarely granted
+            raise PermanentError(
+                f"LinkedIn does not let planner read this account's figures ({_message(response)})",
+                status=403,
+            )
+        actions = _checked(response)
+        likes = actions.get("likesSummary")
+        comments = actions.get("commentsSummary")
+        like_count = count_of(likes.get("totalLikes")) if isinstance(likes, dict) else 0
+        comment_count = (
+            count_of(comments.get("aggregatedTotalComments")) if isinstance(comments, dict) else 0
+        )
+        return Engagement(
+            replies=comment_count,
+            likes=like_count,
+            raw={"totalLikes": like_count, "aggregatedTotalComments": comment_count},
+        )
 
     def _refresh_if_due(self, now: datetime) -> None:
         expires = tokens.parse_time(tokens.current(self, "expires_at"))

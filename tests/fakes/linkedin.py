@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from tests.fakes.oauth import OAuthDesk
 from tests.fakes.server import FakeServer, RecordedRequest, Reply
@@ -90,6 +90,17 @@ class FakeLinkedIn(FakeServer):
         self.posts: list[dict[str, Any]] = []  # newest last
         self.images: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(7100000000000000001)
+        self.rate_limited = 0  # answer that many /rest calls with 429 (and Retry-After)
+
+    def set_engagement(self, urn: str, *, likes: int = 0, comments: int = 0) -> None:
+        """Give a post its social actions: likes, and comments including replies to them."""
+        post = next(p for p in self.posts if p["id"] == urn)
+        post["figures"] = {"likes": likes, "comments": comments}
+
+    def delete(self, urn: str) -> None:
+        """Remove a post; its social actions then answer 404."""
+        with self.lock:
+            self.posts = [p for p in self.posts if p["id"] != urn]
 
     @property
     def overrides(self) -> dict[str, str]:
@@ -143,6 +154,15 @@ class FakeLinkedIn(FakeServer):
             )
         if request.headers.get("x-restli-protocol-version") != "2.0.0":
             return linkedin_error(400, "X-Restli-Protocol-Version 2.0.0 is required", "BAD_REQUEST")
+        if self.rate_limited > 0:
+            self.rate_limited -= 1
+            reply = linkedin_error(
+                429, "Resource level throttle limit reached", "TOO_MANY_REQUESTS"
+            )
+            reply.headers["Retry-After"] = "90"
+            return reply
+        if path.startswith("/rest/socialActions/") and method == "GET":
+            return self._social_actions(path.removeprefix("/rest/socialActions/"), scopes)
         if path == "/rest/organizationAcls" and method == "GET":
             return self._acls(request, scopes)
         if path.startswith("/rest/organizations/") and method == "GET":
@@ -385,4 +405,37 @@ class FakeLinkedIn(FakeServer):
         shown = [{k: v for k, v in post.items() if k not in ("text", "version")} for post in mine]
         return Reply(
             200, {"elements": shown, "paging": {"start": 0, "count": count, "total": len(mine)}}
+        )
+
+    def _social_actions(self, raw: str, scopes: set[str]) -> Reply:
+        """``GET /rest/socialActions/{encoded urn}``: the likes and comments summaries."""
+        if ":" in raw:
+            return linkedin_error(400, "Syntax exception in path variables", "BAD_REQUEST")
+        urn = unquote(raw)
+        post = next((p for p in self.posts if p["id"] == urn), None)
+        if post is None:
+            return linkedin_error(404, f"Entity {urn} not found", "NOT_FOUND")
+        needed = "r_member_social" if post["author"] == self.member else "r_organization_social"
+        if needed not in scopes:
+            return linkedin_error(
+                403, "Not enough permissions to access: socialActions.GET", "ACCESS_DENIED", 100
+            )
+        figures = post.get("figures", {"likes": 0, "comments": 0})
+        return Reply(
+            200,
+            {
+                "$URN": f"urn:li:socialActions:{urn}",
+                "target": urn,
+                "likesSummary": {
+                    "selectedLikes": [],
+                    "aggregatedTotalLikes": figures["likes"],
+                    "likedByCurrentUser": False,
+                    "totalLikes": figures["likes"],
+                },
+                "commentsSummary": {
+                    "selectedComments": [],
+                    "totalFirstLevelComments": figures["comments"],
+                    "aggregatedTotalComments": figures["comments"],
+                },
+            },
         )
