@@ -19,7 +19,8 @@ class ThreadsProvider(Provider):
     platform = "threads"
     label = "Threads"
     family = "threads"
-    scopes = ("threads_basic", "threads_content_publish")
+    # threads_manage_insights: the media insights engagement is read from.
+    scopes = ("threads_basic", "threads_content_publish", "threads_manage_insights")
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
         """Threads' consent page (comma-separated scopes, no PKCE)."""

@@ -68,6 +68,16 @@ def test_threads_bad_token_is_an_auth_error(
         connect(fake_threads, options, token="not-a-token").engagement(post)
 
 
+def test_threads_without_the_insights_permission_must_reconnect(
+    fake_threads: FakeThreads, options: ConnectorOptions, make_request: Build
+) -> None:
+    post = published(fake_threads, options, make_request)
+    token = fake_threads.desk.new_access("threads_basic,threads_content_publish", 3600).value
+
+    with pytest.raises(AuthError):
+        connect(fake_threads, options, token=token).engagement(post)
+
+
 def test_threads_declares_engagement_and_a_read_limit() -> None:
     assert ThreadsConnector.gives_engagement is True
     assert (ThreadsConnector.read_limit, ThreadsConnector.read_window_seconds) == (200, 3600.0)

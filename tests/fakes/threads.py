@@ -86,7 +86,9 @@ class FakeThreads(FakeServer):
 
     def long_lived_token(self) -> str:
         """Issue a 60-day token for the profile, as a finished Threads Login gives."""
-        return self.desk.new_access("threads_basic,threads_content_publish", LONG_SECONDS).value
+        return self.desk.new_access(
+            "threads_basic,threads_content_publish,threads_manage_insights", LONG_SECONDS
+        ).value
 
     def lose_reply_after_publishing(self) -> None:
         """Publish the next post but reset the connection instead of answering."""
@@ -104,7 +106,8 @@ class FakeThreads(FakeServer):
             return self._refresh(request.query)
         fields = form_of(request)
         token = fields.get("access_token") or request.bearer
-        if self.desk.valid(token) is None:
+        granted = self.desk.valid(token)
+        if granted is None:
             return graph_error(BAD_TOKEN, 190, subcode=463)
         if self.rate_limited > 0:
             self.rate_limited -= 1
@@ -127,6 +130,8 @@ class FakeThreads(FakeServer):
             wanted = (fields.get("fields") or "id").split(",")
             return Reply(200, {key: post[key] for key in ["id", *wanted] if key in post})
         if post is not None and edge == "insights" and method == "GET":
+            if "threads_manage_insights" not in granted.scope.split(","):
+                return graph_error("(#10) Application does not have permission for this action", 10)
             return self._insights(post, request.query.get("metric", ""))
         return graph_error(
             f"Unsupported request - object with ID '{target}' does not exist", 100, subcode=33
