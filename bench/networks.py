@@ -1,12 +1,14 @@
 """Benchmark: one ``planner worker`` draining 1,000 due deliveries to the OAuth networks' fakes.
 
 Run as ``python bench/networks.py``; prints a markdown table. The deliveries are spread evenly
-over a Threads profile, a LinkedIn page and a Google Business location, each a loopback fake
-(tests/fakes) reached through PLANNER_HOST_OVERRIDES, as in the tests. Facebook and Instagram
-join when their connectors are on main. Uses the harness of ``bench/publish.py``.
+over a Facebook Page, its Instagram account, a Threads profile, a LinkedIn page and a Google
+Business location, each a loopback fake (tests/fakes) reached through PLANNER_HOST_OVERRIDES, as
+in the tests. Every Instagram post carries a JPEG, which Instagram fetches by a signed link from
+planner's own web app (served here on loopback, as PLANNER_BASE_URL). Uses the harness of
+``bench/publish.py``.
 
 1. 1,000 deliveries due at once to a loopback webhook, then 1,000 due at once spread over the
-   three networks, then 1,000 to the webhook again, drained by the same worker: time to drain, deliveries per second, and the
+   five networks, then 1,000 to the webhook again, drained by the same worker: time to drain, deliveries per second, and the
    worker's CPU time per delivery. Measuring the webhook in the same run makes the comparison
    fair on a machine whose load varies (Threads makes five requests per post: quota,
    container, status, publish, permalink).
@@ -22,35 +24,50 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 import json
+import logging
 import os
 import resource
 import signal
 import tempfile
+import threading
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
+from werkzeug.serving import make_server
 
 from bench.publish import Bench, wait_for
 from planner.connectors.tokens import iso
 from planner.connectors_app import get_connectors
+from planner.media.settings import limits_from_config
+from planner.media_app import get_media_storage
 from planner.models import Channel, ChannelStatus
-from planner.services import accounts, workspaces
+from planner.services import accounts, media, workspaces
 from planner.timeutils import utcnow
-from tests.fakes import FakeGoogleBusiness, FakeLinkedIn, FakeThreads, FakeWebhook
+from tests.fakes import FakeGoogleBusiness, FakeLinkedIn, FakeMeta, FakeThreads, FakeWebhook
+from tests.fakes.images import jpeg
+from tests.fakes.meta import APP_ID, APP_SECRET
 
 BURST = 1000
 TARGET_RATE = 100.0  # the outbox/webhook figure in docs/benchmarks.md
 
 
-def connect(bench: Bench, fakes: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
-    """Create the owner, the workspace and one channel per network, as the OAuth picks do."""
+def connect(bench: Bench, fakes: dict[str, Any]) -> tuple[int, int, dict[str, int], int]:
+    """Create the owner, the workspace, one channel per network as the OAuth picks do, and the
+    photo every Instagram post carries; return the ids."""
     now = utcnow()
     threads, linkedin, google = fakes["threads"], fakes["linkedin"], fakes["google_business"]
+    page = fakes["meta"].page("1001")
     access, refresh = google.tokens()
     configs = {
         "webhook": {"url": fakes["webhook"].url_for("generic"), "format": "generic"},
+        "facebook": {"page_id": page.id, "page_name": page.name, "access_token": page.token},
+        "instagram": {
+            "ig_user_id": page.ig_id,
+            "username": "bench",
+            "access_token": page.token,
+        },
         "threads": {
             "user_id": threads.user_id,
             "username": threads.username,
@@ -99,8 +116,18 @@ def connect(bench: Bench, fakes: dict[str, Any]) -> tuple[int, int, dict[str, in
             session.add(channel)
             session.flush()
             ids[platform] = channel.id
+        photo = media.upload(
+            session=session,
+            acc=workspaces.access(session=session, user=user, workspace_id=ws.id),
+            storage=get_media_storage(bench.app),
+            data=jpeg(1080, 1080),
+            filename="bench.jpg",
+            alt="A benchmark photo",
+            limits=limits_from_config(bench.app.config),
+            now=now,
+        )
         session.commit()
-        return ws.id, user.id, ids
+        return ws.id, user.id, ids, photo.id
 
 
 def cpu_seconds(pid: int) -> float:
@@ -110,32 +137,47 @@ def cpu_seconds(pid: int) -> float:
 
 
 def drain(
-    bench: Bench, worker: Any, log: Path, ids: list[tuple[int, int, int]]
+    bench: Bench,
+    worker: Any,
+    log: Path,
+    ids: list[tuple[int, int, int]],
+    images: dict[int, list[int]] | None = None,
 ) -> tuple[float, float]:
-    """Queue BURST due deliveries spread over *ids*; return seconds to drain and worker CPU."""
+    """Queue BURST due deliveries spread over *ids* (posts to a channel in *images* carry those
+    images); return seconds to drain and worker CPU."""
     due = utcnow() - timedelta(milliseconds=1)
     cpu = cpu_seconds(worker.pid)
     for index, target in enumerate(ids):
         share = BURST // len(ids) + (1 if index < BURST % len(ids) else 0)
-        bench.queue(target, [due] * share)
+        bench.queue(target, [due] * share, (images or {}).get(target[2], []))
     return wait_for(lambda: bench.unfinished() == 0, 600, log), cpu_seconds(worker.pid) - cpu
 
 
 def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
     log = folder / "worker.log"
-    # Threads allows 250 posts a day per profile; the benchmark's profile may make them all.
+    # Threads and Instagram allow 250 and 50 posts a day; the bench's accounts may make them all.
     with (
+        FakeMeta() as meta,
         FakeThreads(quota_total=BURST) as threads,
         FakeLinkedIn() as linkedin,
         FakeGoogleBusiness() as google,
         FakeWebhook() as webhook,
     ):
+        meta.quota_total = BURST
         fakes = {"threads": threads, "linkedin": linkedin, "google_business": google}
-        overrides: dict[str, str] = {}
+        overrides: dict[str, str] = {"graph.facebook.com": meta.url}
         for fake in fakes.values():
             overrides |= fake.overrides
+        bench = Bench(folder, database_url)
+        # planner's web app on loopback, so that Instagram can fetch the signed image links.
+        web = make_server("127.0.0.1", 0, bench.app, threaded=True)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per image fetched
+        threading.Thread(target=web.serve_forever, daemon=True).start()
         os.environ.update(
+            PLANNER_BASE_URL=f"http://127.0.0.1:{web.server_port}",
             PLANNER_HOST_OVERRIDES=json.dumps(overrides),
+            PLANNER_FACEBOOK_CLIENT_ID=APP_ID,
+            PLANNER_FACEBOOK_CLIENT_SECRET=APP_SECRET,
             PLANNER_THREADS_CLIENT_ID=threads.desk.client_id,
             PLANNER_THREADS_CLIENT_SECRET=threads.desk.client_secret,
             PLANNER_LINKEDIN_CLIENT_ID=linkedin.desk.client_id,
@@ -143,8 +185,9 @@ def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
             PLANNER_GOOGLE_CLIENT_ID=google.desk.client_id,
             PLANNER_GOOGLE_CLIENT_SECRET=google.desk.client_secret,
         )
-        bench = Bench(folder, database_url)
-        workspace_id, user_id, channels = connect(bench, {**fakes, "webhook": webhook})
+        workspace_id, user_id, channels, photo = connect(
+            bench, {**fakes, "meta": meta, "webhook": webhook}
+        )
         worker = bench.start_worker(log)
         wait_for(lambda: "publishing worker started" in log.read_text(), 30, log)
 
@@ -153,14 +196,20 @@ def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
         # Webhook, networks, webhook again: the mean of the two webhook runs is the baseline,
         # so neither side gains from coming first (a cold worker) or last (a busier machine).
         before_time, before_cpu = drain(bench, worker, log, hook_ids)
-        net_time, net_cpu = drain(bench, worker, log, network_ids)
+        images = {channels["instagram"]: [photo]}
+        net_time, net_cpu = drain(bench, worker, log, network_ids, images)
         after_time, after_cpu = drain(bench, worker, log, hook_ids)
         hook_time, hook_cpu = (before_time + after_time) / 2, (before_cpu + after_cpu) / 2
 
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(timeout=60)
         rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        web.shutdown()
         made = {
+            "facebook": Counter(post.get("message") for post in meta.posts),
+            "instagram": Counter(item.get("caption") for item in meta.ig_media),
+        }
+        made |= {
             name: Counter(post.get("text") or post.get("summary") for post in fake.posts)
             for name, fake in fakes.items()
         }

@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
@@ -35,6 +36,7 @@ from sqlmodel import Session, col, func, select
 from planner import create_app
 from planner.connectors_app import get_connectors
 from planner.db import get_engine, upgrade_database
+from planner.media_models import PostMedia
 from planner.models import Delivery, Post, PostChannel, PostStatus
 from planner.services import accounts, deliveries, workspaces
 from planner.services import channels as channel_service
@@ -102,7 +104,10 @@ class Bench:
             session.commit()
             return ws.id, user.id, channel.id
 
-    def queue(self, ids: tuple[int, int, int], times: list[datetime]) -> None:
+    def queue(
+        self, ids: tuple[int, int, int], times: list[datetime], media_ids: Sequence[int] = ()
+    ) -> None:
+        """Queue one approved post per time in *times*, each with the stored images *media_ids*."""
         workspace_id, user_id, channel_id = ids
         now = utcnow()
         with Session(self.engine, expire_on_commit=False) as session:
@@ -120,6 +125,10 @@ class Bench:
                 session.add(post)
                 session.flush()
                 session.add(PostChannel(post_id=post.id, channel_id=channel_id))
+                session.add_all(
+                    PostMedia(post_id=post.id, media_id=media_id, position=position)
+                    for position, media_id in enumerate(media_ids)
+                )
                 deliveries.schedule_for_post(
                     session=session, post=post, channel_ids=[channel_id], now=now
                 )

@@ -210,6 +210,10 @@ WORDS: dict[str, Words] = {
         f"{d.get('name')} failed its connection test: {d.get('error')}"
     ),
     "channel_test_passed": lambda d, v: f"{d.get('name')} passed its connection test",
+    "channel_settings_changed": lambda d, v: (
+        f"Changed the settings of {v.channel(d.get('channel_id'))}: "
+        + ", ".join(f"{k.replace('_', ' ')} {d[k]}" for k in sorted(d) if k != "channel_id")
+    ),
     "policy_changed": lambda d, v: f"Changed the guardrails from {d.get('from')} to {d.get('to')}",
     "channel_policy_changed": lambda d, v: (
         f"Gave {v.channel(d.get('channel_id'))} its own guardrails"

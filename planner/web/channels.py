@@ -1,4 +1,4 @@
-"""Channels page: list, add (owners), rename, delete."""
+"""Channels page: list, add (owners), settings, reconnect, delete."""
 
 from __future__ import annotations
 
@@ -15,14 +15,20 @@ from flask import (
 
 from planner.connectors_app import get_connectors
 from planner.db import get_session
+from planner.services import channel_settings, oauth_flow
 from planner.services import channels as channel_service
-from planner.services import oauth_flow
 from planner.services.errors import ValidationError
 from planner.services.text import as_sentence
 from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import owner_only, with_access
-from planner.web.forms import ChannelForm, EmptyForm, ReconnectForm, choices
+from planner.web.forms import (
+    ChannelForm,
+    EmptyForm,
+    GoogleSettingsForm,
+    ReconnectForm,
+    choices,
+)
 from planner.web.forms_support import apply_field_errors
 from planner.web.oauth import allow_sign_in
 
@@ -132,6 +138,46 @@ def reconnect(acc: Access, channel_id: int):
         channel=channel,
         fields=[getattr(form, name) for name in fields],
     ), (422 if form.errors else 200)
+
+
+@bp.route("/<id:channel_id>/settings", methods=["GET", "POST"])
+@with_access
+def settings(acc: Access, channel_id: int):
+    """A Google Business Profile channel's call-to-action button and offers."""
+    owner_only(acc)
+    db = get_session()
+    channel = channel_service.get_channel(
+        session=db, workspace_id=acc.workspace.id, channel_id=channel_id
+    )
+    if not channel_settings.has_settings(channel):
+        flash(f"{channel.name} has no settings of its own.", "error")
+        return redirect(url_for("channels.index"))
+    saved = {
+        "call_to_action": channel.config.get("call_to_action") or "LEARN_MORE",
+        "promotions_as_offers": bool(channel.config.get("promotions_as_offers")),
+    }
+    form = GoogleSettingsForm(data=None if request.method == "POST" else saved)
+    form.call_to_action.choices = choices(list(channel_settings.CALL_TO_ACTION_LABELS.items()))
+    if form.validate_on_submit():
+        try:
+            channel_settings.change_settings(
+                session=db,
+                acc=acc,
+                channel_id=channel.id,
+                call_to_action=form.call_to_action.data,
+                promotions_as_offers=form.promotions_as_offers.data,
+                now=utcnow(),
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_field_errors(form, exc, {})
+        else:
+            db.commit()
+            flash(f"Settings of {channel.name} saved.", "success")
+            return redirect(url_for("channels.index"))
+    return render_template("channels/settings.html", form=form, channel=channel), (
+        422 if form.errors else 200
+    )
 
 
 def _check_and_tell(acc: Access, channel, done: str) -> None:

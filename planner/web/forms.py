@@ -125,6 +125,13 @@ class ReconnectForm(ChannelForm):
     platform = None
 
 
+class GoogleSettingsForm(FlaskForm):
+    """A Google Business Profile channel's button and offers (services/channel_settings.py)."""
+
+    call_to_action = SelectField("Button on posts with a link", validators=[DataRequired()])
+    promotions_as_offers = BooleanField("Send promotional posts as offers")
+
+
 class WorkspaceForm(FlaskForm):
     name = StringField("Business name", validators=[DataRequired(), Length(max=120), SingleLine()])
     timezone = SelectField("Time zone", validators=[DataRequired()])

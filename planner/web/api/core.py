@@ -9,8 +9,8 @@ from flask import jsonify, request
 from planner.connectors_app import get_connectors
 from planner.db import get_session
 from planner.media_app import get_media_storage
+from planner.services import channel_settings, link_cards, recurrence, workspaces
 from planner.services import channels as channel_service
-from planner.services import link_cards, recurrence, workspaces
 from planner.services import media as media_service
 from planner.services import posts as post_service
 from planner.services.errors import BadRequest
@@ -19,7 +19,14 @@ from planner.services.workspaces import Access
 from planner.timeutils import get_zone, utcnow
 from planner.web.api.base import access, api_user, bp, post_access
 from planner.web.api.queries import query_range
-from planner.web.api.schemas import ChannelCreate, PostCreate, PostPatch, WorkspaceCreate, parse
+from planner.web.api.schemas import (
+    ChannelCreate,
+    ChannelPatch,
+    PostCreate,
+    PostPatch,
+    WorkspaceCreate,
+    parse,
+)
 from planner.web.boundary import query_id
 from planner.web.cards import card_json, read_before_save
 from planner.web.guardrail_support import warnings_by_post
@@ -71,6 +78,27 @@ def create_channel(wid: int):
     )
     db.commit()
     return jsonify(channel_service.channel_json(channel)), 201
+
+
+@bp.patch("/workspaces/<id:wid>/channels/<id:cid>")
+def patch_channel(wid: int, cid: int):
+    """Rename a channel or change its settings (owners only)."""
+    acc = access(wid)
+    data = parse(ChannelPatch)
+    db = get_session()
+    now = utcnow()
+    if data.name is not None:
+        channel_service.rename_channel(session=db, acc=acc, channel_id=cid, name=data.name, now=now)
+    channel = channel_settings.change_settings(
+        session=db,
+        acc=acc,
+        channel_id=cid,
+        call_to_action=data.call_to_action,
+        promotions_as_offers=data.promotions_as_offers,
+        now=now,
+    )
+    db.commit()
+    return jsonify(channel_service.channel_json(channel))
 
 
 LIST_LIMIT = 5000  # posts one list answer holds at most

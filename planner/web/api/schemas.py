@@ -81,6 +81,14 @@ class ChannelCreate(ApiModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
+class ChannelPatch(ApiModel):
+    """A channel's name and its own settings (Google Business Profile's button and offers)."""
+
+    name: str | None = Field(None, max_length=80)
+    call_to_action: Literal["LEARN_MORE", "ORDER", "SHOP", "CALL", "NONE"] | None = None
+    promotions_as_offers: bool | None = None
+
+
 class OAuthStart(ApiModel):
     """Starting an OAuth connection; only Mastodon needs the server's domain."""
 
