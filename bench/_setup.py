@@ -31,6 +31,9 @@ def make_app(database_url: str | None = None):
         "INSTANCE_PATH": folder,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "WTF_CSRF_ENABLED": False,
+        # Benchmarks measure planner, not the internet: no page is read for Bluesky link cards
+        # (an import reads each link once, within 20 s for the whole file, when this is on).
+        "LINK_CARDS": False,
     }
     if database_url:
         config["DATABASE_URL"] = database_url
