@@ -13,12 +13,16 @@ import base64
 import hashlib
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from planner.connectors import tokens
 from planner.connectors.base import ConnectorOptions, OAuthApp
+from planner.connectors.errors import ConnectorError
+from planner.connectors.http import HttpClient
+from planner.connectors.replies import Response
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,38 @@ class Provider(ABC):
     @abstractmethod
     def picks(self, grant: Grant, *, now: datetime) -> list[Pick]:
         """Return every account these tokens can publish as, each ready to become a channel."""
+
+    def redeem_code(
+        self,
+        url: str,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str | None,
+        error: Callable[[Response], ConnectorError],
+        extra: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST the authorization-code grant (RFC 6749 4.1.3) to *url*; return the token reply.
+
+        *error* turns a refusal into the platform's typed error.
+        """
+        body, headers = tokens.form(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+                **({"code_verifier": code_verifier} if code_verifier else {}),
+                **(extra or {}),
+            }
+        )
+        response = HttpClient(self.options).request(
+            "POST", url, data=body, headers=headers, check=False
+        )
+        if not response.ok:
+            raise error(response)
+        return response.json_object()
 
 
 def new_state() -> str:

@@ -47,22 +47,13 @@ class GoogleBusinessProvider(Provider):
         self, *, code: str, redirect_uri: str, code_verifier: str | None, now: datetime
     ) -> Grant:
         """Swap the code (with the PKCE verifier) for an hourly token and a refresh token."""
-        body, headers = tokens.form(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "client_id": self.app.client_id,
-                "client_secret": self.app.client_secret,
-                **({"code_verifier": code_verifier} if code_verifier else {}),
-            }
+        data = self.redeem_code(
+            TOKEN_URL,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+            error=google_error,
         )
-        response = HttpClient(self.options).request(
-            "POST", TOKEN_URL, data=body, headers=headers, check=False
-        )
-        if not response.ok:
-            raise google_error(response)
-        data = response.json_object()
         if not data.get("refresh_token"):
             raise PermanentError(
                 "Google gave no refresh token; remove planner's access in your Google account "

@@ -51,21 +51,13 @@ class LinkedInProvider(Provider):
         self, *, code: str, redirect_uri: str, code_verifier: str | None, now: datetime
     ) -> Grant:
         """Swap the code for a 60-day token (and a 365-day refresh token where granted)."""
-        body, headers = tokens.form(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "client_id": self.app.client_id,
-                "client_secret": self.app.client_secret,
-            }
+        data = self.redeem_code(
+            TOKEN_URL,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=None,
+            error=linkedin_error,
         )
-        response = HttpClient(self.options).request(
-            "POST", TOKEN_URL, data=body, headers=headers, check=False
-        )
-        if not response.ok:
-            raise linkedin_error(response)
-        data = response.json_object()
         return Grant(
             access_token=str(data.get("access_token") or ""),
             refresh_token=data.get("refresh_token") or None,

@@ -40,21 +40,13 @@ class ThreadsProvider(Provider):
     ) -> Grant:
         """Swap the code for a short-lived token, then that for a long-lived (60 days) one."""
         client = HttpClient(self.options)
-        body, headers = tokens.form(
-            {
-                "client_id": self.app.client_id,
-                "client_secret": self.app.client_secret,
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code": code,
-            }
+        short = self.redeem_code(
+            f"{GRAPH}/oauth/access_token",
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=None,
+            error=graph_error,
         )
-        response = client.request(
-            "POST", f"{GRAPH}/oauth/access_token", data=body, headers=headers, check=False
-        )
-        if not response.ok:
-            raise graph_error(response)
-        short = response.json_object()
         response = client.request(
             "GET",
             f"{GRAPH}/access_token",

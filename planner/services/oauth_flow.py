@@ -30,7 +30,8 @@ from planner.timeutils import iso_utc
 
 FLOW_TTL = timedelta(minutes=10)
 PICKS_TTL = timedelta(minutes=15)
-MASTODON = "mastodon"
+# The platform whose app planner registers on each server itself (no deployment-wide app).
+PER_SERVER = "mastodon"
 
 
 class OAuthNotConfigured(Conflict):
@@ -78,7 +79,7 @@ def redirect_uri(base_url: str, platform: str) -> str:
 
 def oauth_platforms(connectors: Connectors) -> list[str]:
     """Every platform with a Connect button: the registered providers, then Mastodon."""
-    return [*connectors.providers, MASTODON]
+    return [*connectors.providers, PER_SERVER]
 
 
 def connectables(*, connectors: Connectors, base_url: str) -> list[Connectable]:
@@ -88,7 +89,7 @@ def connectables(*, connectors: Connectors, base_url: str) -> list[Connectable]:
         provider = connectors.providers.get(platform)
         family = provider.family if provider else None
         label = provider.label if provider else "Mastodon"
-        configured = platform == MASTODON or (family in connectors.options.oauth_apps)
+        configured = platform == PER_SERVER or (family in connectors.options.oauth_apps)
         prefix = f"PLANNER_{family.upper()}" if family else None
         found.append(
             Connectable(platform, label, configured, prefix, redirect_uri(base_url, platform))
@@ -107,7 +108,7 @@ def provider_for(
     website: str = "",
 ) -> Provider:
     """Build the platform's provider with the deployment's app (Mastodon: the server's own)."""
-    if platform == MASTODON:
+    if platform == PER_SERVER:
         if not server:
             raise ValidationError("Enter your server's domain.", fields={"server": "Required."})
         app = mastodon_apps.app_for(
