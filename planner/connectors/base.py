@@ -24,6 +24,7 @@ from planner.connectors.errors import (
     UnsafeDestinationError,
 )
 from planner.connectors.inbox import Incoming, NotAvailable, SentAnswer
+from planner.connectors.quota_memo import QuotaMemo
 
 __all__ = [
     "AuthError",
@@ -62,6 +63,8 @@ class ConnectorOptions:
     # The deployment's own developer apps, by family ("facebook", "threads", "linkedin",
     # "google"): what a connector needs to refresh its channel's OAuth tokens.
     oauth_apps: Mapping[str, OAuthApp] = field(default_factory=dict, hash=False)
+    # Daily publishing quotas read per account (Instagram, Threads), shared by the worker's threads.
+    quota_memo: QuotaMemo = field(default_factory=QuotaMemo, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,12 @@ class FacebookConnector(GraphConnector):
                 logger.info("Delivery %s was already on Facebook as %s", request.delivery_id, found)
                 self.forget_attempt(request)
                 return found
-        post_id = self._send(graph, request, message)
+        post_id, link = self._send(graph, request, message)
         self.forget_attempt(request)
         logger.info("Published delivery %s to Facebook as %s", request.delivery_id, post_id)
-        return PublishResult(external_id=post_id, external_url=self._permalink(graph, post_id))
+        return PublishResult(
+            external_id=post_id, external_url=link or self._permalink(graph, post_id)
+        )
 
     def engagement(self, external_id: str) -> Engagement:
         """Read a Page post's reactions, comments and shares (Graph omits ``shares`` at 0)."""
@@ -90,8 +92,10 @@ class FacebookConnector(GraphConnector):
             raw={"reactions": reactions, "comments": comments, "shares": share_count},
         )
 
-    def _send(self, graph: Graph, request: PublishRequest, message: str) -> str:
+    def _send(self, graph: Graph, request: PublishRequest, message: str) -> tuple[str, str | None]:
+        """Make the post; return its id and, when Graph gave it with the answer, its address."""
         page = self.config["page_id"]
+        link = None
         try:
             if len(request.media) == 1:
                 [item] = request.media
@@ -109,13 +113,17 @@ class FacebookConnector(GraphConnector):
                         {"media_fbid": self._unpublished_photo(graph, item)}
                         for item in request.media
                     ]
-                post_id = graph.post(f"/{page}/feed", body).get("id")
+                # Read-after-write: the answer carries the permalink, saving a request.
+                answer = graph.post(f"/{page}/feed", {**body, "fields": "id,permalink_url"})
+                post_id = answer.get("id")
+                found = answer.get("permalink_url")
+                link = found if isinstance(found, str) and found else None
         except UnknownOutcomeError as exc:
             # The retry looks for the post before sending again (see ``first_attempt``).
             raise UnknownOutcomeError(exc.message, safe_to_retry=True) from exc
         if not post_id:
             raise PermanentError("Facebook accepted the post but gave it no id")
-        return str(post_id)
+        return str(post_id), link
 
     def _unpublished_photo(self, graph: Graph, item: Any) -> str:
         """Upload one photo without publishing it, to attach to the feed post."""

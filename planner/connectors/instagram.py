@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from planner.connectors.base import Engagement, MediaItem, PublishRequest, PublishResult, count_of
 from planner.connectors.errors import (
@@ -41,6 +41,8 @@ CONTAINER_LIFE = timedelta(hours=23)
 DEFAULT_QUOTA_WAIT = 3600.0
 QUOTA_WINDOW = timedelta(hours=24)
 NOT_READY = "9007"  # media_publish before the container is FINISHED
+LIMIT_REACHED = "9/2207042"  # media_publish past the account's 24-hour publishing limit
+DAILY_POSTS = 50
 
 
 class InstagramConnector(GraphConnector):
@@ -112,9 +114,11 @@ class InstagramConnector(GraphConnector):
         self._check_quota(graph, now)
         container = self._container(graph, request, caption, now)
         self._wait_until_finished(graph, request, container)
+        user = self.config["ig_user_id"]
         try:
+            # Read-after-write: the answer carries the new media's permalink, saving a request.
             answer = graph.post(
-                f"/{self.config['ig_user_id']}/media_publish", {"creation_id": container}
+                f"/{user}/media_publish", {"creation_id": container, "fields": "id,permalink"}
             )
         except UnknownOutcomeError as exc:
             raise UnknownOutcomeError(exc.message, safe_to_retry=True) from exc
@@ -123,13 +127,20 @@ class InstagramConnector(GraphConnector):
                 raise TransientError(
                     f"Instagram is not ready to publish the images yet: {exc.message}"
                 ) from exc
+            if exc.code == LIMIT_REACHED:  # posts made elsewhere used the quota up
+                self.options.quota_memo.forget(f"instagram:{user}")
+                self._wait_for_quota(graph, now, DAILY_POSTS)
             raise
         media_id = str(answer.get("id") or "")
         if not media_id:
             raise PermanentError("Instagram published the post but gave it no id")
+        self.options.quota_memo.note_published(f"instagram:{user}")
         self._done(request)
         logger.info("Published delivery %s to Instagram as %s", request.delivery_id, media_id)
-        return PublishResult(external_id=media_id, external_url=self._permalink(graph, media_id))
+        link = answer.get("permalink")
+        if not isinstance(link, str) or not link:
+            link = self._permalink(graph, media_id)
+        return PublishResult(external_id=media_id, external_url=link)
 
     def engagement(self, external_id: str) -> Engagement:
         """Read a media's likes and comments; shares (an insights metric) are not read."""
@@ -215,8 +226,15 @@ class InstagramConnector(GraphConnector):
         )
 
     def _check_quota(self, graph: Graph, now: datetime) -> None:
-        """Raise ``QuotaWait`` when the account's 24-hour publishing quota is used up."""
+        """Raise ``QuotaWait`` when the account's 24-hour publishing quota is used up.
+
+        A recent reading with room to spare is trusted (see ``quota_memo``), so a backlog
+        does not ask before every post.
+        """
         user = self.config["ig_user_id"]
+        memo = self.options.quota_memo
+        if memo.has_room(f"instagram:{user}", now):
+            return
         data = graph.get(f"/{user}/content_publishing_limit", {"fields": "config,quota_usage"}).get(
             "data"
         )
@@ -224,8 +242,15 @@ class InstagramConnector(GraphConnector):
         config = entry.get("config")
         config = config if isinstance(config, dict) else {}
         total, used = config.get("quota_total"), entry.get("quota_usage")
-        if not isinstance(total, int) or not isinstance(used, int) or used < total:
+        if not isinstance(total, int) or not isinstance(used, int):
             return
+        memo.note_reading(f"instagram:{user}", now, total=total, used=used)
+        if used < total:
+            return
+        self._wait_for_quota(graph, now, total)
+
+    def _wait_for_quota(self, graph: Graph, now: datetime, total: int) -> NoReturn:
+        """Raise the ``QuotaWait`` that says until when the account's posts are used up."""
         wait = self._quota_wait(graph, now, total)
         until = (now + timedelta(seconds=wait)).strftime("%H:%M UTC")
         raise QuotaWait(

@@ -49,6 +49,8 @@ REFRESH_BEFORE = timedelta(days=7)
 # slot frees up (the oldest of the day's posts turning 24 hours old), so the worker keeps
 # asking, within the workspace's allowed lateness.
 QUOTA_RETRY_SECONDS = 600.0
+NOT_READY = "9007"  # threads_publish before the container is FINISHED
+LIMIT_REACHED = "9"  # threads_publish past the profile's 24-hour publishing limit
 RECENT_POSTS = 25
 IMAGE_TYPES = ("image/jpeg", "image/png")
 ENGAGEMENT_METRICS = "likes,replies,reposts,quotes"
@@ -127,20 +129,22 @@ class ThreadsConnector(Connector):
                 logger.info("Delivery %s was already on Threads as %s", request.delivery_id, found)
                 tokens.forget_first_attempt(self, request)
                 return self._result(client, found)
-        self._check_quota(client)
+        self._check_quota(client, now)
         container = self._container(client, text, request.media)
-        self._wait_until_ready(client, container)
-        with tokens.sending(self, request, now):
-            response = client.request(
-                "POST",
-                f"{API}/{self.config['user_id']}/threads_publish",
-                **self._form({"creation_id": container}),
-                safe_to_retry=True,  # a retry looks for the post before publishing again
-                check=False,
-            )
-            media_id = str(_checked(response).get("id") or "")
-        if not media_id:
-            raise PermanentError("Threads published the post but gave it no id")
+        if request.media:  # Threads fetches the images first; a text container is made at once
+            self._wait_until_ready(client, container)
+        try:
+            media_id = self._publish_container(client, request, container, now)
+        except PermanentError as exc:
+            if exc.code == NOT_READY and not request.media:
+                self._wait_until_ready(client, container)
+                media_id = self._publish_container(client, request, container, now)
+            elif exc.code == LIMIT_REACHED:  # posts made elsewhere used the quota up
+                self.options.quota_memo.forget(self._quota_key())
+                raise self._quota_wait(DAILY_POSTS) from exc
+            else:
+                raise
+        self.options.quota_memo.note_published(self._quota_key())
         logger.info("Published delivery %s to Threads as %s", request.delivery_id, media_id)
         return self._result(client, media_id)
 
@@ -198,8 +202,32 @@ class ThreadsConnector(Connector):
             since,
         )
 
-    def _check_quota(self, client: HttpClient) -> None:
-        """Raise ``QuotaWait`` when the profile has used its 250 posts of the last 24 hours."""
+    def _publish_container(
+        self, client: HttpClient, request: PublishRequest, container: str, now: datetime
+    ) -> str:
+        """Publish the container and return the post's id."""
+        with tokens.sending(self, request, now):
+            response = client.request(
+                "POST",
+                f"{API}/{self.config['user_id']}/threads_publish",
+                **self._form({"creation_id": container}),
+                safe_to_retry=True,  # a retry looks for the post before publishing again
+                check=False,
+            )
+            media_id = str(_checked(response).get("id") or "")
+        if not media_id:
+            raise PermanentError("Threads published the post but gave it no id")
+        return media_id
+
+    def _check_quota(self, client: HttpClient, now: datetime) -> None:
+        """Raise ``QuotaWait`` when the profile has used its 250 posts of the last 24 hours.
+
+        A recent reading with room to spare is trusted (see ``quota_memo``), so a backlog
+        does not ask before every post.
+        """
+        memo = self.options.quota_memo
+        if memo.has_room(self._quota_key(), now):
+            return
         data = self._get(
             client,
             f"{API}/{self.config['user_id']}/threads_publishing_limit",
@@ -210,12 +238,19 @@ class ThreadsConnector(Connector):
         config: dict[str, Any] = usage.get("config") or {}
         total = _count(config.get("quota_total"), DAILY_POSTS)
         used = _count(usage.get("quota_usage"), 0)
+        memo.note_reading(self._quota_key(), now, total=total, used=used)
         if used >= total:
-            raise QuotaWait(
-                f"Threads allows {total} posts in 24 hours and this profile has used them; "
-                "waiting for the quota to free up",
-                retry_after=QUOTA_RETRY_SECONDS,
-            )
+            raise self._quota_wait(total)
+
+    def _quota_wait(self, total: int) -> QuotaWait:
+        return QuotaWait(
+            f"Threads allows {total} posts in 24 hours and this profile has used them; "
+            "waiting for the quota to free up",
+            retry_after=QUOTA_RETRY_SECONDS,
+        )
+
+    def _quota_key(self) -> str:
+        return f"threads:{self.config['user_id']}"
 
     def _container(self, client: HttpClient, text: str, media: tuple[MediaItem, ...]) -> str:
         """Create the post's container (a carousel's children first) and return its id."""

@@ -67,6 +67,9 @@ def test_text_and_link_go_to_the_feed_and_the_permalink_is_recorded(
     assert sent.path.startswith("/v25.0/")
     assert sent.bearer == fake_meta.page("1001").token
     assert "access_token" not in sent.query
+    # Read-after-write: the permalink came with the answer; no second request read it.
+    assert sent.json["fields"] == "id,permalink_url"
+    assert [r.method for r in fake_meta.requests] == ["POST"]
 
 
 def test_one_photo_is_posted_by_url_with_the_message_as_caption(

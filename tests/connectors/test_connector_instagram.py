@@ -318,3 +318,51 @@ def test_a_wide_photo_is_cropped_or_padded_as_chosen_and_hosted(
         assert (picture.format, picture.size) == ("JPEG", size)
     assert fake_meta.downloads == [(create.json["image_url"], 200)]
     assert len(fake_meta.ig_posts(IG)) == 1
+
+
+def limit_reads(fake: FakeMeta) -> int:
+    return len(fake.requests_to(f"/{IG}/content_publishing_limit", "GET"))
+
+
+def test_a_burst_reads_the_quota_once_and_again_when_it_nears_the_limit(
+    fake_meta: FakeMeta, image_host: ImageHost, options: ConnectorOptions, make_request: Build
+) -> None:
+    fake_meta.quota_total = 10  # 5 posts leave the margin of 5: the sixth asks again
+    image = photo(image_host)
+    for n in range(1, 6):
+        connect(fake_meta, options).publish(make_request(delivery_id=n, media=(image,)))
+    assert limit_reads(fake_meta) == 1
+    connect(fake_meta, options).publish(make_request(delivery_id=6, media=(image,)))
+    assert limit_reads(fake_meta) == 2
+    assert len(fake_meta.ig_posts(IG)) == 6
+
+
+def test_a_quota_used_up_elsewhere_since_the_reading_waits_instead_of_failing(
+    fake_meta: FakeMeta, image_host: ImageHost, options: ConnectorOptions, make_request: Build
+) -> None:
+    image = photo(image_host)
+    connect(fake_meta, options).publish(make_request(delivery_id=1, media=(image,)))
+    # Another app fills the account's 50 posts; planner's reading still shows room.
+    fake_meta.fill_quota(IG, [datetime.now(UTC) - timedelta(hours=1)] * 49)
+    with pytest.raises(QuotaWait) as caught:
+        connect(fake_meta, options).publish(make_request(delivery_id=2, media=(image,)))
+    assert "50 posts per 24 hours" in caught.value.message
+    assert limit_reads(fake_meta) == 1
+    # The platform's refusal dropped the reading: the retry asks before making a container.
+    before = len(creates(fake_meta))
+    with pytest.raises(QuotaWait):
+        connect(fake_meta, options).publish(make_request(delivery_id=3, media=(image,)))
+    assert limit_reads(fake_meta) == 2
+    assert len(creates(fake_meta)) == before
+
+
+def test_the_permalink_comes_with_the_publish_answer(
+    fake_meta: FakeMeta, image_host: ImageHost, options: ConnectorOptions, make_request: Build
+) -> None:
+    result = connect(fake_meta, options).publish(make_request(media=(photo(image_host),)))
+    [publish] = fake_meta.requests_to("/media_publish", "POST")
+    assert publish.json["fields"] == "id,permalink"
+    [media] = fake_meta.ig_posts(IG)
+    assert result.external_url == media["permalink"]
+    node = f"/{media['id']}"
+    assert [r for r in fake_meta.requests if r.method == "GET" and r.path.endswith(node)] == []

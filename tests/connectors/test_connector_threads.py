@@ -243,3 +243,37 @@ def test_validate_config() -> None:
     assert set(caught.value.fields) == {"user_id", "access_token"}
     cleaned = ThreadsConnector.validate_config({"user_id": "1", "access_token": "t", "x": "y"})
     assert cleaned == {"user_id": "1", "access_token": "t"}
+
+
+def test_a_ready_text_container_is_published_without_looking_at_its_status(
+    fake_threads: FakeThreads, options: ConnectorOptions, make_request: Build
+) -> None:
+    result = connect(fake_threads, options).publish(make_request(text="Rye today"))
+    [post] = fake_threads.posts
+    assert result.external_id == post["id"]
+    polls = [r for r in fake_threads.requests if r.query.get("fields") == "status,error_message"]
+    assert polls == []
+
+
+def test_a_burst_reads_the_quota_once_until_it_nears_the_limit(
+    fake_threads: FakeThreads, options: ConnectorOptions, make_request: Build
+) -> None:
+    fake_threads.quota_total = 8  # 3 posts leave the margin of 5: the fourth asks again
+    for n in range(1, 5):
+        connect(fake_threads, options).publish(make_request(delivery_id=n, text=f"post {n}"))
+    reads = fake_threads.requests_to("/threads_publishing_limit", "GET")
+    assert len(reads) == 2
+    assert len(fake_threads.posts) == 4
+
+
+def test_a_quota_used_up_elsewhere_since_the_reading_waits_instead_of_failing(
+    fake_threads: FakeThreads, options: ConnectorOptions, make_request: Build
+) -> None:
+    connect(fake_threads, options).publish(make_request(delivery_id=1, text="one"))
+    fake_threads.quota_total = 1  # posts from another app took the rest meanwhile
+    with pytest.raises(QuotaWait, match="posts in 24 hours"):
+        connect(fake_threads, options).publish(make_request(delivery_id=2, text="two"))
+    assert [post["text"] for post in fake_threads.posts] == ["one"]
+    with pytest.raises(QuotaWait):
+        connect(fake_threads, options).publish(make_request(delivery_id=3, text="three"))
+    assert len(fake_threads.requests_to("/threads_publishing_limit", "GET")) == 2

@@ -410,7 +410,7 @@ class FakeMeta(FakeServer):
         post = self._new_post(
             page_id, fields.get("message"), link=fields.get("link"), photos=photos
         )
-        return Reply(200, {"id": post["id"]})
+        return Reply(200, _read_after_write(post, fields.get("fields"), ("permalink_url",)))
 
     def _photo(self, request: RecordedRequest, token: str, page_id: str) -> Reply:
         refused = self._page_token_for(token, page_id)
@@ -528,7 +528,8 @@ class FakeMeta(FakeServer):
         refused = self._ig_owner(token, ig_id)
         if refused is not None:
             return refused
-        container = self.containers.get(str(self._fields(request).get("creation_id")))
+        fields = self._fields(request)
+        container = self.containers.get(str(fields.get("creation_id")))
         if container is None or container["owner"] != ig_id:
             return Reply(400, graph_error("(#100) The media ID is invalid", 100, subcode=2207006))
         if container["status_code"] != "FINISHED":
@@ -553,7 +554,8 @@ class FakeMeta(FakeServer):
                 }
             )
             self.published_recently.append(now)
-        return Reply(200, {"id": media_id})
+            media = self.ig_media[-1]
+        return Reply(200, _read_after_write(media, fields.get("fields"), ("permalink",)))
 
     def _ig_list(self, request: RecordedRequest, ig_id: str) -> Reply:
         limit = int(request.query.get("limit") or 25)
@@ -694,3 +696,15 @@ class ImageHost(FakeServer):
             return Reply(404, "not found")
         data, mime = found
         return Reply(200, data, {"Content-Type": mime})
+
+
+def _read_after_write(
+    node: dict[str, Any], asked: Any, readable: tuple[str, ...]
+) -> dict[str, Any]:
+    """A POST's answer: the new node's id, plus the fields asked for in ``fields`` (Graph's
+    read-after-write), of those this fake keeps."""
+    answer = {"id": node["id"]}
+    for name in str(asked or "").split(","):
+        if name.strip() in readable:
+            answer[name.strip()] = node[name.strip()]
+    return answer
