@@ -55,8 +55,8 @@ def replies(
 
 
 def mentions(connector: ThreadsConnector, since: datetime | None) -> list[Incoming]:
-    """Return nothing: planner reads the replies under its posts, and asks Threads for no
-    mentions permission (``threads_manage_mentions``), so mentions elsewhere are not read.
+    """Return nothing: planner reads the replies under its posts, and does not ask for the
+    mentions permission (``threads_manage_mentions``, which needs Meta's advanced access).
     """
     return []
 
@@ -68,7 +68,8 @@ def reply(
     text = connector._refuse_if_too_long(text, None)
     client = HttpClient(connector.options)
     connector._refresh_if_due(utcnow())
-    below = _edge(connector, client, to_external_id, "replies")
+    # Newest first: an answer of ours from an earlier attempt is among the latest.
+    below = _edge(connector, client, to_external_id, "replies", newest_first=True)
     if below is None:  # reading it also proves it is still there
         raise PermanentError("The post you are answering was deleted", status=400)
     if attempt > 1:
@@ -96,11 +97,17 @@ def reply(
 
 
 def _edge(
-    connector: ThreadsConnector, client: HttpClient, media_id: str, edge: str
+    connector: ThreadsConnector,
+    client: HttpClient,
+    media_id: str,
+    edge: str,
+    *,
+    newest_first: bool = False,
 ) -> list[dict[str, Any]] | None:
     """Return the items of ``/{media_id}/{edge}`` (a few pages), None when the post is gone."""
     items: list[dict[str, Any]] = []
-    params = {"fields": REPLY_FIELDS, "reverse": "false", "limit": PAGE}
+    order = "true" if newest_first else "false"
+    params = {"fields": REPLY_FIELDS, "reverse": order, "limit": PAGE}
     for _ in range(PAGES):
         response = client.request(
             "GET",

@@ -125,6 +125,8 @@ def test_threads_retry_after_a_lost_answer_does_not_publish_twice(
     [answer] = fake_threads.replies_to(theirs["id"])
     assert sent.external_id == answer["id"]
     assert len(fake_threads.requests_to("/threads_publish", "POST")) == 2  # the post, one answer
+    look = fake_threads.requests_to(f"/{theirs['id']}/replies")[-1]
+    assert look.query["reverse"] == "true"  # newest first: our answer is among the latest
 
 
 def test_threads_retry_publishes_when_the_first_try_never_landed(
