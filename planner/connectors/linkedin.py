@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from planner.connectors import linkedin_inbox, tokens
 from planner.connectors import text as textlib
-from planner.connectors import tokens
 from planner.connectors.base import (
     Connector,
     Engagement,
@@ -68,6 +68,10 @@ class LinkedInConnector(Connector):
     secret_fields = ("access_token", "refresh_token", "expires_at", "refresh_expires_at")
     config_fields = ("author_urn", "name", *secret_fields)
     gives_engagement = True
+    inbox = True  # reading the comments on our posts and answering them: see linkedin_inbox
+    replies = linkedin_inbox.replies
+    mentions = linkedin_inbox.mentions
+    reply = linkedin_inbox.reply
     # LinkedIn publishes no figure (each app's limits show in its developer portal);
     # 200 reads an hour per account is a conservative guess.
     read_limit = 200

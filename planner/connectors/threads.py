@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from planner.connectors import tokens
+from planner.connectors import threads_inbox, tokens
 from planner.connectors.base import (
     Connector,
     Engagement,
@@ -70,6 +70,10 @@ class ThreadsConnector(Connector):
     secret_fields = ("access_token", "expires_at")
     config_fields = ("user_id", "username", "access_token", "expires_at")
     gives_engagement = True
+    inbox = True  # reading the replies under our posts and answering them: see threads_inbox
+    replies = threads_inbox.replies
+    mentions = threads_inbox.mentions
+    reply = threads_inbox.reply
     # Threads' limit is usage based (4800 calls a day times the profile's impressions);
     # 200 reads an hour per profile is a conservative share of it.
     read_limit = 200

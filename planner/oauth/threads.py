@@ -19,8 +19,15 @@ class ThreadsProvider(Provider):
     platform = "threads"
     label = "Threads"
     family = "threads"
-    # threads_manage_insights: the media insights engagement is read from.
-    scopes = ("threads_basic", "threads_content_publish", "threads_manage_insights")
+    # threads_manage_insights: the media insights engagement is read from; threads_read_replies
+    # and threads_manage_replies: the inbox's replies, and answering them.
+    scopes = (
+        "threads_basic",
+        "threads_content_publish",
+        "threads_manage_insights",
+        "threads_read_replies",
+        "threads_manage_replies",
+    )
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
         """Threads' consent page (comma-separated scopes, no PKCE)."""

@@ -10,8 +10,10 @@ from planner.connectors.base import ConnectorOptions
 from planner.connectors.bluesky import BlueskyConnector, new_tid
 from planner.connectors.errors import PermanentError, TransientError, UnknownOutcomeError
 from planner.connectors.inbox import NotAvailable, plain_text
+from planner.connectors.linkedin import LinkedInConnector
 from planner.connectors.mastodon import MastodonConnector
 from planner.connectors.outbox import OutboxConnector
+from planner.connectors.threads import ThreadsConnector
 from tests.fakes import FakeBluesky, FakeMastodon
 
 STATUSES = "/api/v1/statuses"
@@ -190,6 +192,7 @@ def test_bluesky_answer_to_a_deleted_post_is_permanent(
 def test_other_platforms_say_the_inbox_is_not_available(options: ConnectorOptions) -> None:
     outbox = OutboxConnector({}, options=options)
     assert not OutboxConnector.inbox and MastodonConnector.inbox and BlueskyConnector.inbox
+    assert ThreadsConnector.inbox and LinkedInConnector.inbox  # see their own inbox tests
     with pytest.raises(NotAvailable, match="no replies"):
         outbox.replies("1", None)
     with pytest.raises(NotAvailable):

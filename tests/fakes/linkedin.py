@@ -3,7 +3,10 @@
 Written from LinkedIn's Marketing API documentation: every ``/rest`` call names a
 ``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0``; ``POST /rest/posts`` answers 201
 with the new post's URN in ``x-restli-id``; validation errors are 422 with LinkedIn's JSON; reading
-a member's posts needs ``r_member_social``.
+a member's posts needs ``r_member_social``. The Comments API: ``/rest/socialActions/{post or
+comment URN, encoded}/comments`` lists and creates comments, ``.../comments/{id}`` reads one;
+comments are two levels deep (a reply names its top-level ``parentComment``), each named
+``urn:li:comment:(urn:li:activity:…,id)`` after the post's activity.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from tests.fakes.server import FakeServer, RecordedRequest, Reply
 ACCESS_SECONDS = 60 * 24 * 3600
 REFRESH_SECONDS = 365 * 24 * 3600
 MAX_COMMENTARY = 3000
+MAX_COMMENT = 1250
 HOSTS = ("www.linkedin.com", "api.linkedin.com")
 VERSION = re.compile(r"^\d{6}(\.\d{2})?$")
 _ESCAPED = re.compile(r"\\(.)", re.S)
@@ -89,6 +93,7 @@ class FakeLinkedIn(FakeServer):
         self.grant_refresh_tokens = grant_refresh_tokens
         self.posts: list[dict[str, Any]] = []  # newest last
         self.images: dict[str, dict[str, Any]] = {}
+        self.comments: list[dict[str, Any]] = []  # oldest first, ours included
         self._ids = itertools.count(7100000000000000001)
         self.rate_limited = 0  # answer that many /rest calls with 429 (and Retry-After)
 
@@ -98,9 +103,88 @@ class FakeLinkedIn(FakeServer):
         post["figures"] = {"likes": likes, "comments": comments}
 
     def delete(self, urn: str) -> None:
-        """Remove a post; its social actions then answer 404."""
+        """Remove a post or a comment; its social actions then answer 404."""
         with self.lock:
             self.posts = [p for p in self.posts if p["id"] != urn]
+            self.comments = [c for c in self.comments if c["urn"] != urn and c["parent"] != urn]
+
+    def add_comment(
+        self,
+        post_urn: str,
+        text: str,
+        *,
+        actor: str = "urn:li:person:c0mm3nt3r",
+        parent: str | None = None,
+        at: float | None = None,
+    ) -> dict[str, Any]:
+        """Seed a comment on our post (or, with *parent*, a reply to a top-level comment)."""
+        post = next(p for p in self.posts if p["id"] == post_urn)
+        return self._add_comment(post, actor, text, parent, at)
+
+    def comments_under(self, target: str) -> list[dict[str, Any]]:
+        """Return the comments on a post or the replies to a comment, oldest first."""
+        with self.lock:
+            post = self._post_of(target)
+            if post is not None:
+                return [c for c in self.comments if c["post"] == post["id"] and not c["parent"]]
+            return [c for c in self.comments if c["parent"] == target]
+
+    def lose_reply_after_commenting(self) -> None:
+        """Create the next comment but reset the connection instead of answering."""
+        self.reset_next(path="/comments", method="POST")
+
+    def _add_comment(
+        self,
+        post: dict[str, Any],
+        actor: str,
+        text: str,
+        parent: str | None,
+        at: float | None = None,
+    ) -> dict[str, Any]:
+        with self.lock:
+            comment_id = str(next(self._ids))
+            comment = {
+                "id": comment_id,
+                "urn": f"urn:li:comment:({post['activity']},{comment_id})",
+                "post": post["id"],
+                "activity": post["activity"],
+                "actor": actor,
+                "text": text,
+                "parent": parent,
+                "created": int((self.clock() if at is None else at) * 1000),
+            }
+            self.comments.append(comment)
+            return comment
+
+    def _post_of(self, urn: str) -> dict[str, Any] | None:
+        """The post a share or activity URN names."""
+        return next((p for p in self.posts if urn in (p["id"], p["activity"])), None)
+
+    def _element(self, comment: dict[str, Any]) -> dict[str, Any]:
+        """A comment as the Comments API shows it."""
+        replies = [c for c in self.comments if c["parent"] == comment["urn"]]
+        stamp = {"actor": comment["actor"], "time": comment["created"]}
+        element: dict[str, Any] = {
+            "$URN": comment["urn"],
+            "commentUrn": comment["urn"],
+            "id": comment["id"],
+            "actor": comment["actor"],
+            "object": comment["activity"],
+            "message": {"text": comment["text"], "attributes": []},
+            "created": stamp,
+            "lastModified": stamp,
+            "likesSummary": {"selectedLikes": [], "aggregatedTotalLikes": 0, "totalLikes": 0},
+            "commentsSummary": {
+                "selectedComments": [c["urn"] for c in replies][:10],
+                "totalFirstLevelComments": len(replies),
+                "aggregatedTotalComments": len(replies),
+            },
+        }
+        if comment["parent"]:
+            element["parentComment"] = comment["parent"]
+        if comment["actor"].startswith("urn:li:organization:"):
+            element["agent"] = self.member
+        return element
 
     @property
     def overrides(self) -> dict[str, str]:
@@ -161,8 +245,12 @@ class FakeLinkedIn(FakeServer):
             )
             reply.headers["Retry-After"] = "90"
             return reply
-        if path.startswith("/rest/socialActions/") and method == "GET":
-            return self._social_actions(path.removeprefix("/rest/socialActions/"), scopes)
+        if path.startswith("/rest/socialActions/"):
+            parts = path.removeprefix("/rest/socialActions/").split("/")
+            if len(parts) == 1 and method == "GET":
+                return self._social_actions(parts[0], scopes)
+            if len(parts) in (2, 3) and parts[1] == "comments":
+                return self._comments(method, parts[0], parts[2:], request, scopes)
         if path == "/rest/organizationAcls" and method == "GET":
             return self._acls(request, scopes)
         if path.startswith("/rest/organizations/") and method == "GET":
@@ -345,10 +433,12 @@ class FakeLinkedIn(FakeServer):
             return unprocessable(problem, "/content")
         with self.lock:
             urn = f"urn:li:share:{next(self._ids)}"
+            activity = f"urn:li:activity:{next(self._ids)}"
             now_ms = int(self.clock() * 1000)
             self.posts.append(
                 {
                     "id": urn,
+                    "activity": activity,
                     "author": author,
                     "commentary": commentary,
                     "text": render(commentary),
@@ -402,10 +492,104 @@ class FakeLinkedIn(FakeServer):
         count = int(query.get("count") or 10)
         with self.lock:
             mine = [post for post in reversed(self.posts) if post["author"] == author][:count]
-        shown = [{k: v for k, v in post.items() if k not in ("text", "version")} for post in mine]
+        shown = [
+            {k: v for k, v in post.items() if k not in ("text", "version", "activity")}
+            for post in mine
+        ]
         return Reply(
             200, {"elements": shown, "paging": {"start": 0, "count": count, "total": len(mine)}}
         )
+
+    def _comments(
+        self, method: str, raw: str, rest: list[str], request: RecordedRequest, scopes: set[str]
+    ) -> Reply:
+        """``/rest/socialActions/{target}/comments[/{id}]``: list, read or create comments."""
+        if ":" in raw:
+            return linkedin_error(400, "Syntax exception in path variables", "BAD_REQUEST")
+        target = unquote(raw)
+        with self.lock:
+            post = self._post_of(target)
+            parent = next((c for c in self.comments if c["urn"] == target), None)
+            if post is None and parent is not None:
+                post = next((p for p in self.posts if p["id"] == parent["post"]), None)
+        if post is None:
+            return linkedin_error(404, f"Entity {target} not found", "NOT_FOUND")
+        if method == "POST" and not rest:
+            return self._comment(post, parent, request, scopes)
+        if method != "GET":
+            return linkedin_error(405, f"Method {method} not allowed", "METHOD_NOT_ALLOWED")
+        needed = "r_member_social" if post["author"] == self.member else "r_organization_social"
+        if needed not in scopes:
+            return linkedin_error(
+                403, "Not enough permissions to access: comments.GET", "ACCESS_DENIED", 100
+            )
+        with self.lock:
+            if rest:
+                found = next((c for c in self.comments if c["id"] == rest[0]), None)
+                if found is None or found["post"] != post["id"]:
+                    return linkedin_error(404, f"Comment {rest[0]} not found", "NOT_FOUND")
+                return Reply(200, self._element(found))
+            under = [
+                c
+                for c in self.comments
+                if (
+                    c["parent"] == target if parent else c["post"] == post["id"] and not c["parent"]
+                )
+            ]
+            start = int(request.query.get("start") or 0)
+            count = int(request.query.get("count") or 10)
+            page = [self._element(c) for c in under[start : start + count]]
+        return Reply(
+            200,
+            {"elements": page, "paging": {"start": start, "count": count, "total": len(under)}},
+        )
+
+    def _comment(
+        self,
+        post: dict[str, Any],
+        parent: dict[str, Any] | None,
+        request: RecordedRequest,
+        scopes: set[str],
+    ) -> Reply:
+        """Create a comment as documented: actor, object, message, parentComment for a reply."""
+        body = request.json
+        if not isinstance(body, dict):
+            return linkedin_error(400, "The request body is not JSON", "BAD_REQUEST")
+        actor = str(body.get("actor") or "")
+        if not self._can_post_as(actor, scopes):
+            return linkedin_error(
+                403, f"Not enough permissions to comment as {actor}", "ACCESS_DENIED", 100
+            )
+        if body.get("object") not in (post["id"], post["activity"]):
+            return unprocessable("/object :: must be the post commented on", "/object")
+        message = body.get("message")
+        text = message.get("text") if isinstance(message, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            return unprocessable("/message/text :: field is required but not found", "/message")
+        if len(text) > MAX_COMMENT:
+            return unprocessable(
+                f"/message/text :: length of {len(text)} exceeds the maximum allowed length "
+                f"{MAX_COMMENT}",
+                "/message/text",
+            )
+        wanted = body.get("parentComment")
+        if parent is not None and wanted != parent["urn"]:
+            return unprocessable(
+                "/parentComment :: must be the comment in the request path", "/parentComment"
+            )
+        if parent is None and wanted is not None:
+            return unprocessable(
+                "/parentComment :: a reply is created under its parent comment's path",
+                "/parentComment",
+            )
+        if parent is not None and parent["parent"]:
+            return unprocessable(
+                "/parentComment :: comments are nested one level only", "/parentComment"
+            )
+        comment = self._add_comment(post, actor, text, parent["urn"] if parent else None)
+        with self.lock:
+            element = self._element(comment)
+        return Reply(201, element, {"x-restli-id": comment["id"]})
 
     def _social_actions(self, raw: str, scopes: set[str]) -> Reply:
         """``GET /rest/socialActions/{encoded urn}``: the likes and comments summaries."""

@@ -2,7 +2,10 @@
 
 Written from Meta's Threads API documentation: containers (``POST /{user-id}/threads``) are
 ``IN_PROGRESS`` until ready, then ``FINISHED``; ``threads_publish`` makes the post; profiles
-may publish 250 posts in a rolling 24 hours; errors have Graph's shape.
+may publish 250 posts in a rolling 24 hours; errors have Graph's shape. Replies (the Reply
+Management API): ``GET /{id}/replies`` lists the direct replies, ``GET /{id}/conversation``
+every reply below, both needing ``threads_read_replies``; a container with ``reply_to_id``
+(``threads_manage_replies``) publishes a reply, which is not a post of the profile's.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class FakeThreads(FakeServer):
         self.containers: dict[str, dict[str, Any]] = {}
         self.posts: list[dict[str, Any]] = []  # newest last
         self.published_times: list[float] = []
+        self.replies: list[dict[str, Any]] = []  # others' replies and ours, oldest first
         self._ids = itertools.count(18000000000000001)
         self.rate_limited = 0  # answer that many API calls with code 4 (with Retry-After)
 
@@ -76,8 +80,81 @@ class FakeThreads(FakeServer):
         post.setdefault("figures", {}).update(counts)
 
     def delete(self, media_id: str) -> None:
-        """Remove a published post; reading it then answers code 100 subcode 33."""
-        self.posts = [p for p in self.posts if p["id"] != media_id]
+        """Remove a published post or reply; reading it then answers code 100 subcode 33."""
+        with self.lock:
+            self.posts = [p for p in self.posts if p["id"] != media_id]
+            self.replies = [r for r in self.replies if r["id"] != media_id]
+
+    def add_reply(
+        self, to_id: str, text: str, *, username: str = "alice", at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Seed someone else's reply to the post or reply *to_id*, as the app would make it."""
+        return self._add_reply(to_id, text, username=username, owned=False, at=at)
+
+    def replies_to(self, media_id: str) -> list[dict[str, Any]]:
+        """Return the direct replies to *media_id*, oldest first (ours included)."""
+        with self.lock:
+            return [r for r in self.replies if r["replied_to"]["id"] == media_id]
+
+    def _add_reply(
+        self, to_id: str, text: str, *, username: str, owned: bool, at: datetime | None = None
+    ) -> dict[str, Any]:
+        with self.lock:
+            parent = self._node(to_id)
+            if parent is None:
+                raise KeyError(to_id)
+            reply_id = str(next(self._ids))
+            moment = at or datetime.fromtimestamp(self.clock(), UTC)
+            reply = {
+                "id": reply_id,
+                "text": text,
+                "username": username,
+                "media_type": "TEXT_POST",
+                "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "permalink": f"https://www.threads.net/@{username}/post/{reply_id}",
+                "is_reply": True,
+                "replied_to": {"id": to_id},
+                "root_post": parent.get("root_post") or {"id": to_id},
+                "owned": owned,
+            }
+            self.replies.append(reply)
+            return reply
+
+    def _node(self, media_id: str) -> dict[str, Any] | None:
+        """A post of the profile's or a reply, by id."""
+        with self.lock:
+            return next((n for n in [*self.posts, *self.replies] if n["id"] == media_id), None)
+
+    def _below(self, media_id: str, query: dict[str, str], *, nested: bool) -> Reply:
+        """``/replies`` (direct) or ``/conversation`` (every depth), paged with ``after``."""
+        with self.lock:
+            found = [r for r in self.replies if r["replied_to"]["id"] == media_id]
+            if nested:
+                found = [r for r in self.replies if self._descends(r, media_id)]
+        # /conversation defaults to reverse chronological order, /replies to chronological.
+        reverse = query.get("reverse", "true" if nested else "false") == "true"
+        if reverse:
+            found = list(reversed(found))
+        limit = int(query.get("limit") or 25)
+        start = int(query.get("after") or 0)
+        page = found[start : start + limit]
+        wanted = ["id", *(query.get("fields") or "id").split(",")]
+        data = [_shown(reply, wanted) for reply in page]
+        paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + limit)}}
+        if start + limit < len(found):
+            paging["next"] = (
+                f"https://graph.threads.net/v1.0/{media_id}/replies?after={start + limit}"
+            )
+        return Reply(200, {"data": data, "paging": paging})
+
+    def _descends(self, reply: dict[str, Any], ancestor: str) -> bool:
+        parent = reply["replied_to"]["id"]
+        while parent:
+            if parent == ancestor:
+                return True
+            above = next((r for r in self.replies if r["id"] == parent), None)
+            parent = above["replied_to"]["id"] if above else ""
+        return False
 
     @property
     def overrides(self) -> dict[str, str]:
@@ -87,7 +164,9 @@ class FakeThreads(FakeServer):
     def long_lived_token(self) -> str:
         """Issue a 60-day token for the profile, as a finished Threads Login gives."""
         return self.desk.new_access(
-            "threads_basic,threads_content_publish,threads_manage_insights", LONG_SECONDS
+            "threads_basic,threads_content_publish,threads_manage_insights,"
+            "threads_read_replies,threads_manage_replies",
+            LONG_SECONDS,
         ).value
 
     def lose_reply_after_publishing(self) -> None:
@@ -120,15 +199,21 @@ class FakeThreads(FakeServer):
         target, edge = parts[1], (parts[2] if len(parts) > 2 else None)
         if target == "me":
             target = self.user_id
+        scopes = granted.scope.split(",")
         if target == self.user_id:
+            if fields.get("reply_to_id") and "threads_manage_replies" not in scopes:
+                return graph_error("(#10) Application does not have permission for this action", 10)
             return self._profile(method, edge, fields)
         if target in self.containers and edge is None:
             container = self._poll(target)
             return Reply(200, {"id": target, **container})
-        post = next((p for p in self.posts if p["id"] == target), None)
+        post = self._node(target)
         if post is not None and edge is None:
-            wanted = (fields.get("fields") or "id").split(",")
-            return Reply(200, {key: post[key] for key in ["id", *wanted] if key in post})
+            return Reply(200, _shown(post, ["id", *(fields.get("fields") or "id").split(",")]))
+        if post is not None and edge in ("replies", "conversation") and method == "GET":
+            if "threads_read_replies" not in scopes:
+                return graph_error("(#10) Application does not have permission for this action", 10)
+            return self._below(target, request.query, nested=edge == "conversation")
         if post is not None and edge == "insights" and method == "GET":
             if "threads_manage_insights" not in granted.scope.split(","):
                 return graph_error("(#10) Application does not have permission for this action", 10)
@@ -233,6 +318,15 @@ class FakeThreads(FakeServer):
         if len(text) > MAX_TEXT:
             return graph_error(f"Param text must be at most {MAX_TEXT} characters long.", 100)
         container: dict[str, Any] = {"media_type": media_type, "text": text, "alt_text": None}
+        reply_to = fields.get("reply_to_id")
+        if reply_to:
+            if self._node(reply_to) is None:
+                return graph_error(
+                    f"Unsupported request - object with ID '{reply_to}' does not exist",
+                    100,
+                    subcode=33,
+                )
+            container["reply_to_id"] = reply_to
         if media_type == "TEXT" and not text:
             return graph_error("Param text is required for TEXT posts", 100)
         if media_type == "IMAGE":
@@ -283,6 +377,12 @@ class FakeThreads(FakeServer):
                 return graph_error("Media ID is not available", 24, subcode=4279009)
             if container["status"] != "FINISHED" or container.get("is_carousel_item"):
                 return graph_error("The media is not ready for publishing, please wait", 9007)
+            if container.get("reply_to_id"):  # replies have their own quota (1,000 a day)
+                container["status"] = "PUBLISHED"
+                reply = self._add_reply(
+                    container["reply_to_id"], container["text"], username=self.username, owned=True
+                )
+                return Reply(200, {"id": reply["id"]})
             if self.quota_usage() >= self.quota_total:
                 return graph_error("The user has reached the publishing limit", 9, subcode=2207042)
             post_id = str(next(self._ids))
@@ -302,6 +402,14 @@ class FakeThreads(FakeServer):
             self.posts.append(post)
             self.published_times.append(self.clock())
         return Reply(200, {"id": post_id})
+
+
+def _shown(node: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
+    """A node with the fields asked for; ``is_reply_owned_by_me`` is computed for the caller."""
+    shown = {key: node[key] for key in wanted if key in node and key != "owned"}
+    if "is_reply_owned_by_me" in wanted and "owned" in node:
+        shown["is_reply_owned_by_me"] = node["owned"]
+    return shown
 
 
 def _token_body(token: str, seconds: int) -> dict[str, Any]:

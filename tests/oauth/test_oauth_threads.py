@@ -44,7 +44,10 @@ def test_authorize_url_is_threads_own() -> None:
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "threads.net", "/oauth/authorize")
     query = parse_qs(parts.query)
-    assert query["scope"] == ["threads_basic,threads_content_publish,threads_manage_insights"]
+    assert query["scope"] == [
+        "threads_basic,threads_content_publish,threads_manage_insights,"
+        "threads_read_replies,threads_manage_replies"
+    ]
     assert query["response_type"] == ["code"]
     assert query["redirect_uri"] == [REDIRECT]
 
