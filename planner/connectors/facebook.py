@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from planner.connectors import meta_inbox
 from planner.connectors.base import Engagement, PublishRequest, PublishResult, count_of
 from planner.connectors.errors import ConnectorError, PermanentError, UnknownOutcomeError
 from planner.connectors.graph import Graph
@@ -35,6 +36,10 @@ class FacebookConnector(GraphConnector):
     image_limit = MAX_IMAGES
     config_fields = ("page_id", "page_name", "access_token")
     gives_engagement = True
+    inbox = True  # comments under the Page's posts, answered as the Page: see meta_inbox
+    replies = meta_inbox.facebook_replies
+    mentions = meta_inbox.no_mentions
+    reply = meta_inbox.facebook_reply
     # Graph's Page limit is usage based (4800 calls per engaged user a day, shared by every
     # call of the app); 200 reads an hour per Page is a conservative share of it.
     read_limit = 200

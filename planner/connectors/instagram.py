@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
+from planner.connectors import meta_inbox
 from planner.connectors.base import Engagement, MediaItem, PublishRequest, PublishResult, count_of
 from planner.connectors.errors import (
     ConnectorError,
@@ -55,6 +56,10 @@ class InstagramConnector(GraphConnector):
     id_field = "ig_user_id"
     config_fields = ("ig_user_id", "username", "page_id", "page_name", "access_token")
     gives_engagement = True
+    inbox = True  # comments under the account's media, answered as replies: see meta_inbox
+    replies = meta_inbox.instagram_replies
+    mentions = meta_inbox.no_mentions
+    reply = meta_inbox.instagram_reply
     # Instagram's limit is usage based (4800 calls a day times the account's impressions);
     # 200 reads an hour per account is a conservative share of it.
     read_limit = 200

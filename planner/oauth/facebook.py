@@ -11,7 +11,7 @@ still marked as "in testing", while the app secret protects this exchange.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from planner.connectors.errors import PermanentError
@@ -20,12 +20,15 @@ from planner.connectors.http import HttpClient
 from planner.oauth.base import Grant, Pick, Provider
 
 PAGE_SCOPES = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
+# The inbox: reading others' comments under the Page's posts and answering them as the Page.
+PAGE_COMMENT_SCOPES = ("pages_read_user_content", "pages_manage_engagement")
 # Instagram through Facebook Login also needs business_management when the Page is owned by a
 # business portfolio (Meta's "Content Publishing" guide lists it among the requirements).
 INSTAGRAM_SCOPES = (
     *PAGE_SCOPES,
     "instagram_basic",
     "instagram_content_publish",
+    "instagram_manage_comments",  # the inbox: reading and answering comments
     "business_management",
 )
 
@@ -36,7 +39,7 @@ class FacebookProvider(Provider):
     platform = "facebook"
     label = "Facebook Page"
     family = "facebook"
-    scopes = PAGE_SCOPES
+    scopes: ClassVar[tuple[str, ...]] = (*PAGE_SCOPES, *PAGE_COMMENT_SCOPES)
     uses_pkce = False
 
     def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:

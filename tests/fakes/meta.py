@@ -3,7 +3,10 @@
 Written from Meta's documentation: the login dialog and ``/oauth/access_token`` (code exchange
 and ``fb_exchange_token``), ``/me/accounts`` with cursor paging, Page posts and photos, the
 Instagram container flow with ``status_code``, ``media_publish`` and
-``content_publishing_limit``, and Graph's error object
+``content_publishing_limit``, comments (a Page post's ``/comments`` with ``filter`` and ``order``,
+a comment's ``/comments``; an Instagram media's ``/comments`` with ``replies{...}`` expanded, a
+comment's ``/replies``, a reply to a reply filed under the top-level comment as Instagram
+documents), cursor paging with ``paging.next``, and Graph's error object
 ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``. Images given by URL
 are really downloaded and checked, as Meta does. Any ``/vNN.N/`` version prefix is accepted.
 """
@@ -75,6 +78,7 @@ class FakeMeta(FakeServer):
     stay IN_PROGRESS for that many looks), ``container_outcome`` ("ERROR"/"EXPIRED"),
     ``quota_total`` and ``published_recently`` for the publishing limit, ``page_size`` for
     ``/me/accounts`` paging; ``reset_next(path=...)`` drops a reply after the post is created.
+    ``add_comment`` seeds a comment from someone else under a post, a media or a comment.
     """
 
     def __init__(self, *, pages: list[FakePage] | None = None, page_size: int = 2) -> None:
@@ -88,6 +92,7 @@ class FakeMeta(FakeServer):
         self.photos: dict[str, dict[str, Any]] = {}
         self.containers: dict[str, dict[str, Any]] = {}
         self.ig_media: list[dict[str, Any]] = []
+        self.comments: list[dict[str, Any]] = []  # Facebook and Instagram, oldest first
         self.downloads: list[tuple[str, int]] = []  # (url, HTTP status) of every image fetched
         self.slow_polls = 0
         self.container_outcome: str | None = None
@@ -140,10 +145,31 @@ class FakeMeta(FakeServer):
         raise KeyError(node)
 
     def delete(self, node: str) -> None:
-        """Remove a Page post or Instagram media; reading it then answers code 100/33."""
+        """Remove a Page post, Instagram media or comment; reading it then answers code 100/33."""
         with self.lock:
             self.posts = [post for post in self.posts if post["id"] != node]
             self.ig_media = [media for media in self.ig_media if media["id"] != node]
+            self.comments = [comment for comment in self.comments if comment["id"] != node]
+
+    def add_comment(
+        self,
+        parent: str,
+        text: str,
+        *,
+        name: str = "Alice Example",
+        username: str = "alice",
+        user_id: str = "7001",
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Seed a comment by someone else under a Page post, an Instagram media or a comment."""
+        with self.lock:
+            return self._new_comment(
+                parent, text, author={"id": user_id, "name": name, "username": username}, at=at
+            )
+
+    def comments_under(self, parent: str) -> list[dict[str, Any]]:
+        """The comments made directly under *parent* (a post, media or comment), oldest first."""
+        return [comment for comment in self.comments if comment["parent"] == parent]
 
     def page(self, page_id: str) -> FakePage:
         return next(page for page in self.pages if page.id == page_id)
@@ -217,6 +243,14 @@ class FakeMeta(FakeServer):
             return self._publish(request, token, parts[0])
         if len(parts) == 2 and parts[1] == "content_publishing_limit" and method == "GET":
             return self._limit(parts[0])
+        if len(parts) == 2 and parts[1] == "comments" and method == "GET":
+            return self._list_comments(request, parts[0])
+        if len(parts) == 2 and parts[1] == "comments" and method == "POST":
+            return self._comment(request, token, parts[0])
+        if len(parts) == 2 and parts[1] == "replies" and method == "GET":
+            return self._list_comments(request, parts[0])
+        if len(parts) == 2 and parts[1] == "replies" and method == "POST":
+            return self._ig_reply(request, token, parts[0])
         if len(parts) == 1 and method == "GET":
             return self._node(request, token, parts[0])
         return Reply(400, graph_error("Unknown path components", 2500))
@@ -375,6 +409,9 @@ class FakeMeta(FakeServer):
                 if "comments_count" in fields:
                     answer["comments_count"] = figures.get("comments", 0)
                 return Reply(200, answer)
+        comment = self._find_comment(node)
+        if comment is not None:
+            return Reply(200, self._render_comment(comment, fields))
         raise KeyError(node)
 
     def _page_token_for(self, token: str, page_id: str) -> Reply | None:
@@ -587,6 +624,137 @@ class FakeMeta(FakeServer):
         since = self.clock() - timedelta(hours=24)
         return sum(1 for when in self.published_recently if when > since)
 
+    # --- comments ---------------------------------------------------------------------------
+
+    def _root_of(self, node: str) -> tuple[str, dict[str, Any]]:
+        """Return ("facebook" or "instagram", the post or media) that *node* hangs under."""
+        for post in self.posts:
+            if post["id"] == node:
+                return "facebook", post
+        for media in self.ig_media:
+            if media["id"] == node:
+                return "instagram", media
+        comment = self._find_comment(node)
+        if comment is None:
+            raise KeyError(node)
+        return self._root_of(comment["on"])
+
+    def _find_comment(self, node: str) -> dict[str, Any] | None:
+        return next((comment for comment in self.comments if comment["id"] == node), None)
+
+    def _new_comment(
+        self, parent: str, text: str, *, author: dict[str, str], at: datetime | None = None
+    ) -> dict[str, Any]:
+        network, root = self._root_of(parent)
+        above = self._find_comment(parent)
+        if network == "instagram" and above is not None and above["parent"] != above["on"]:
+            parent = above["parent"]  # "replies to a reply will be added to the top-level comment"
+        comment_id = self._next_id()
+        if network == "facebook":
+            comment_id = f"{root['id'].split('_')[-1]}_{comment_id}"
+        comment = {
+            "id": comment_id,
+            "network": network,
+            "on": root["id"],
+            "parent": parent,
+            "text": text,
+            "author": dict(author),
+            "created": at or self.clock(),
+            "permalink_url": f"{root.get('permalink_url') or root.get('permalink')}"
+            f"?comment_id={comment_id}",
+        }
+        self.comments.append(comment)
+        return comment
+
+    def _render_comment(self, comment: dict[str, Any], fields: str) -> dict[str, Any]:
+        """A comment as Graph returns it: only the fields asked for (``id`` always)."""
+        wanted = _field_names(fields) or {"id", "message", "text", "created_time", "timestamp"}
+        author = comment["author"]
+        top_level = comment["parent"] == comment["on"]
+        if comment["network"] == "facebook":
+            values: dict[str, Any] = {
+                "message": comment["text"],
+                "from": {"id": author["id"], "name": author["name"]},
+                "created_time": _graph_time(comment["created"]),
+                "permalink_url": comment["permalink_url"],
+            }
+            if not top_level:
+                values["parent"] = {"id": comment["parent"]}
+        else:
+            values = {
+                "text": comment["text"],
+                "username": author["username"],
+                "from": {"id": author["id"], "username": author["username"]},
+                "timestamp": _graph_time(comment["created"]),
+            }
+            if not top_level:
+                values["parent_id"] = comment["parent"]
+            if top_level and "replies" in wanted:
+                inner = _expansion(fields, "replies")
+                values["replies"] = {
+                    "data": [
+                        self._render_comment(reply, inner)
+                        for reply in self.comments_under(comment["id"])
+                    ]
+                }
+        answer = {"id": comment["id"]}
+        answer.update({name: value for name, value in values.items() if name in wanted})
+        return answer
+
+    def _list_comments(self, request: RecordedRequest, node: str) -> Reply:
+        network, root = self._root_of(node)
+        if network == "instagram" or node != root["id"]:
+            found = self.comments_under(node)
+        elif request.query.get("filter") == "stream":  # replies to comments come too
+            found = [comment for comment in self.comments if comment["on"] == node]
+        else:
+            found = self.comments_under(node)
+        if request.query.get("order") == "reverse_chronological":
+            found = list(reversed(found))
+        limit = int(request.query.get("limit") or 25)
+        start = int(request.query.get("after") or 0)
+        fields = request.query.get("fields", "")
+        data = [self._render_comment(comment, fields) for comment in found[start : start + limit]]
+        paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + limit)}}
+        if start + limit < len(found):
+            query = {key: value for key, value in request.query.items() if key != "access_token"}
+            query["after"] = str(start + limit)
+            paging["next"] = f"{GRAPH_HOST}/v25.0{VERSION.sub('', request.path)}?{urlencode(query)}"
+        return Reply(200, {"data": data, "paging": paging})
+
+    def _comment(self, request: RecordedRequest, token: str, node: str) -> Reply:
+        """``POST /{post-or-comment-id}/comments``: the Page comments, with its Page token."""
+        network, root = self._root_of(node)
+        page = next(
+            (p for p in self.pages if p.id == root.get("page_id") or p.ig_id == root.get("owner")),
+            None,
+        )
+        if page is None or token != page.token:
+            return Reply(
+                403,
+                graph_error(
+                    "(#200) Permissions error: requires pages_manage_engagement and the "
+                    "MODERATE task on the Page",
+                    200,
+                ),
+            )
+        message = str(self._fields(request).get("message") or "")
+        if not message.strip():
+            return Reply(400, graph_error("(#100) Missing message or attachment", 100))
+        if network == "facebook":
+            author = {"id": page.id, "name": page.name, "username": ""}
+        else:
+            author = {"id": str(page.ig_id), "name": "", "username": str(page.ig_username)}
+        with self.lock:
+            comment = self._new_comment(node, message, author=author)
+        return Reply(200, {"id": comment["id"]})
+
+    def _ig_reply(self, request: RecordedRequest, token: str, node: str) -> Reply:
+        """``POST /{ig-comment-id}/replies``: the account replies to a comment on its media."""
+        if self._find_comment(node) is None or self._root_of(node)[0] != "instagram":
+            raise KeyError(node)
+        return self._comment(request, token, node)
+
     # --- helpers ----------------------------------------------------------------------------
 
     def _limited(self) -> Reply | None:
@@ -672,6 +840,40 @@ def _post_figures(figures: dict[str, int], fields: str) -> dict[str, Any]:
     if "shares" in fields and figures.get("shares"):
         answer["shares"] = {"count": figures["shares"]}
     return answer
+
+
+def _field_names(fields: str) -> set[str]:
+    """The top-level names of a ``fields`` parameter: ``a,b{c,d},e`` -> {a, b, e}."""
+    names, depth, current = set(), 0, ""
+    for char in fields:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            names.add(current.strip())
+            current = ""
+            continue
+        if depth == 0 and char not in "{}":
+            current += char
+    names.add(current.strip())
+    return {name.split(".")[0] for name in names if name}
+
+
+def _expansion(fields: str, name: str) -> str:
+    """The inner field list of ``name{...}`` in *fields*, or "" when it has none."""
+    match = re.search(rf"(?:^|,){re.escape(name)}\{{", fields)
+    if match is None:
+        return ""
+    depth, start = 1, match.end()
+    for index in range(start, len(fields)):
+        if fields[index] == "{":
+            depth += 1
+        elif fields[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return fields[start:index]
+    return ""
 
 
 def _graph_time(when: datetime) -> str:

@@ -69,8 +69,13 @@ def test_both_are_registered_in_the_facebook_family() -> None:
         "pages_show_list",
         "pages_manage_posts",
         "pages_read_engagement",
+        "pages_read_user_content",
+        "pages_manage_engagement",
     }
-    assert {"instagram_basic", "instagram_content_publish"} <= set(InstagramProvider.scopes)
+    assert {"instagram_basic", "instagram_content_publish", "instagram_manage_comments"} <= set(
+        InstagramProvider.scopes
+    )
+    assert "pages_manage_engagement" not in InstagramProvider.scopes
 
 
 def test_authorize_url_is_facebooks_login_dialog(fake_meta: FakeMeta) -> None:
@@ -84,7 +89,10 @@ def test_authorize_url_is_facebooks_login_dialog(fake_meta: FakeMeta) -> None:
         "redirect_uri": [REDIRECT],
         "state": ["s1"],
         "response_type": ["code"],
-        "scope": ["pages_show_list,pages_manage_posts,pages_read_engagement"],
+        "scope": [
+            "pages_show_list,pages_manage_posts,pages_read_engagement,"
+            "pages_read_user_content,pages_manage_engagement"
+        ],
     }
 
 
