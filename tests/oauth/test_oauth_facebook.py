@@ -70,7 +70,9 @@ def test_both_are_registered_in_the_facebook_family() -> None:
         "pages_manage_posts",
         "pages_read_engagement",
     }
-    assert {"instagram_basic", "instagram_content_publish"} <= set(InstagramProvider.scopes)
+    assert {"instagram_basic", "instagram_content_publish", "instagram_manage_insights"} <= set(
+        InstagramProvider.scopes
+    )
 
 
 def test_authorize_url_is_facebooks_login_dialog(fake_meta: FakeMeta) -> None:
