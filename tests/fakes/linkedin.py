@@ -3,7 +3,8 @@
 Written from LinkedIn's Marketing API documentation: every ``/rest`` call names a
 ``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0``; ``POST /rest/posts`` answers 201
 with the new post's URN in ``x-restli-id``; validation errors are 422 with LinkedIn's JSON; reading
-a member's posts needs ``r_member_social``.
+a member's posts needs ``r_member_social``; an organization's share statistics (reshares) need an
+administrator's reporting permission and take the posts as a Rest.li ``List(...)`` of encoded URNs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ MAX_COMMENTARY = 3000
 HOSTS = ("www.linkedin.com", "api.linkedin.com")
 VERSION = re.compile(r"^\d{6}(\.\d{2})?$")
 _ESCAPED = re.compile(r"\\(.)", re.S)
+_RESTLI_LIST = re.compile(r"^List\((.*)\)$")
+# An administrator's reporting data: the Community Management API grants r_organization_admin;
+# the share statistics page names rw_organization_admin.
+REPORTING_SCOPES = frozenset({"r_organization_admin", "rw_organization_admin"})
 
 
 def linkedin_error(status: int, message: str, code: str, service: int | None = None) -> Reply:
@@ -92,10 +97,12 @@ class FakeLinkedIn(FakeServer):
         self._ids = itertools.count(7100000000000000001)
         self.rate_limited = 0  # answer that many /rest calls with 429 (and Retry-After)
 
-    def set_engagement(self, urn: str, *, likes: int = 0, comments: int = 0) -> None:
-        """Give a post its social actions: likes, and comments including replies to them."""
+    def set_engagement(
+        self, urn: str, *, likes: int = 0, comments: int = 0, reposts: int = 0
+    ) -> None:
+        """Give a post its social actions (likes, comments including replies) and reshares."""
         post = next(p for p in self.posts if p["id"] == urn)
-        post["figures"] = {"likes": likes, "comments": comments}
+        post["figures"] = {"likes": likes, "comments": comments, "reposts": reposts}
 
     def delete(self, urn: str) -> None:
         """Remove a post; its social actions then answer 404."""
@@ -163,6 +170,8 @@ class FakeLinkedIn(FakeServer):
             return reply
         if path.startswith("/rest/socialActions/") and method == "GET":
             return self._social_actions(path.removeprefix("/rest/socialActions/"), scopes)
+        if path == "/rest/organizationalEntityShareStatistics" and method == "GET":
+            return self._share_statistics(request, scopes)
         if path == "/rest/organizationAcls" and method == "GET":
             return self._acls(request, scopes)
         if path.startswith("/rest/organizations/") and method == "GET":
@@ -439,3 +448,62 @@ class FakeLinkedIn(FakeServer):
                 },
             },
         )
+
+    def _share_statistics(self, request: RecordedRequest, scopes: set[str]) -> Reply:
+        """``GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&...``.
+
+        Lifetime statistics of the organization's posts named in ``shares=List(...)`` or
+        ``ugcPosts=List(...)``; a post of another author is refused as LinkedIn does.
+        """
+        query = request.query
+        if query.get("q") != "organizationalEntity":
+            return linkedin_error(400, "Invalid finder", "BAD_REQUEST")
+        if query.get("organizationalEntity") != self.organization or not (
+            REPORTING_SCOPES & scopes
+        ):
+            return linkedin_error(
+                403,
+                "Not enough permissions to access: organizationalEntityShareStatistics.FINDER",
+                "ACCESS_DENIED",
+                100,
+            )
+        elements = []
+        for kind, field, prefix in (
+            ("shares", "share", "urn:li:share:"),
+            ("ugcPosts", "ugcPost", "urn:li:ugcPost:"),
+        ):
+            if kind not in query:
+                continue
+            listed = _RESTLI_LIST.match(query[kind])
+            urns = listed.group(1).split(",") if listed else []
+            if not urns or not all(urn.startswith(prefix) for urn in urns):
+                return linkedin_error(400, f"Syntax exception in parameter {kind}", "BAD_REQUEST")
+            for index, urn in enumerate(urns):
+                post = next((p for p in self.posts if p["id"] == urn), None)
+                if post is None or post["author"] != self.organization:
+                    return linkedin_error(
+                        403,
+                        "Unpermitted fields present in PARAMETER: Data Processing Exception "
+                        f"while processing fields [/{kind}[{index}]]",
+                        "ACCESS_DENIED",
+                        100,
+                    )
+                figures = post.get("figures", {})
+                likes, comments = figures.get("likes", 0), figures.get("comments", 0)
+                reposts = figures.get("reposts", 0)
+                elements.append(
+                    {
+                        "organizationalEntity": self.organization,
+                        field: urn,
+                        "totalShareStatistics": {
+                            "uniqueImpressionsCount": 0,
+                            "shareCount": reposts,
+                            "engagement": 0.0,
+                            "clickCount": 0,
+                            "likeCount": likes,
+                            "impressionCount": 0,
+                            "commentCount": comments,
+                        },
+                    }
+                )
+        return Reply(200, {"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
