@@ -19,7 +19,11 @@ from tests.publishing.test_publishing_networks import (  # noqa: F401 (fixtures)
 
 
 def test_google_posts_are_never_read_and_their_page_says_no_figures(
-    client, api, auth: Auth, networks: Desk, fakes: dict[str, Any]
+    client,
+    api,
+    auth: Auth,
+    networks: Desk,  # noqa: F811
+    fakes: dict[str, Any],  # noqa: F811
 ) -> None:
     google = fakes["google_business"]
     channel = google_channel(networks, google)
