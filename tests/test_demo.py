@@ -107,3 +107,7 @@ def test_the_inbox_page_of_the_demo_highlights_the_reply_waiting_over_a_day(
     assert "Waiting over a day" in page and "Cardamom buns" in page
     done = client.get("/inbox/?status=done").get_data(as_text=True)
     assert "Our answer (published" in done and "safe for coeliacs" in done
+    # The demo feed is an outbox, yet it holds figures: Insights shows them, no "no figures" note.
+    feed = session.exec(select(Channel).where(Channel.name == "Bakery feed (outbox)")).one()
+    shown = client.get(f"/insights?channel={feed.id}")
+    assert shown.status_code == 200 and "gives no figures" not in shown.get_data(as_text=True)

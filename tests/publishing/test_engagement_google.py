@@ -58,6 +58,9 @@ def test_google_posts_are_never_read_and_their_page_says_no_figures(
     body = api(networks.member).get(f"/api/v1/posts/{post.id}/engagement").get_json()
     [row] = body["channels"]
     assert row["available"] is False and row["history"] == []
+    month = NOW.strftime("%Y-%m")
+    insights = client.get(f"/insights?month={month}&channel={channel.id}").get_data(as_text=True)
+    assert "Google Business Profile gives no figures, so posts on" in insights
 
 
 def channel_config(google: Any) -> dict[str, str]:
