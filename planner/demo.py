@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session, func, select
 
 from planner.connectors.base import Engagement
+from planner.demo_inbox import add_inbox_items
 from planner.guardrails import ChannelPolicy
 from planner.models import (
     Channel,
@@ -279,6 +280,7 @@ def load_demo(
     tz = get_zone(DEMO_TZ)
     first = to_local(now, tz).date() - timedelta(days=7)
     authors = [owner, editor, helper]
+    plan_posts: list[Post] = []
     for i, (day, at, category, keys, text) in enumerate(PLAN):
         when = combine_local(first + timedelta(days=day - 1), time.fromisoformat(at), tz)
         status = (
@@ -298,10 +300,14 @@ def load_demo(
         )
         session.add(post)
         session.flush()
+        plan_posts.append(post)
         for n, key in enumerate(keys.split(",")):
             session.add(PostChannel(post_id=post.id, channel_id=channels[key].id))
             if status == PostStatus.PUBLISHED:
                 _add_readings(session, post, channels[key], now, bump=(i + n) % 3)
+    add_inbox_items(
+        session=session, plan_posts=plan_posts, channel=channels["fb"], answerer=editor, now=now
+    )
     for category, text in IDEAS:
         session.add(
             Post(

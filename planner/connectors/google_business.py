@@ -53,6 +53,11 @@ class GoogleBusinessConnector(Connector):
     max_length = MAX_CHARACTERS
     image_limit = 1
     oauth_only: ClassVar[bool] = True
+    # Local posts have no replies, reposts or likes: Google's only per-post figures
+    # (localPosts.reportInsights) are LOCAL_POST_VIEWS_SEARCH and
+    # LOCAL_POST_ACTIONS_CALL_TO_ACTION, views and button clicks, and the Performance API
+    # that replaces it counts per location, not per post. So engagement() reads nothing.
+    gives_engagement: ClassVar[bool] = False
     # The worker's token upkeep renews the hourly token this close to its end (long-lived
     # tokens elsewhere: a week), so a revoked grant is found before a post needs it.
     refresh_margin: ClassVar[timedelta] = REFRESH_BEFORE * 2

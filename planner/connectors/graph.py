@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from planner.connectors.base import count_of
 from planner.connectors.errors import (
     AuthError,
     ConnectorError,
@@ -152,6 +153,15 @@ class Graph:
         if not response.ok:
             raise graph_error(response)
         return response.json_object()
+
+
+def insight_value(entry: Mapping[str, Any]) -> int:
+    """An insight's figure: ``values[0].value`` for a media, ``total_value.value`` otherwise."""
+    values = entry.get("values")
+    if isinstance(values, list) and values and isinstance(values[0], dict):
+        return count_of(values[0].get("value"))
+    total = entry.get("total_value")
+    return count_of(total.get("value")) if isinstance(total, dict) else 0
 
 
 def _is_graph_url(url: Any) -> bool:

@@ -18,13 +18,14 @@ from typing import Any, NoReturn
 from planner.connectors import meta_inbox
 from planner.connectors.base import Engagement, MediaItem, PublishRequest, PublishResult, count_of
 from planner.connectors.errors import (
+    AuthError,
     ConnectorError,
     PermanentError,
     QuotaWait,
     TransientError,
     UnknownOutcomeError,
 )
-from planner.connectors.graph import Graph
+from planner.connectors.graph import PERMISSION_CODES, Graph, insight_value
 from planner.connectors.meta_common import GraphConnector, read_node, same_text
 from planner.media import renditions
 from planner.timeutils import utcnow
@@ -44,6 +45,10 @@ QUOTA_WINDOW = timedelta(hours=24)
 NOT_READY = "9007"  # media_publish before the container is FINISHED
 LIMIT_REACHED = "9/2207042"  # media_publish past the account's 24-hour publishing limit
 DAILY_POSTS = 50
+SHARES = "shares"  # the media insight: how many times the media was shared
+# Graph codes of a media whose insights Instagram will not give: 100 (unsupported media) and
+# the permission codes (a connection made before planner asked for instagram_manage_insights).
+NO_INSIGHTS = frozenset({"100", *(str(code) for code in PERMISSION_CODES)})
 
 
 class InstagramConnector(GraphConnector):
@@ -148,13 +153,37 @@ class InstagramConnector(GraphConnector):
         return PublishResult(external_id=media_id, external_url=link)
 
     def engagement(self, external_id: str) -> Engagement:
-        """Read a media's likes and comments; shares (an insights metric) are not read."""
-        media = read_node(self.graph(), external_id, "like_count,comments_count", "Instagram")
+        """Read a media's likes and comments, and its shares from the media's insights."""
+        graph = self.graph()
+        media = read_node(graph, external_id, "like_count,comments_count", "Instagram")
         likes = count_of(media.get("like_count"))
         comments = count_of(media.get("comments_count"))
+        shares = self._shares(graph, external_id)
         return Engagement(
-            replies=comments, likes=likes, raw={"like_count": likes, "comments_count": comments}
+            replies=comments,
+            reposts=shares or 0,
+            likes=likes,
+            raw={"like_count": likes, "comments_count": comments, "shares": shares},
         )
+
+    def _shares(self, graph: Graph, media_id: str) -> int | None:
+        """Return the media's ``shares`` insight, or None where Instagram gives none.
+
+        Insights refuse a media inside an album or posted before the account turned
+        professional (code 100), and a connection made without ``instagram_manage_insights``
+        (code 10); the likes and comments read from the media itself stand without them.
+        """
+        try:
+            data = graph.get(f"/{media_id}/insights", {"metric": SHARES}).get("data")
+        except (PermanentError, AuthError) as exc:
+            if (exc.code or "").split("/")[0] not in NO_INSIGHTS:
+                raise
+            logger.info("Instagram gives no shares for media %s: %s", media_id, exc.message)
+            return None
+        for entry in data if isinstance(data, list) else []:
+            if isinstance(entry, dict) and entry.get("name") == SHARES:
+                return insight_value(entry)
+        return None  # "an empty data set instead of 0" while the figure is not ready
 
     def _container(self, graph: Graph, request: PublishRequest, caption: str, now: datetime) -> str:
         """Return the delivery's container: the saved one while it lives, else a new one."""

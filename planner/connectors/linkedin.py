@@ -50,6 +50,7 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
 REFRESH_BEFORE = timedelta(days=7)
 RESERVED = frozenset("|{}@[]()<>#\\*_~")
 AUTHOR_PREFIXES = ("urn:li:person:", "urn:li:organization:")
+UGC_POST = "urn:li:ugcPost:"  # older and video posts; the Posts API makes urn:li:share
 
 
 def escape_commentary(text: str) -> str:
@@ -187,9 +188,10 @@ class LinkedInConnector(Connector):
         return _result(urn)
 
     def engagement(self, external_id: str) -> Engagement:
-        """Read a post's social actions: likes, and comments with their replies."""
+        """Read a post's social actions (likes, comments with their replies) and its reshares."""
+        client = HttpClient(self.options)
         response = self._call(
-            HttpClient(self.options),
+            client,
             "GET",
             f"{API}/rest/socialActions/{quote(external_id, safe='')}",
         )
@@ -207,11 +209,44 @@ class LinkedInConnector(Connector):
         comment_count = (
             count_of(comments.get("aggregatedTotalComments")) if isinstance(comments, dict) else 0
         )
+        reposts = self._reposts(client, external_id)
         return Engagement(
             replies=comment_count,
+            reposts=reposts or 0,
             likes=like_count,
-            raw={"totalLikes": like_count, "aggregatedTotalComments": comment_count},
+            raw={
+                "totalLikes": like_count,
+                "aggregatedTotalComments": comment_count,
+                "shareCount": reposts,
+            },
         )
+
+    def _reposts(self, client: HttpClient, urn: str) -> int | None:
+        """Return an organization post's reshares from its share statistics; None if not given.
+
+        Social actions carry no reshares. LinkedIn gives them to an organization's
+        administrators; a member's own post statistics need ``r_member_postAnalytics``, which
+        planner does not ask for. Statistics cover the past 12 months only.
+        """
+        author = self.config["author_urn"]
+        if not author.startswith("urn:li:organization:"):
+            return None
+        kind, field = ("ugcPosts", "ugcPost") if urn.startswith(UGC_POST) else ("shares", "share")
+        # Rest.li 2.0 lists keep their parentheses and commas; only the URNs are encoded.
+        url = (
+            f"{API}/rest/organizationalEntityShareStatistics?q=organizationalEntity"
+            f"&organizationalEntity={quote(author, safe='')}&{kind}=List({quote(urn, safe='')})"
+        )
+        response = self._call(client, "GET", url)
+        if response.status == 403:  # a page connected without the reporting permission
+            logger.info("LinkedIn gives no share statistics for %s: %s", urn, _message(response))
+            return None
+        elements = _checked(response).get("elements")
+        for element in elements if isinstance(elements, list) else []:
+            if isinstance(element, dict) and element.get(field) == urn:
+                totals = element.get("totalShareStatistics")
+                return count_of(totals.get("shareCount")) if isinstance(totals, dict) else None
+        return None
 
     def _refresh_if_due(self, now: datetime) -> None:
         expires = tokens.parse_time(tokens.current(self, "expires_at"))

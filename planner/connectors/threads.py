@@ -20,7 +20,6 @@ from planner.connectors.base import (
     MediaItem,
     PublishRequest,
     PublishResult,
-    count_of,
     require_text,
 )
 from planner.connectors.errors import (
@@ -32,6 +31,7 @@ from planner.connectors.errors import (
     QuotaWait,
     TransientError,
 )
+from planner.connectors.graph import insight_value
 from planner.connectors.http import HttpClient
 from planner.connectors.replies import ERROR_TEXT_LIMIT, Response, retry_after_seconds
 from planner.timeutils import utcnow
@@ -170,7 +170,7 @@ class ThreadsConnector(Connector):
         figures: dict[str, int] = {}
         for entry in _list(response.json_object().get("data")):
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                figures[entry["name"]] = _metric_value(entry)
+                figures[entry["name"]] = insight_value(entry)
         return Engagement(
             replies=figures.get("replies", 0),
             reposts=figures.get("reposts", 0),
@@ -337,15 +337,6 @@ def _count(value: Any, default: int) -> int:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _metric_value(entry: dict[str, Any]) -> int:
-    """An insight's figure: ``values[0].value`` for media, ``total_value.value`` otherwise."""
-    values = _list(entry.get("values"))
-    if values and isinstance(values[0], dict):
-        return count_of(values[0].get("value"))
-    total = entry.get("total_value")
-    return count_of(total.get("value")) if isinstance(total, dict) else 0
 
 
 def _subcode(response: Response) -> Any:

@@ -23,12 +23,14 @@ PAGE_SCOPES = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
 # The inbox: reading others' comments under the Page's posts and answering them as the Page.
 PAGE_COMMENT_SCOPES = ("pages_read_user_content", "pages_manage_engagement")
 # Instagram through Facebook Login also needs business_management when the Page is owned by a
-# business portfolio (Meta's "Content Publishing" guide lists it among the requirements).
+# business portfolio (Meta's "Content Publishing" guide lists it among the requirements);
+# instagram_manage_insights lets the media insights give a post's shares.
 INSTAGRAM_SCOPES = (
     *PAGE_SCOPES,
     "instagram_basic",
     "instagram_content_publish",
     "instagram_manage_comments",  # the inbox: reading and answering comments
+    "instagram_manage_insights",
     "business_management",
 )
 

@@ -146,12 +146,24 @@ def index(acc: Access):
         found=found,
         period=period,
         channel=channel,
+        no_figures=_gives_no_figures(channel, found),
         channels=channels,
         bars=bars,
         weeks=weeks,
         figure_labels=FIGURE_LABELS,
         form=EmptyForm(),
     )
+
+
+def _gives_no_figures(channel: Channel | None, found: insights.Insights) -> str | None:
+    """The platform's name when the chosen channel's platform gives no figures and none are
+    stored for the period (the demo's outbox has some), so the page can say why it is empty."""
+    if channel is None or any(f.posts for f in found.by_category):
+        return None
+    cls = get_connectors().registry.get(channel.platform)
+    if cls is not None and cls.gives_engagement:
+        return None
+    return cls.label if cls is not None else channel.platform
 
 
 @bp.get("/insights.csv")

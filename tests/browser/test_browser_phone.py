@@ -34,6 +34,8 @@ PAGES = [
     "/settings/workspaces/new",
     "/notifications/",
     "/posts/new",
+    "/inbox/",  # the demo's replies: one overdue, one answered
+    "/inbox/?status=done",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Reading a published LinkedIn post's figures from its social actions."""
+"""Reading a published LinkedIn post's figures: social actions, and a page post's reshares."""
 
 from __future__ import annotations
 
@@ -31,10 +31,81 @@ def test_linkedin_reads_likes_and_all_comments_of_a_page_post(
     figures = connect(fake_linkedin, options, author=fake_linkedin.organization).engagement(urn)
 
     assert figures == Engagement(replies=6, reposts=0, quotes=0, likes=17)
-    assert figures.raw == {"totalLikes": 17, "aggregatedTotalComments": 6}
+    assert figures.raw == {"totalLikes": 17, "aggregatedTotalComments": 6, "shareCount": 0}
     [request] = fake_linkedin.requests_to("/rest/socialActions/", "GET")
     assert request.path == f"/rest/socialActions/{quote(urn, safe='')}"
     assert request.headers["linkedin-version"]
+
+
+def test_a_page_post_reads_its_reshares_from_the_share_statistics(
+    fake_linkedin: FakeLinkedIn, options: ConnectorOptions, make_request: Build
+) -> None:
+    urn = page_post(fake_linkedin, options, make_request)
+    fake_linkedin.set_engagement(urn, likes=17, comments=6, reposts=4)
+
+    figures = connect(fake_linkedin, options, author=fake_linkedin.organization).engagement(urn)
+
+    assert figures == Engagement(replies=6, reposts=4, quotes=0, likes=17)
+    assert figures.raw is not None and figures.raw["shareCount"] == 4
+    [request] = fake_linkedin.requests_to("/rest/organizationalEntityShareStatistics", "GET")
+    assert request.query == {
+        "q": "organizationalEntity",
+        "organizationalEntity": fake_linkedin.organization,
+        "shares": f"List({urn})",
+    }
+    assert request.headers["x-restli-protocol-version"] == "2.0.0"
+
+
+def test_a_ugc_post_is_asked_for_by_its_own_list(
+    fake_linkedin: FakeLinkedIn, options: ConnectorOptions, make_request: Build
+) -> None:
+    urn = page_post(fake_linkedin, options, make_request)
+    ugc = "urn:li:ugcPost:7100000000000000999"  # a video post made outside the Posts API
+    fake_linkedin.posts.append({**fake_linkedin.posts[-1], "id": ugc})
+    fake_linkedin.set_engagement(ugc, reposts=9)
+    connector = connect(fake_linkedin, options, author=fake_linkedin.organization)
+
+    assert connector.engagement(ugc) == Engagement(reposts=9)
+    assert connector.engagement(urn) == Engagement()
+    first, second = fake_linkedin.requests_to("/rest/organizationalEntityShareStatistics")
+    assert first.query["ugcPosts"] == f"List({ugc})" and "shares" not in first.query
+    assert second.query["shares"] == f"List({urn})"
+
+
+def test_a_page_connected_without_reporting_keeps_likes_and_comments(
+    fake_linkedin: FakeLinkedIn, options: ConnectorOptions, make_request: Build
+) -> None:
+    token = fake_linkedin.token("w_organization_social,r_organization_social")
+    urn = page_post(fake_linkedin, options, make_request)
+    fake_linkedin.set_engagement(urn, likes=5, comments=2, reposts=3)
+
+    connector = connect(fake_linkedin, options, author=fake_linkedin.organization, token=token)
+    figures = connector.engagement(urn)
+
+    assert figures == Engagement(replies=2, reposts=0, likes=5)
+    assert figures.raw is not None and figures.raw["shareCount"] is None
+    [refused] = fake_linkedin.requests_to("/rest/organizationalEntityShareStatistics", "GET")
+    assert refused.bearer == token
+
+
+def test_rate_limited_share_statistics_read_later_instead_of_zero_reshares(
+    fake_linkedin: FakeLinkedIn, options: ConnectorOptions, make_request: Build
+) -> None:
+    urn = page_post(fake_linkedin, options, make_request)
+    fake_linkedin.set_engagement(urn, likes=1, reposts=2)
+    fake_linkedin.fail_next(
+        429,
+        {"status": 429, "code": "TOO_MANY_REQUESTS", "message": "Resource level throttle"},
+        {"Retry-After": "60"},
+        path="/rest/organizationalEntityShareStatistics",
+    )
+    connector = connect(fake_linkedin, options, author=fake_linkedin.organization)
+
+    with pytest.raises(TransientError) as caught:
+        connector.engagement(urn)
+
+    assert caught.value.retry_after == 60
+    assert connector.engagement(urn) == Engagement(reposts=2, likes=1)
 
 
 def test_a_member_with_r_member_social_reads_figures(
@@ -48,6 +119,9 @@ def test_a_member_with_r_member_social_reads_figures(
     figures = connect(fake_linkedin, options, token=token).engagement(urn)
 
     assert figures == Engagement(replies=1, likes=2)
+    assert figures.raw is not None and figures.raw["shareCount"] is None
+    # Only administrators get share statistics: a member's post is not asked about.
+    assert fake_linkedin.requests_to("/rest/organizationalEntityShareStatistics") == []
 
 
 def test_a_member_without_r_member_social_is_refused_for_good_not_reconnected(

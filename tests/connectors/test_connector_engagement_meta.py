@@ -15,6 +15,7 @@ from tests.connectors.test_connector_facebook import connect as facebook
 from tests.connectors.test_connector_instagram import IG
 from tests.connectors.test_connector_instagram import connect as instagram
 from tests.fakes import FakeMeta
+from tests.fakes.meta import graph_error
 
 Build = Callable[..., PublishRequest]
 
@@ -90,16 +91,62 @@ def test_facebook_revoked_token_is_an_auth_error(
         facebook(fake_meta, options).engagement(post)
 
 
-def test_instagram_reads_likes_and_comments(fake_meta: FakeMeta, options: ConnectorOptions) -> None:
+def test_instagram_reads_likes_and_comments_and_shares_from_insights(
+    fake_meta: FakeMeta, options: ConnectorOptions
+) -> None:
     media = ig_media(fake_meta)
-    fake_meta.set_engagement(media, likes=40, comments=5)
+    fake_meta.set_engagement(media, likes=40, comments=5, shares=7, saved=3)
 
     figures = instagram(fake_meta, options).engagement(media)
 
-    assert figures == Engagement(replies=5, reposts=0, quotes=0, likes=40)
-    assert figures.raw == {"like_count": 40, "comments_count": 5}
+    assert figures == Engagement(replies=5, reposts=7, quotes=0, likes=40)
+    assert figures.raw == {"like_count": 40, "comments_count": 5, "shares": 7}
     [request] = [r for r in fake_meta.requests if r.path.endswith(f"/{media}")]
     assert request.query["fields"] == "like_count,comments_count"
+    [insights] = [r for r in fake_meta.requests if r.path.endswith(f"/{media}/insights")]
+    assert insights.query["metric"] == "shares"
+    assert insights.bearer == request.bearer
+
+
+def test_instagram_media_without_insights_keeps_its_likes_and_comments(
+    fake_meta: FakeMeta, options: ConnectorOptions
+) -> None:
+    media = ig_media(fake_meta)
+    fake_meta.set_engagement(media, likes=9, comments=2, shares=4)
+    fake_meta.no_insights.add(media)  # code 100: posted before the account turned professional
+
+    figures = instagram(fake_meta, options).engagement(media)
+
+    assert figures == Engagement(replies=2, reposts=0, likes=9)
+    assert figures.raw == {"like_count": 9, "comments_count": 2, "shares": None}
+
+
+def test_instagram_connected_without_the_insights_permission_still_reads(
+    fake_meta: FakeMeta, options: ConnectorOptions
+) -> None:
+    media = ig_media(fake_meta)
+    fake_meta.set_engagement(media, likes=3, comments=1, shares=2)
+    fake_meta.insights_granted = False  # code 10, not a dead token: no reconnect demanded
+
+    figures = instagram(fake_meta, options).engagement(media)
+
+    assert figures == Engagement(replies=1, likes=3)
+    assert figures.raw is not None and figures.raw["shares"] is None
+
+
+def test_a_rate_limited_insights_read_comes_back_later_instead_of_zero_shares(
+    fake_meta: FakeMeta, options: ConnectorOptions
+) -> None:
+    media = ig_media(fake_meta)
+    fake_meta.set_engagement(media, likes=3, shares=2)
+    limited = graph_error("(#4) Application request limit reached", 4)
+    fake_meta.fail_next(400, limited, {"Retry-After": "120"}, path="/insights")
+
+    with pytest.raises(TransientError) as caught:
+        instagram(fake_meta, options).engagement(media)
+
+    assert caught.value.retry_after == 120
+    assert instagram(fake_meta, options).engagement(media) == Engagement(reposts=2, likes=3)
 
 
 def test_a_deleted_instagram_media_is_gone(fake_meta: FakeMeta, options: ConnectorOptions) -> None:

@@ -6,7 +6,9 @@ with the new post's URN in ``x-restli-id``; validation errors are 422 with Linke
 a member's posts needs ``r_member_social``. The Comments API: ``/rest/socialActions/{post or
 comment URN, encoded}/comments`` lists and creates comments, ``.../comments/{id}`` reads one;
 comments are two levels deep (a reply names its top-level ``parentComment``), each named
-``urn:li:comment:(urn:li:activity:…,id)`` after the post's activity.
+``urn:li:comment:(urn:li:activity:…,id)`` after the post's activity; an organization's share statistics
+(reshares) need an administrator's reporting permission and take the posts as a Rest.li ``List(...)``
+of encoded URNs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ MAX_COMMENT = 1250
 HOSTS = ("www.linkedin.com", "api.linkedin.com")
 VERSION = re.compile(r"^\d{6}(\.\d{2})?$")
 _ESCAPED = re.compile(r"\\(.)", re.S)
+_RESTLI_LIST = re.compile(r"^List\((.*)\)$")
+# An administrator's reporting data: the Community Management API grants r_organization_admin;
+# the share statistics page names rw_organization_admin.
+REPORTING_SCOPES = frozenset({"r_organization_admin", "rw_organization_admin"})
 
 
 def linkedin_error(status: int, message: str, code: str, service: int | None = None) -> Reply:
@@ -97,10 +103,12 @@ class FakeLinkedIn(FakeServer):
         self._ids = itertools.count(7100000000000000001)
         self.rate_limited = 0  # answer that many /rest calls with 429 (and Retry-After)
 
-    def set_engagement(self, urn: str, *, likes: int = 0, comments: int = 0) -> None:
-        """Give a post its social actions: likes, and comments including replies to them."""
+    def set_engagement(
+        self, urn: str, *, likes: int = 0, comments: int = 0, reposts: int = 0
+    ) -> None:
+        """Give a post its social actions (likes, comments including replies) and reshares."""
         post = next(p for p in self.posts if p["id"] == urn)
-        post["figures"] = {"likes": likes, "comments": comments}
+        post["figures"] = {"likes": likes, "comments": comments, "reposts": reposts}
 
     def delete(self, urn: str) -> None:
         """Remove a post or a comment; its social actions then answer 404."""
@@ -250,7 +258,9 @@ class FakeLinkedIn(FakeServer):
             if len(parts) == 1 and method == "GET":
                 return self._social_actions(parts[0], scopes)
             if len(parts) in (2, 3) and parts[1] == "comments":
-                return self._comments(method, parts[0], parts[2:], request, scopes)
+                return self._comments(method, parts[0], parts[2:], request, scopes); an organization's share statistics
+(reshares) need an administrator's reporting permission and take the posts as a Rest.li ``List(...)``
+of encoded URNs.
         if path == "/rest/organizationAcls" and method == "GET":
             return self._acls(request, scopes)
         if path.startswith("/rest/organizations/") and method == "GET":
@@ -623,3 +633,62 @@ class FakeLinkedIn(FakeServer):
                 },
             },
         )
+
+    def _share_statistics(self, request: RecordedRequest, scopes: set[str]) -> Reply:
+        """``GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&...``.
+
+        Lifetime statistics of the organization's posts named in ``shares=List(...)`` or
+        ``ugcPosts=List(...)``; a post of another author is refused as LinkedIn does.
+        """
+        query = request.query
+        if query.get("q") != "organizationalEntity":
+            return linkedin_error(400, "Invalid finder", "BAD_REQUEST")
+        if query.get("organizationalEntity") != self.organization or not (
+            REPORTING_SCOPES & scopes
+        ):
+            return linkedin_error(
+                403,
+                "Not enough permissions to access: organizationalEntityShareStatistics.FINDER",
+                "ACCESS_DENIED",
+                100,
+            )
+        elements = []
+        for kind, field, prefix in (
+            ("shares", "share", "urn:li:share:"),
+            ("ugcPosts", "ugcPost", "urn:li:ugcPost:"),
+        ):
+            if kind not in query:
+                continue
+            listed = _RESTLI_LIST.match(query[kind])
+            urns = listed.group(1).split(",") if listed else []
+            if not urns or not all(urn.startswith(prefix) for urn in urns):
+                return linkedin_error(400, f"Syntax exception in parameter {kind}", "BAD_REQUEST")
+            for index, urn in enumerate(urns):
+                post = next((p for p in self.posts if p["id"] == urn), None)
+                if post is None or post["author"] != self.organization:
+                    return linkedin_error(
+                        403,
+                        "Unpermitted fields present in PARAMETER: Data Processing Exception "
+                        f"while processing fields [/{kind}[{index}]]",
+                        "ACCESS_DENIED",
+                        100,
+                    )
+                figures = post.get("figures", {})
+                likes, comments = figures.get("likes", 0), figures.get("comments", 0)
+                reposts = figures.get("reposts", 0)
+                elements.append(
+                    {
+                        "organizationalEntity": self.organization,
+                        field: urn,
+                        "totalShareStatistics": {
+                            "uniqueImpressionsCount": 0,
+                            "shareCount": reposts,
+                            "engagement": 0.0,
+                            "clickCount": 0,
+                            "likeCount": likes,
+                            "impressionCount": 0,
+                            "commentCount": comments,
+                        },
+                    }
+                )
+        return Reply(200, {"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})

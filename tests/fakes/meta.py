@@ -3,7 +3,7 @@
 Written from Meta's documentation: the login dialog and ``/oauth/access_token`` (code exchange
 and ``fb_exchange_token``), ``/me/accounts`` with cursor paging, Page posts and photos, the
 Instagram container flow with ``status_code``, ``media_publish`` and
-``content_publishing_limit``, comments (a Page post's ``/comments`` with ``filter`` and ``order``,
+``content_publishing_limit``, media insights, comments (a Page post's ``/comments`` with ``filter`` and ``order``,
 a comment's ``/comments``; an Instagram media's ``/comments`` with ``replies{...}`` expanded, a
 comment's ``/replies``, a reply to a reply filed under the top-level comment as Instagram
 documents), cursor paging with ``paging.next``, and Graph's error object
@@ -36,6 +36,8 @@ VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
 LONG_LIVED_SECONDS = 60 * 24 * 3600
 GRAPH_HOST = "https://graph.facebook.com"
 USER_ID = "555000111"
+# Media insights of a feed post (Meta's Instagram Media Insights reference).
+MEDIA_METRICS = ("comments", "likes", "reach", "saved", "shares", "total_interactions", "views")
 
 
 @dataclass
@@ -77,7 +79,9 @@ class FakeMeta(FakeServer):
     Switches: ``revoke(token)`` (code 190), ``rate_limit(code)``, ``slow_polls`` (containers
     stay IN_PROGRESS for that many looks), ``container_outcome`` ("ERROR"/"EXPIRED"),
     ``quota_total`` and ``published_recently`` for the publishing limit, ``page_size`` for
-    ``/me/accounts`` paging; ``reset_next(path=...)`` drops a reply after the post is created.
+    ``/me/accounts`` paging; ``reset_next(path=...)`` drops a reply after the post is created;
+    ``insights_granted`` (False: the token lacks ``instagram_manage_insights``) and
+    ``no_insights`` (media ids whose insights Instagram refuses, as for an album's child).
     ``add_comment`` seeds a comment from someone else under a post, a media or a comment.
     """
 
@@ -98,6 +102,8 @@ class FakeMeta(FakeServer):
         self.container_outcome: str | None = None
         self.quota_total = 50
         self.published_recently: list[datetime] = []
+        self.insights_granted = True
+        self.no_insights: set[str] = set()
         self.clock = lambda: datetime.now(UTC)
         self._ids = itertools.count(900_000_000_001)
         self._rate_limit: tuple[int, int] | None = None
@@ -136,7 +142,8 @@ class FakeMeta(FakeServer):
 
     def set_engagement(self, node: str, **counts: int) -> None:
         """Give a Page post (reactions, comments, shares) or an Instagram media (likes,
-        comments) its figures; a Page post with no shares omits ``shares``, as Graph does."""
+        comments, and the insights shares, saved) its figures; a Page post with no shares
+        omits ``shares``, as Graph does."""
         with self.lock:
             for item in [*self.posts, *self.ig_media]:
                 if item["id"] == node:
@@ -225,6 +232,8 @@ class FakeMeta(FakeServer):
 
     def _graph(self, request: RecordedRequest, token: str, parts: list[str]) -> Reply:
         method = request.method
+        if len(parts) == 2 and parts[1] == "insights" and method == "GET":
+            return self._insights(request, parts[0])
         if parts in (["me", "accounts"], [USER_ID, "accounts"]) and method == "GET":
             return self._accounts(request, token)
         if parts == ["me"] and method == "GET":
@@ -413,6 +422,47 @@ class FakeMeta(FakeServer):
         if comment is not None:
             return Reply(200, self._render_comment(comment, fields))
         raise KeyError(node)
+
+    def _insights(self, request: RecordedRequest, node: str) -> Reply:
+        """``GET /{ig-media-id}/insights?metric=...``: lifetime values, one entry per metric."""
+        media = next((m for m in self.ig_media if m["id"] == node), None)
+        if media is None:
+            raise KeyError(node)
+        if not self.insights_granted:
+            return Reply(
+                400, graph_error("(#10) Application does not have permission for this action", 10)
+            )
+        metrics = [name for name in request.query.get("metric", "").split(",") if name]
+        if not metrics:
+            return Reply(400, graph_error("(#100) The parameter metric is required", 100))
+        for index, name in enumerate(metrics):
+            if name not in MEDIA_METRICS:
+                allowed = ", ".join(MEDIA_METRICS)
+                message = f"(#100) metric[{index}] must be one of the following values: {allowed}"
+                return Reply(400, graph_error(message, 100, kind="OAuthException"))
+        if node in self.no_insights:
+            return Reply(
+                400,
+                graph_error(
+                    "(#100) Media Posted Before Business Account Conversion",
+                    100,
+                    subcode=2108006,
+                    kind="IGApiException",
+                ),
+            )
+        figures = media.get("figures", {})
+        data = [
+            {
+                "name": name,
+                "period": "lifetime",
+                "values": [{"value": figures.get(name, 0)}],
+                "title": name.replace("_", " ").capitalize(),
+                "description": f"The number of {name.replace('_', ' ')} of the media.",
+                "id": f"{node}/insights/{name}/lifetime",
+            }
+            for name in metrics
+        ]
+        return Reply(200, {"data": data})
 
     def _page_token_for(self, token: str, page_id: str) -> Reply | None:
         page = self.page(page_id)

@@ -72,9 +72,12 @@ def test_both_are_registered_in_the_facebook_family() -> None:
         "pages_read_user_content",
         "pages_manage_engagement",
     }
-    assert {"instagram_basic", "instagram_content_publish", "instagram_manage_comments"} <= set(
-        InstagramProvider.scopes
-    )
+    assert {
+        "instagram_basic",
+        "instagram_content_publish",
+        "instagram_manage_comments",
+        "instagram_manage_insights",
+    } <= set(InstagramProvider.scopes)
     assert "pages_manage_engagement" not in InstagramProvider.scopes
 
 
