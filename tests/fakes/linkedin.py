@@ -6,9 +6,9 @@ with the new post's URN in ``x-restli-id``; validation errors are 422 with Linke
 a member's posts needs ``r_member_social``. The Comments API: ``/rest/socialActions/{post or
 comment URN, encoded}/comments`` lists and creates comments, ``.../comments/{id}`` reads one;
 comments are two levels deep (a reply names its top-level ``parentComment``), each named
-``urn:li:comment:(urn:li:activity:…,id)`` after the post's activity; an organization's share statistics
-(reshares) need an administrator's reporting permission and take the posts as a Rest.li ``List(...)``
-of encoded URNs.
+``urn:li:comment:(urn:li:activity:…,id)`` after the post's activity. An organization's share
+statistics (reshares) need an administrator's reporting permission and take the posts as a
+Rest.li ``List(...)`` of encoded URNs.
 """
 
 from __future__ import annotations
@@ -258,9 +258,9 @@ class FakeLinkedIn(FakeServer):
             if len(parts) == 1 and method == "GET":
                 return self._social_actions(parts[0], scopes)
             if len(parts) in (2, 3) and parts[1] == "comments":
-                return self._comments(method, parts[0], parts[2:], request, scopes); an organization's share statistics
-(reshares) need an administrator's reporting permission and take the posts as a Rest.li ``List(...)``
-of encoded URNs.
+                return self._comments(method, parts[0], parts[2:], request, scopes)
+        if path == "/rest/organizationalEntityShareStatistics" and method == "GET":
+            return self._share_statistics(request, scopes)
         if path == "/rest/organizationAcls" and method == "GET":
             return self._acls(request, scopes)
         if path.startswith("/rest/organizations/") and method == "GET":
