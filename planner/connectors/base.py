@@ -24,6 +24,7 @@ from planner.connectors.errors import (
     UnsafeDestinationError,
 )
 from planner.connectors.inbox import Incoming, NotAvailable, SentAnswer
+from planner.connectors.pool import ConnectionPool
 from planner.connectors.quota_memo import QuotaMemo
 
 __all__ = [
@@ -65,6 +66,10 @@ class ConnectorOptions:
     oauth_apps: Mapping[str, OAuthApp] = field(default_factory=dict, hash=False)
     # Daily publishing quotas read per account (Instagram, Threads), shared by the worker's threads.
     quota_memo: QuotaMemo = field(default_factory=QuotaMemo, compare=False, hash=False)
+    # Idle keep-alive connections for the next request to the same host; None: one per request.
+    connection_pool: ConnectionPool | None = field(
+        default_factory=ConnectionPool, compare=False, hash=False
+    )
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def tls_context() -> ssl.SSLContext:
 
 
 class HttpClient:
-    """Send one request per connection and return the whole reply."""
+    """Send requests and return whole replies, reusing idle connections from the options' pool."""
 
     def __init__(self, options: ConnectorOptions) -> None:
         self.options = options
@@ -122,21 +122,31 @@ class HttpClient:
             allow_private=self.options.allow_private_hosts,
         )
         body = data
+        pool = self.options.connection_pool
         all_headers = {
             "User-Agent": self.options.user_agent,
             "Accept": "application/json",
-            "Connection": "close",
+            "Connection": "close" if pool is None else "keep-alive",
         }
         if json is not None:
             body = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
             all_headers["Content-Type"] = "application/json; charset=utf-8"
         all_headers.update(headers or {})
         started = time.monotonic()
-        connection = self._connect(target)
+        key = (target.scheme, target.host, target.port)
+        connection = pool.take(key) if pool is not None else None
+        if connection is None:
+            connection = self._connect(target)
+        reusable = False
         try:
-            response = self._exchange(connection, method, target, body, all_headers, safe_to_retry)
+            response, reusable = self._exchange(
+                connection, method, target, body, all_headers, safe_to_retry
+            )
         finally:
-            connection.close()
+            if reusable and pool is not None:
+                pool.give_back(key, connection)
+            else:
+                connection.close()
         logger.debug(
             "%s %s -> %s in %.0f ms",
             method,
@@ -244,6 +254,9 @@ class HttpClient:
                     f"Secure connection to {target.host} failed: {_reason(exc)}"
                 ) from exc
             connection.sock = sock
+            # Never let http.client reconnect on its own: it would resolve the name again,
+            # past the address check above.
+            connection.auto_open = 0
             return connection
         assert failure is not None
         raise TransientError(
@@ -258,8 +271,11 @@ class HttpClient:
         body: bytes | None,
         headers: Mapping[str, str],
         safe_to_retry: bool,
-    ) -> Response:
-        """Send the request and read the reply; failing here may leave the outcome unknown."""
+    ) -> tuple[Response, bool]:
+        """Send the request and read the reply, and tell whether the connection can be reused.
+
+        Failing here may leave the outcome unknown.
+        """
         try:
             connection.request(method, target.path, body=body, headers=dict(headers))
             reply = connection.getresponse()
@@ -275,13 +291,16 @@ class HttpClient:
             ) from exc
         if len(data) > MAX_BODY_BYTES:
             raise PermanentError(f"{target.host} sent a reply larger than {MAX_BODY_BYTES} bytes")
-        return Response(
+        # Reusable: HTTP/1.1, no "Connection: close", and the whole reply was read.
+        reusable = reply.version == 11 and not reply.will_close and reply.isclosed()
+        response = Response(
             status=reply.status,
             reason=reply.reason,
             headers={name.lower(): value for name, value in reply.getheaders()},
             body=data,
             host=target.host,
         )
+        return response, reusable
 
 
 def _reason(exc: BaseException) -> str:

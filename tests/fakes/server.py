@@ -25,6 +25,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0  # which connection it came on: the client's port
 
     @property
     def json(self) -> Any:
@@ -276,6 +277,7 @@ class FakeServer:
             query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             headers={name.lower(): value for name, value in handler.headers.items()},
             body=body,
+            client_port=int(handler.client_address[1]),
         )
         with self.lock:
             self._requests.append(request)
@@ -319,6 +321,9 @@ def _reset(handler: BaseHTTPRequestHandler) -> None:
 
 def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as the platforms' servers: planner's client reuses idle connections.
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self) -> None:
             fake._serve(self)
 
