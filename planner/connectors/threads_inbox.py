@@ -65,7 +65,7 @@ def reply(
     connector: ThreadsConnector, to_external_id: str, text: str, key: str, *, attempt: int = 1
 ) -> SentAnswer:
     """Answer the reply *to_external_id* with *text*; a retry looks for the first try first."""
-    text = connector._refuse_if_too_long(text, None)
+    text = connector._refuse_answer_if_too_long(text)
     client = HttpClient(connector.options)
     connector._refresh_if_due(utcnow())
     # Newest first: an answer of ours from an earlier attempt is among the latest.

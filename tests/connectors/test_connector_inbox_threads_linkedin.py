@@ -267,7 +267,7 @@ def test_linkedin_refuses_an_answer_longer_than_a_comment(
     connector = linkedin(fake_linkedin, options)
     ours = connector.publish(make_request()).external_id
     theirs = fake_linkedin.add_comment(ours, "Tell me everything")
-    with pytest.raises(PermanentError, match="1251 of 1250"):
+    with pytest.raises(PermanentError, match="1,251 of 1,250 characters on LinkedIn"):
         connector.reply(theirs["urn"], "x" * 1251, "key-5")
     assert not fake_linkedin.requests_to("/comments", "POST")
 
