@@ -169,6 +169,8 @@ class Connector(ABC):
     platform: ClassVar[str]
     label: ClassVar[str]
     max_length: ClassVar[int | None] = None
+    # Where the platform caps an answer (a comment or reply) apart from a post: LinkedIn.
+    answer_max_length: ClassVar[int | None] = None
     image_limit: ClassVar[int | None] = 10  # the most images one post can carry here
     secret_fields: ClassVar[tuple[str, ...]] = ()
     config_fields: ClassVar[tuple[str, ...]] = ()
@@ -248,6 +250,22 @@ class Connector(ABC):
             return f"{length} of {limit} characters on {self.label}"
         return None
 
+    def answer_limit(self) -> int | None:
+        """Return the length limit on an answer here: the post limit unless comments have their own."""
+        return self.answer_max_length if self.answer_max_length is not None else self.limit()
+
+    def check_answer_length(self, text: str) -> str | None:
+        """Return ``None`` when *text* fits as an answer, else a message like "1,300 of 1,250
+        characters on LinkedIn"; an answer with its own limit is plain text, counted in graphemes.
+        """
+        limit = self.answer_max_length
+        if limit is None:
+            return self.check_length(text)
+        length = textlib.graphemes(text)
+        if length > limit:
+            return f"{length:,} of {limit:,} characters on {self.label}"
+        return None
+
     def compose(self, text: str, link: str | None) -> str:
         """Return the text actually sent: the link goes on its own line unless already there."""
         if not link or link in text:
@@ -301,6 +319,13 @@ class Connector(ABC):
         if problem is not None:
             raise PermanentError(f"Too long: {problem}")
         return self.compose(text, link)
+
+    def _refuse_answer_if_too_long(self, text: str) -> str:
+        """Return *text*, raising ``PermanentError`` when it is too long for an answer here."""
+        problem = self.check_answer_length(text)
+        if problem is not None:
+            raise PermanentError(f"Too long: {problem}")
+        return text
 
     def _refuse_too_many_images(self, media: tuple[MediaItem, ...]) -> None:
         """Raise ``PermanentError`` when the post carries more images than the channel takes."""

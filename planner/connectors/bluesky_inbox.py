@@ -95,7 +95,7 @@ def reply(
     """Answer the post *to_external_id* at record key *key*, or return the answer made before."""
     if not bsky.TID.match(key):
         raise PermanentError("The answer's key is not a Bluesky record key")
-    text = connector._refuse_if_too_long(text, None)
+    text = connector._refuse_answer_if_too_long(text)
     client = HttpClient(connector.options)
     if not connector._has_session():
         connector._create_session(client)

@@ -32,10 +32,11 @@ class TransientError(ConnectorError):
 
 
 class QuotaWait(TransientError):
-    """The account's publishing quota is used up (Instagram 50, Threads 250 a day).
+    """The account's publishing quota is used up (Instagram 50, Threads 250 posts or 1,000
+    replies a day).
 
-    Nothing was sent; the delivery waits until ``retry_after`` seconds from now with this
-    message as its status detail, without using up an attempt.
+    Nothing was sent; the delivery (or inbox answer) waits until ``retry_after`` seconds from now
+    with this message as its status detail, without using up an attempt.
     """
 
 

@@ -64,6 +64,7 @@ class LinkedInConnector(Connector):
     platform = "linkedin"
     label = "LinkedIn"
     max_length = MAX_CHARACTERS
+    answer_max_length = linkedin_inbox.COMMENT_LIMIT
     image_limit = MAX_IMAGES
     oauth_only: ClassVar[bool] = True
     secret_fields = ("access_token", "refresh_token", "expires_at", "refresh_expires_at")

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from planner.connectors import linkedin as li
-from planner.connectors import text as textlib
 from planner.connectors import tokens
 from planner.connectors.errors import AuthError, PermanentError, UnknownOutcomeError
 from planner.connectors.http import HttpClient
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COMMENT_URN = re.compile(r"^urn:li:comment:\((urn:li:[A-Za-z]+:[^,()]+),([0-9]+)\)$")
-COMMENT_LIMIT = 1250  # LinkedIn's comment box takes 1,250 characters
+COMMENT_LIMIT = 1250  # LinkedIn's comment box takes 1,250 characters: the answers' limit
 PAGE = 100
 PAGES = 3  # at most 300 comments per post, and per comment, in one look
 NESTED_LOOKS = 20  # replies are read under at most this many commented comments per post
@@ -78,9 +77,7 @@ def reply(
     if match is None:
         raise PermanentError("Planner answers LinkedIn comments only (urn:li:comment:…)")
     activity, comment_id = match.groups()
-    length = textlib.graphemes(text)
-    if length > COMMENT_LIMIT:  # a comment's text is plain, not the posts' escaped "little text"
-        raise PermanentError(f"Too long: {length} of {COMMENT_LIMIT} characters on LinkedIn")
+    text = connector._refuse_answer_if_too_long(text)  # plain text, unlike a post's commentary
     client = HttpClient(connector.options)
     connector._refresh_if_due(utcnow())
     response = connector._call(

@@ -91,7 +91,7 @@ def reply(
     client = HttpClient(connector.options)
     if "max_characters" not in connector.state:
         connector._load_limits(client)
-    text = connector._refuse_if_too_long(text, None)
+    text = connector._refuse_answer_if_too_long(text)
     parent = client.request(
         "GET", connector._url(f"/api/v1/statuses/{_segment(to_external_id)}"),
         headers=connector._auth(), check=False,

@@ -84,7 +84,7 @@ def facebook_reply(
     connector: FacebookConnector, to_external_id: str, text: str, key: str, *, attempt: int = 1
 ) -> SentAnswer:
     """Answer the comment *to_external_id* as the Page; a retry looks for the first try first."""
-    text = connector._refuse_if_too_long(text, None)
+    text = connector._refuse_answer_if_too_long(text)
     graph = connector.graph()
     comment = _segment(to_external_id)
     try:
@@ -188,7 +188,7 @@ def instagram_reply(
     connector: InstagramConnector, to_external_id: str, text: str, key: str, *, attempt: int = 1
 ) -> SentAnswer:
     """Answer the comment *to_external_id*; a retry looks among its thread's replies first."""
-    text = connector._refuse_if_too_long(text, None)
+    text = connector._refuse_answer_if_too_long(text)
     graph = connector.graph()
     comment = _segment(to_external_id)
     try:

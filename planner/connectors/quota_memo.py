@@ -1,4 +1,5 @@
-"""What the worker last read of each account's daily publishing quota (Instagram, Threads).
+"""What the worker last read of each account's daily publishing quotas (Instagram, Threads'
+posts and Threads' replies, each under its own key).
 
 Asking the quota before every post costs a request per post; a worker publishing a backlog
 asks once, counts what it publishes itself, and asks again only when the reading is old or

@@ -232,23 +232,31 @@ class ThreadsConnector(Connector):
         memo = self.options.quota_memo
         if memo.has_room(self._quota_key(), now):
             return
-        data = self._get(
-            client,
-            f"{API}/{self.config['user_id']}/threads_publishing_limit",
-            fields="quota_usage,config",
-        )
-        rows = _list(data.get("data"))
-        usage: dict[str, Any] = rows[0] if rows and isinstance(rows[0], dict) else {}
-        config: dict[str, Any] = usage.get("config") or {}
-        total = _count(config.get("quota_total"), DAILY_POSTS)
-        used = _count(usage.get("quota_usage"), 0)
+        total, used = self._read_quota(client, "quota_usage", "config", DAILY_POSTS)
         memo.note_reading(self._quota_key(), now, total=total, used=used)
         if used >= total:
             raise self._quota_wait(total)
 
-    def _quota_wait(self, total: int) -> QuotaWait:
+    def _read_quota(
+        self, client: HttpClient, usage_field: str, config_field: str, default: int
+    ) -> tuple[int, int]:
+        """Return (allowed, used) in the last 24 hours from ``threads_publishing_limit``:
+        ``quota_usage``/``config`` for posts, ``reply_quota_usage``/``reply_config`` for replies.
+        """
+        data = self._get(
+            client,
+            f"{API}/{self.config['user_id']}/threads_publishing_limit",
+            fields=f"{usage_field},{config_field}",
+        )
+        rows = _list(data.get("data"))
+        usage: dict[str, Any] = rows[0] if rows and isinstance(rows[0], dict) else {}
+        config = usage.get(config_field)
+        total = _count(config.get("quota_total") if isinstance(config, dict) else None, default)
+        return total, _count(usage.get(usage_field), 0)
+
+    def _quota_wait(self, total: int, noun: str = "posts") -> QuotaWait:
         return QuotaWait(
-            f"Threads allows {total} posts in 24 hours and this profile has used them; "
+            f"Threads allows {total} {noun} in 24 hours and this profile has used them; "
             "waiting for the quota to free up",
             retry_after=QUOTA_RETRY_SECONDS,
         )

@@ -5,7 +5,9 @@ Replies come from a post's ``/conversation`` edge (every reply in the tree, flat
 a post (``threads_manage_replies``). Threads takes no idempotency key, so a retry first reads
 the replies under the one answered (``/{id}/replies``) and returns an answer of ours with the
 same text instead of publishing a second one; a container left unpublished is harmless (it
-expires after 24 hours), so none is kept between attempts.
+expires after 24 hours), so none is kept between attempts. A profile may publish 1,000 replies
+in 24 hours (read, like the posts' quota, from ``threads_publishing_limit``): past them an
+answer waits (``QuotaWait``) instead of failing.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ REPLY_FIELDS = "id,text,username,timestamp,permalink,replied_to,is_reply_owned_b
 PAGE = "100"
 PAGES = 3  # at most 300 replies per post and look
 GONE_SUBCODE = 33  # "object with ID ... does not exist": deleted
+DAILY_REPLIES = 1000  # API-published replies per profile in a moving 24 hours
 
 
 def replies(
@@ -65,9 +68,10 @@ def reply(
     connector: ThreadsConnector, to_external_id: str, text: str, key: str, *, attempt: int = 1
 ) -> SentAnswer:
     """Answer the reply *to_external_id* with *text*; a retry looks for the first try first."""
-    text = connector._refuse_if_too_long(text, None)
+    text = connector._refuse_answer_if_too_long(text)
     client = HttpClient(connector.options)
-    connector._refresh_if_due(utcnow())
+    now = utcnow()
+    connector._refresh_if_due(now)
     # Newest first: an answer of ours from an earlier attempt is among the latest.
     below = _edge(connector, client, to_external_id, "replies", newest_first=True)
     if below is None:  # reading it also proves it is still there
@@ -77,6 +81,7 @@ def reply(
             if _is_ours(connector, node) and tokens.same_text(node.get("text"), text):
                 logger.info("Threads answer to %s had already landed", to_external_id)
                 return _sent(connector, client, str(node["id"]))
+    _check_reply_quota(connector, client, now)
     container = connector._create(
         client, {"media_type": "TEXT", "text": text, "reply_to_id": to_external_id}
     )
@@ -89,11 +94,35 @@ def reply(
         check=False,
     )
     if not response.ok:
-        raise th.graph_error(response)
+        error = th.graph_error(response)
+        if error.code == th.LIMIT_REACHED:  # replies made elsewhere used the quota up
+            connector.options.quota_memo.forget(_quota_key(connector))
+            raise connector._quota_wait(DAILY_REPLIES, "replies") from error
+        raise error
     media_id = str(response.json_object().get("id") or "")
     if not media_id:
         raise PermanentError("Threads published the answer but gave it no id")
+    connector.options.quota_memo.note_published(_quota_key(connector))
     return _sent(connector, client, media_id)
+
+
+def _check_reply_quota(connector: ThreadsConnector, client: HttpClient, now: datetime) -> None:
+    """Raise ``QuotaWait`` when the profile has published its 1,000 replies of the last 24 hours.
+
+    A recent reading with room to spare is trusted (see ``quota_memo``), as for posts.
+    """
+    memo = connector.options.quota_memo
+    key = _quota_key(connector)
+    if memo.has_room(key, now):
+        return
+    total, used = connector._read_quota(client, "reply_quota_usage", "reply_config", DAILY_REPLIES)
+    memo.note_reading(key, now, total=total, used=used)
+    if used >= total:
+        raise connector._quota_wait(total, "replies")
+
+
+def _quota_key(connector: ThreadsConnector) -> str:
+    return f"threads-replies:{connector.config['user_id']}"
 
 
 def _edge(

@@ -2,10 +2,13 @@
 
 An answer is claimed with a conditional UPDATE (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), sent
 with no transaction open, and its outcome decided by the same pure policy as a delivery's
-(``publishing.policy.decide``): transient errors retry with backoff, a lost reply is retried
-only because the platform de-duplicates it (Mastodon's ``Idempotency-Key`` plus a look in the
-thread, Bluesky's record key), and an answer left ``publishing`` by a vanished worker is
-recovered by ``policy.recover``. A published answer marks its item done.
+(``publishing.policy.decide``): transient errors retry with backoff, a used-up reply quota
+(Threads) waits without using an attempt, a lost reply is retried only because the connector
+makes sure the answer is not made twice (Bluesky's record key; Mastodon's ``Idempotency-Key``
+plus a look in the thread; Facebook, Instagram, Threads and LinkedIn take no key, so a retry
+first looks in the answered reply's thread for ours with the same text), and an answer left
+``publishing`` by a vanished worker is recovered by ``policy.recover``. A published answer
+marks its item done.
 """
 
 from __future__ import annotations

@@ -24,12 +24,12 @@ from planner.models import DeliveryStatus
 
 D = DeliveryStatus
 DEFAULT_LATENESS_MINUTES = 60
-# Platforms that ignore a second copy of the same delivery: Mastodon (Idempotency-Key, kept one
-# hour), Bluesky (the rkey chosen once per delivery) and the outbox (the key in each line);
-# Facebook, Instagram, Threads, LinkedIn and Google do not, but their connectors look for the
-# post among the account's latest before sending again (and answer "unconfirmed" themselves
-# where they cannot look). A webhook receiver cannot be trusted to do this, so a lost reply
-# there is never retried.
+# Platforms that ignore a second copy of the same delivery or inbox answer: Mastodon
+# (Idempotency-Key, kept one hour, plus a look in the thread for an answer), Bluesky (the rkey
+# chosen once per delivery or answer) and the outbox (the key in each line); Facebook,
+# Instagram, Threads, LinkedIn and Google do not, but their connectors look before sending
+# again: for a post among the account's latest, for an answer in the answered reply's thread
+# (Google has no inbox), and answer "unconfirmed" themselves where they cannot look. A webhook receiver cannot be trusted to do this, so a lost reply there is never retried.
 DEDUPLICATING_PLATFORMS = frozenset(
     {
         "mastodon",

@@ -221,7 +221,12 @@ def answer(
         raise Conflict(f"The channel's settings cannot be used ({exc}).") from None
     if not connector.inbox:
         raise Conflict(f"Planner cannot answer on {connector.label}.")
-    too_long = connector.check_length(text) if len(text) <= MAX_ANSWER else "Too long"
+    # The platform's limit on answers, which is not always its posts' (LinkedIn comments).
+    too_long = (
+        connector.check_answer_length(text)
+        if len(text) <= MAX_ANSWER
+        else f"{len(text):,} of {MAX_ANSWER:,} characters"
+    )
     if too_long:
         raise ValidationError(f"Too long: {too_long}.", fields={"body": f"Too long: {too_long}."})
     waiting = session.exec(

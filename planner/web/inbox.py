@@ -22,7 +22,7 @@ from planner.services.workspaces import Access
 from planner.timeutils import utcnow
 from planner.web.context import current_access, with_access
 from planner.web.forms import EmptyForm
-from planner.web.forms_support import act
+from planner.web.forms_support import act, commit_or_show
 from planner.web.inbox_forms import AnswerForm, AssignForm, DigestForm
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -40,8 +40,13 @@ def _inbox_badge() -> dict[str, Any]:
 @bp.get("/")
 @with_access
 def index(acc: Access):
-    db = get_session()
     status = InboxStatus.DONE if request.args.get("status") == "done" else InboxStatus.OPEN
+    return _page(acc, status)
+
+
+def _page(acc: Access, status: InboxStatus, answering: tuple[int, AnswerForm] | None = None) -> str:
+    """The inbox page; *answering* is a refused answer's item and form, shown as typed."""
+    db = get_session()
     channels = {
         c.id: c for c in db.exec(select(Channel).where(Channel.workspace_id == acc.workspace.id))
     }
@@ -57,7 +62,7 @@ def index(acc: Access):
         members=members,
         member_names={m.id: m.display_name for m in members},
         form=EmptyForm(),
-        answer_form=AnswerForm(),
+        answering=answering,
         assign_form=AssignForm(),
         digest_form=DigestForm(wanted=inbox.wants_digest(session=db, acc=acc)),
     )
@@ -73,7 +78,7 @@ def _counting(channels: Any) -> dict[int | None, dict[str, Any]]:
             continue
         found[channel.id] = {
             "platform": channel_service.counter_platform(channel),
-            "limit": connector.limit(),
+            "limit": connector.answer_limit(),
             "url_length": connector.url_length,
         }
     return found
@@ -101,22 +106,34 @@ def refresh(acc: Access):
 @bp.post("/<id:item_id>/answer")
 @with_access
 def answer(acc: Access, item_id: int):
+    """Queue the answer; a refused one is shown again as typed, the reason beside it."""
     form = AnswerForm()
     if form.validate_on_submit():
-        act(
-            lambda db: inbox.answer(
-                session=db,
-                acc=acc,
-                item_id=item_id,
-                body=form.body.data or "",
-                connectors=get_connectors(),
-                now=utcnow(),
-            ),
-            done="Your answer is on its way; the reply is marked done once it is published.",
-        )
-    else:
-        flash(" ".join(form.body.errors) or "Write an answer.", "error")
-    return redirect(url_for("inbox.index"))
+        try:
+            queued, _ = commit_or_show(
+                form,
+                lambda db: inbox.answer(
+                    session=db,
+                    acc=acc,
+                    item_id=item_id,
+                    body=form.body.data or "",
+                    connectors=get_connectors(),
+                    now=utcnow(),
+                ),
+            )
+        except Conflict as exc:
+            get_session().rollback()
+            flash(exc.message, "error")
+            queued = False
+        if queued:
+            flash(
+                "Your answer is on its way; the reply is marked done once it is published.",
+                "success",
+            )
+            return redirect(url_for("inbox.index"))
+    elif not form.body.errors:
+        flash("The answer could not be read; send it again.", "error")
+    return _page(acc, InboxStatus.OPEN, answering=(item_id, form)), 422
 
 
 @bp.post("/<id:item_id>/done")

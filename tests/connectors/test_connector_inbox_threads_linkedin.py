@@ -11,6 +11,7 @@ from planner.connectors.base import ConnectorOptions
 from planner.connectors.errors import (
     AuthError,
     PermanentError,
+    QuotaWait,
     TransientError,
     UnknownOutcomeError,
 )
@@ -155,6 +156,50 @@ def test_threads_deleted_post_has_no_replies_and_cannot_be_answered(
     assert connector.mentions(None) == []
 
 
+def test_threads_answers_wait_once_the_profiles_1000_replies_are_used(
+    fake_threads: FakeThreads, options: ConnectorOptions, make_request
+) -> None:
+    fake_threads.reply_quota_total = 2
+    fake_threads.quota_total = 1  # the posts' quota is used up: answers have their own
+    connector = threads(fake_threads, options)
+    ours = connector.publish(make_request()).external_id
+    theirs = fake_threads.add_reply(ours, "Open Sunday?")
+    connector.reply(theirs["id"], "Yes", "key-6")
+    connector.reply(theirs["id"], "9 to 1", "key-7")
+
+    with pytest.raises(QuotaWait, match="2 replies in 24 hours") as caught:
+        connector.reply(theirs["id"], "See you", "key-8")
+
+    assert caught.value.retry_after and caught.value.retry_after > 0
+    assert [r["text"] for r in fake_threads.replies_to(theirs["id"])] == ["Yes", "9 to 1"]
+    reads = [r.query["fields"] for r in fake_threads.requests_to("/threads_publishing_limit")]
+    assert reads[0] == "quota_usage,config"  # the post's
+    assert set(reads[1:]) == {"reply_quota_usage,reply_config"}
+    containers = [
+        r for r in fake_threads.requests_to("/threads", "POST") if b"reply_to_id" in r.body
+    ]
+    assert len(containers) == 2  # no container for the third answer
+
+
+def test_threads_replies_used_up_elsewhere_since_the_reading_wait_instead_of_failing(
+    fake_threads: FakeThreads, options: ConnectorOptions, make_request
+) -> None:
+    connector = threads(fake_threads, options)
+    ours = connector.publish(make_request()).external_id
+    theirs = fake_threads.add_reply(ours, "Rye?")
+    connector.reply(theirs["id"], "Yes", "key-9")  # reads the quota: plenty of room
+    fake_threads.reply_quota_total = 1  # another app's replies took the rest meanwhile
+
+    with pytest.raises(QuotaWait, match="replies in 24 hours"):
+        connector.reply(theirs["id"], "And spelt", "key-10")  # trusts the reading, Threads refuses
+    with pytest.raises(QuotaWait):
+        connector.reply(theirs["id"], "And spelt", "key-10")  # reads again: none left
+
+    reads = [r.query["fields"] for r in fake_threads.requests_to("/threads_publishing_limit")]
+    assert reads.count("reply_quota_usage,reply_config") == 2
+    assert [r["text"] for r in fake_threads.replies_to(theirs["id"])] == ["Yes"]
+
+
 def test_threads_expired_token_and_rate_limit(
     fake_threads: FakeThreads, options: ConnectorOptions
 ) -> None:
@@ -267,7 +312,7 @@ def test_linkedin_refuses_an_answer_longer_than_a_comment(
     connector = linkedin(fake_linkedin, options)
     ours = connector.publish(make_request()).external_id
     theirs = fake_linkedin.add_comment(ours, "Tell me everything")
-    with pytest.raises(PermanentError, match="1251 of 1250"):
+    with pytest.raises(PermanentError, match="1,251 of 1,250 characters on LinkedIn"):
         connector.reply(theirs["urn"], "x" * 1251, "key-5")
     assert not fake_linkedin.requests_to("/comments", "POST")
 

@@ -5,7 +5,10 @@ Written from Meta's Threads API documentation: containers (``POST /{user-id}/thr
 may publish 250 posts in a rolling 24 hours; errors have Graph's shape. Replies (the Reply
 Management API): ``GET /{id}/replies`` lists the direct replies, ``GET /{id}/conversation``
 every reply below, both needing ``threads_read_replies``; a container with ``reply_to_id``
-(``threads_manage_replies``) publishes a reply, which is not a post of the profile's.
+(``threads_manage_replies``) publishes a reply, which is not a post of the profile's; replies
+have their own limit, 1,000 in a moving 24 hours, read from ``threads_publishing_limit`` as
+``reply_quota_usage`` and ``reply_config`` (those fields need ``threads_manage_replies``).
+Past it ``threads_publish`` answers as for posts (the documentation shows no error of its own).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class FakeThreads(FakeServer):
         user_id: str = "17841400000000001",
         username: str = "bakery",
         quota_total: int = 250,
+        reply_quota_total: int = 1000,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -64,12 +68,14 @@ class FakeThreads(FakeServer):
         self.user_id = user_id
         self.username = username
         self.quota_total = quota_total
+        self.reply_quota_total = reply_quota_total
         self.clock = clock
         self.container_polls = 0
         self.container_error: str | None = None  # e.g. "FAILED_DOWNLOADING_IMAGE"
         self.containers: dict[str, dict[str, Any]] = {}
         self.posts: list[dict[str, Any]] = []  # newest last
         self.published_times: list[float] = []
+        self.reply_times: list[float] = []  # when our replies were published
         self.replies: list[dict[str, Any]] = []  # others' replies and ours, oldest first
         self._ids = itertools.count(18000000000000001)
         self.rate_limited = 0  # answer that many API calls with code 4 (with Retry-After)
@@ -203,7 +209,7 @@ class FakeThreads(FakeServer):
         if target == self.user_id:
             if fields.get("reply_to_id") and "threads_manage_replies" not in scopes:
                 return graph_error("(#10) Application does not have permission for this action", 10)
-            return self._profile(method, edge, fields)
+            return self._profile(method, edge, fields, scopes)
         if target in self.containers and edge is None:
             container = self._poll(target)
             return Reply(200, {"id": target, **container})
@@ -279,7 +285,9 @@ class FakeThreads(FakeServer):
 
     # The profile's edges ------------------------------------------------------------------
 
-    def _profile(self, method: str, edge: str | None, fields: dict[str, str]) -> Reply:
+    def _profile(
+        self, method: str, edge: str | None, fields: dict[str, str], scopes: list[str]
+    ) -> Reply:
         if edge is None and method == "GET":
             return Reply(200, {"id": self.user_id, "username": self.username})
         if edge == "threads" and method == "POST":
@@ -292,23 +300,31 @@ class FakeThreads(FakeServer):
         if edge == "threads_publish" and method == "POST":
             return self._publish(fields.get("creation_id") or "")
         if edge == "threads_publishing_limit" and method == "GET":
-            return Reply(
-                200,
-                {
-                    "data": [
-                        {
-                            "quota_usage": self.quota_usage(),
-                            "config": {"quota_total": self.quota_total, "quota_duration": 86400},
-                        }
-                    ]
-                },
-            )
+            return self._publishing_limit(fields.get("fields") or "quota_usage", scopes)
         return graph_error("Unknown path components", 2500)
+
+    def _publishing_limit(self, asked: str, scopes: list[str]) -> Reply:
+        """The fields asked for: the posts' quota and config, the replies' quota and config."""
+        names = [name for name in asked.split(",") if name]
+        if any(n.startswith("reply_") for n in names) and "threads_manage_replies" not in scopes:
+            return graph_error("(#10) Application does not have permission for this action", 10)
+        known = {
+            "quota_usage": self.quota_usage(),
+            "config": {"quota_total": self.quota_total, "quota_duration": 86400},
+            "reply_quota_usage": self.reply_quota_usage(),
+            "reply_config": {"quota_total": self.reply_quota_total, "quota_duration": 86400},
+        }
+        return Reply(200, {"data": [{name: known[name] for name in names if name in known}]})
 
     def quota_usage(self) -> int:
         with self.lock:
             now = self.clock()
             return sum(1 for moment in self.published_times if now - moment < 86400)
+
+    def reply_quota_usage(self) -> int:
+        with self.lock:
+            now = self.clock()
+            return sum(1 for moment in self.reply_times if now - moment < 86400)
 
     def _create(self, fields: dict[str, str]) -> Reply:
         media_type = fields.get("media_type") or ""
@@ -378,10 +394,15 @@ class FakeThreads(FakeServer):
             if container["status"] != "FINISHED" or container.get("is_carousel_item"):
                 return graph_error("The media is not ready for publishing, please wait", 9007)
             if container.get("reply_to_id"):  # replies have their own quota (1,000 a day)
+                if self.reply_quota_usage() >= self.reply_quota_total:
+                    return graph_error(
+                        "The user has reached the publishing limit", 9, subcode=2207042
+                    )
                 container["status"] = "PUBLISHED"
                 reply = self._add_reply(
                     container["reply_to_id"], container["text"], username=self.username, owned=True
                 )
+                self.reply_times.append(self.clock())
                 return Reply(200, {"id": reply["id"]})
             if self.quota_usage() >= self.quota_total:
                 return graph_error("The user has reached the publishing limit", 9, subcode=2207042)

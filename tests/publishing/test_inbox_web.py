@@ -64,9 +64,10 @@ def test_answer_from_the_page_is_counted_against_the_platform(
 ) -> None:
     item = add_inbox_item(desk.session, toots, received_at=utcnow())
     logged_in = auth.login(client, desk.member)
-    logged_in.post(f"/inbox/{item.id}/answer", data={"body": "x" * 501})
+    refused = logged_in.post(f"/inbox/{item.id}/answer", data={"body": "x" * 501})
     assert desk.session.exec(select(InboxAnswer)).all() == []
-    assert "501 of 500 characters on Mastodon" in logged_in.get("/inbox/").get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "501 of 500 characters on Mastodon" in refused.get_data(as_text=True)
 
     logged_in.post(f"/inbox/{item.id}/answer", data={"body": "Yes, it is!"})
     [answer] = desk.session.exec(select(InboxAnswer)).all()

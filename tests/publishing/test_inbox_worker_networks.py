@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -132,3 +133,43 @@ def test_a_reply_reaches_the_inbox_and_a_lost_answer_is_sent_once(
 
     inbox_poll.tick(desk.app, now=later(60))  # our answer is in the thread, not in the inbox
     assert len(items(desk)) == 1
+
+
+@pytest.mark.parametrize("network", ["threads"], indirect=True)
+def test_an_answer_past_the_threads_reply_quota_waits_without_using_an_attempt(
+    desk: Desk, network: tuple[Network, Channel]
+) -> None:
+    net, channel = network
+    desk.approved_post([channel], at=utcnow(), body="Fresh rye today")
+    desk.tick(utcnow())
+    theirs = net.seed(net.fake, net.fake.posts[0]["id"], "Open Sunday?")
+    inbox_poll.tick(desk.app, now=later())
+    [item] = items(desk)
+    inbox.answer(
+        session=desk.session,
+        acc=access_of(desk.member),
+        item_id=item.id,
+        body="9 to 1!",
+        connectors=desk.app.extensions[EXTENSION],
+        now=later(),
+    )
+    desk.session.commit()
+    net.fake.reply_times = [time.time()] * 1000  # the profile's replies of the day, made elsewhere
+
+    desk.tick(later(2))
+
+    desk.session.expire_all()
+    [waiting] = desk.session.exec(select(InboxAnswer)).all()
+    assert (waiting.status, waiting.attempts) == ("retrying", 0)
+    assert "1000 replies in 24 hours" in (waiting.last_error or "")
+    assert net.ours(net.fake, theirs) == []
+    desk.tick(later(5))  # the wait is not over yet
+    assert net.ours(net.fake, theirs) == []
+
+    net.fake.reply_times = []
+    desk.tick(later(13))
+
+    [mine] = net.ours(net.fake, theirs)
+    desk.session.expire_all()
+    [sent] = desk.session.exec(select(InboxAnswer)).all()
+    assert (sent.status, sent.attempts, sent.external_id) == ("published", 1, mine["id"])
