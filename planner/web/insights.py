@@ -30,7 +30,7 @@ from planner.timeutils import (
     to_local,
     utcnow,
 )
-from planner.web.charts import bar_chart, line_chart
+from planner.web.charts import NARROW_WIDTH, bar_chart, line_chart
 from planner.web.context import with_access
 from planner.web.exports import csv_response
 from planner.web.forms import EmptyForm
@@ -128,18 +128,16 @@ def index(acc: Access):
     period = _period(acc)
     channel = _channel(acc)
     found = _insights(acc, period, channel)
-    bars = bar_chart(
-        [
-            (
-                f.label,
-                f.category,
-                f.score,
-                f"{f.score:g} from {f.posts} post{'' if f.posts == 1 else 's'}",
-            )
-            for f in found.by_category
-        ]
-    )
-    weeks = line_chart([(f"{w.start:%-d %b}", w.score) for w in found.weeks])
+    scores = [
+        (
+            f.label,
+            f.category,
+            f.score,
+            f"{f.score:g} from {f.posts} post{'' if f.posts == 1 else 's'}",
+        )
+        for f in found.by_category
+    ]
+    weekly = [(f"{w.start:%-d %b}", w.score) for w in found.weeks]
     channels = channel_service.list_channels(session=get_session(), workspace_id=acc.workspace.id)
     return render_template(
         "insights/index.html",
@@ -148,8 +146,11 @@ def index(acc: Access):
         channel=channel,
         no_figures=_gives_no_figures(channel, found),
         channels=channels,
-        bars=bars,
-        weeks=weeks,
+        # The same charts twice: the page shows the wide ones, a phone the narrow ones.
+        bars=bar_chart(scores),
+        weeks=line_chart(weekly),
+        narrow_bars=bar_chart(scores, narrow=True),
+        narrow_weeks=line_chart(weekly, width=NARROW_WIDTH),
         figure_labels=FIGURE_LABELS,
         form=EmptyForm(),
     )

@@ -36,6 +36,8 @@ PAGES = [
     "/posts/new",
     "/inbox/",  # the demo's replies: one overdue, one answered
     "/inbox/?status=done",
+    "/insights",  # the demo's figures: bars, the week line, wide tables, the weights form
+    "/insights?period=quarter",
 ]
 
 
@@ -71,6 +73,10 @@ def test_every_main_page_fits_a_375_px_screen(browser, live_server, app) -> None
         draft = session.exec(
             select(Post).where(Post.status == PostStatus.DRAFT, Post.scheduled_at.is_not(None))
         ).first()
+        # A published demo post has several readings: its engagement and how they grew.
+        published = session.exec(select(Post).where(Post.status == PostStatus.PUBLISHED)).first()
+        feed = session.exec(select(Channel).where(Channel.name == "Bakery feed (outbox)")).one()
+        month = f"{published.scheduled_at:%Y-%m}"
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -81,9 +87,18 @@ def test_every_main_page_fits_a_375_px_screen(browser, live_server, app) -> None
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(f"{live_server}/")
         too_wide = {}
-        for path in [*PAGES, f"/posts/{draft.id}", f"/posts/{draft.id}/edit"]:
+        for path in [
+            *PAGES,
+            f"/posts/{draft.id}",
+            f"/posts/{draft.id}/edit",
+            f"/posts/{published.id}",
+            f"/insights?period=month&month={month}&channel={feed.id}",
+            f"/insights?period=quarter&month={month}",
+        ]:
             resp = page.goto(f"{live_server}{path}")
             assert resp.ok, (path, resp.status)
+            # Folded parts count too: the engagement history opens to a table.
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
             width, inner = page.evaluate(
                 "[document.documentElement.scrollWidth, window.innerWidth]"
             )
