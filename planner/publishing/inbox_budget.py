@@ -3,11 +3,13 @@
 Each platform documents a read limit per account (``read_limit`` per ``read_window_seconds``
 on its connector). The engagement job spends at most half of it
 (``engagement_claims.READ_SHARE``); the inbox spends at most ``INBOX_SHARE`` of it, which leaves
-a tenth for publishing, answers, checks and the owner's own apps. The share is a bucket: it
-fills at ``INBOX_SHARE * read_limit`` per window and holds one look's worth (the share of one
-poll interval), so a "look now" between two looks spends what the next look would have. A look
-spends what it really sent (``http.counting``); a post with many pages of replies may overdraw
-the bucket, and the looks after it wait until it has filled again.
+a tenth for publishing, answers, checks and the owner's own apps. The share is a bucket per
+channel: it fills at ``INBOX_SHARE * read_limit`` per window and holds one look's worth (the
+share's part of one poll interval), so the job's looks stay within the share over any window,
+and a "look now" spends what the next look would have: at worst it adds one look's worth
+(Instagram: 80 + 7 of 200 an hour, under the limit with the engagement job's 100). A look spends
+what it really sent (``http.counting``); a post with many pages of replies may overdraw the
+bucket, and the looks after it read less until it has filled again.
 
 When the budget cannot cover all the posts of the last 14 days, the newest (published in the
 last 48 hours) are read at every look, within half of it, and the others in turn, least
