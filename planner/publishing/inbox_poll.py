@@ -205,7 +205,7 @@ def _look(
         spent = Spent(poll.read_credit)
         return _finish(ctx, channel, token, now, now + interval, None, [], None, problem, spent)
     share = budget(type(connector), interval)
-    credit = share.credit(poll.read_credit, poll.last_polled_at, now) if share else None
+    credit = share.credit(poll.read_credit, poll.last_polled_at, now) if share is not None else None
     found: list[tuple[int | None, list[Incoming]]] = []
     looked: list[int] = []
     deferred: datetime | None = None
@@ -214,7 +214,7 @@ def _look(
     with counting() as sent:
         try:
             for target in _chosen(targets, share, credit, now):
-                if share and credit is not None and share.room(credit - sent.requests) < 1:
+                if not _affords(share, credit, sent.requests):
                     break  # earlier posts cost more than usual: the rest wait for their turn
                 try:
                     found.append((target.post_id, connector.replies(target.external_id, None)))
@@ -280,6 +280,11 @@ def _chosen(
     if share is not None and credit is not None:
         room = min(room, share.room(credit))
     return in_turn(targets, room=room, now=now)
+
+
+def _affords(share: Budget | None, credit: float | None, spent: int) -> bool:
+    """Whether one more post fits in what is left (always, where no limit is documented)."""
+    return share is None or credit is None or share.room(credit - spent) >= 1
 
 
 def _finish(

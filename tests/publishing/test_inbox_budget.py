@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -188,11 +188,11 @@ def test_the_credit_fills_with_time_up_to_one_look() -> None:
     assert share.credit(1.0, now + timedelta(minutes=1), now) == 1.0  # a clock behind: no gift
 
 
+NOW_T = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
 def target(n: int, *, hours: float, looked: datetime | None = None) -> Target:
     return Target(n, n, f"m{n}", NOW_T - timedelta(hours=hours), looked)
-
-
-NOW_T = datetime(2026, 6, 1, 12, 0, tzinfo=utcnow().tzinfo)
 
 
 def test_in_turn_keeps_the_newest_first_when_all_fit() -> None:
