@@ -108,6 +108,20 @@ class InboxPoll(SQLModel, table=True):
     # The newest mention seen, so the next look asks only for what came after it.
     mentions_since: datetime | None = _utc_field(nullable=True, default=None)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What is left of the channel's inbox read share as of ``last_polled_at`` (None: all of
+    # it); it fills again with time (see ``publishing.inbox_budget``) and may run below zero.
+    read_credit: float | None = Field(default=None)
+
+
+class InboxPostLook(SQLModel, table=True):
+    """When the inbox last read the replies of one published delivery (a post on a channel).
+
+    A channel whose read budget cannot cover all its recent posts looks at them in turn,
+    least recently looked at first, so every post's replies are still read.
+    """
+
+    delivery_id: int = Field(foreign_key="delivery.id", primary_key=True, ondelete="CASCADE")
+    looked_at: datetime = _utc_field()
 
 
 class InboxDigest(SQLModel, table=True):

@@ -19,7 +19,15 @@ from planner.connectors_app import get_connectors
 from planner.engagement_models import EngagementReading
 from planner.inbox_models import InboxItem
 from planner.media_models import PostMedia
-from planner.models import Channel, Post, PostChannel, PostStatus, Workspace
+from planner.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Post,
+    PostChannel,
+    PostStatus,
+    Workspace,
+)
 from planner.services import channels as channel_service
 from planner.services import posts as post_service
 from planner.services.engagement import record_reading
@@ -249,3 +257,42 @@ def add_reading(
     else:
         session.flush()
     return reading
+
+
+def add_published(
+    session: Session,
+    member: Member,
+    channel: Channel,
+    *,
+    external_id: str,
+    published_at: datetime,
+    commit: bool = True,
+) -> Delivery:
+    """Write a post and its delivery as the worker leaves them once published as *external_id*."""
+    post = add_post(
+        session,
+        member,
+        at=published_at,
+        status=PostStatus.PUBLISHED,
+        channels=[channel.id],
+        created_at=published_at,
+        commit=False,
+    )
+    delivery = Delivery(
+        workspace_id=post.workspace_id,
+        post_id=post.id,
+        channel_id=channel.id,
+        status=DeliveryStatus.PUBLISHED,
+        due_at=published_at,
+        idempotency_key=f"key-{external_id}",
+        external_id=external_id,
+        published_at=published_at,
+        created_at=published_at,
+        updated_at=published_at,
+    )
+    session.add(delivery)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return delivery

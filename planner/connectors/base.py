@@ -188,6 +188,9 @@ class Connector(ABC):
     # The platform's documented limit on reads per account: read_limit per read_window_seconds.
     read_limit: ClassVar[int] = 0
     read_window_seconds: ClassVar[float] = 300.0
+    # What one inbox look at a post usually costs in reads (one page of its replies); the
+    # inbox counts what each look really sent, this only says whether one more post fits.
+    inbox_reads_per_post: ClassVar[int] = 1
 
     def __init__(
         self,

@@ -15,7 +15,9 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
@@ -36,6 +38,31 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass
+class Sent:
+    """How many requests went out inside a ``counting()`` block."""
+
+    requests: int = 0
+
+
+_sent: ContextVar[Sent | None] = ContextVar("planner_requests_sent", default=None)
+
+
+@contextmanager
+def counting() -> Iterator[Sent]:
+    """Count the requests this thread sends inside the block, whichever client sends them.
+
+    The inbox spends each account's read budget by what a look really cost (pages, replies
+    of comments, a token refresh), which only the client sees.
+    """
+    sent = Sent()
+    token = _sent.set(sent)
+    try:
+        yield sent
+    finally:
+        _sent.reset(token)
 
 
 @dataclass(frozen=True)
@@ -137,6 +164,8 @@ class HttpClient:
         connection = pool.take(key) if pool is not None else None
         if connection is None:
             connection = self._connect(target)
+        if (sent := _sent.get()) is not None:
+            sent.requests += 1
         reusable = False
         try:
             response, reusable = self._exchange(

@@ -78,6 +78,8 @@ class LinkedInConnector(Connector):
     # 200 reads an hour per account is a conservative guess.
     read_limit = 200
     read_window_seconds = 3600.0
+    # A post's comments, then the replies under the comments that have some.
+    inbox_reads_per_post = 2
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:

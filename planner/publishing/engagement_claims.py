@@ -27,8 +27,9 @@ from planner.engagement_models import EngagementReading, EngagementTrack, TrackS
 from planner.models import Channel, ChannelStatus, Delivery, DeliveryStatus
 
 T = TrackState
-# The part of a platform's read limit the engagement job may use; the rest is left for
-# publishing, the inbox and whatever else the account's owner runs with the same token.
+# The part of a platform's read limit the engagement job may use; the inbox takes
+# ``inbox_budget.INBOX_SHARE`` (0.4), and the rest is left for publishing and whatever else the
+# account's owner runs with the same token.
 READ_SHARE = 0.5
 
 

@@ -5,10 +5,12 @@ lease, as deliveries have), so two workers, or a worker and a person's "look now
 one channel together; and the unique ``(channel_id, external_id)`` of the items makes storing
 one twice impossible anyway. No transaction is open while the platform is asked.
 
-A look reads the threads of the channel's posts published in the last 14 days (at most
-``MAX_POSTS_PER_LOOK`` of them, newest first: a third of Mastodon's 300 requests per 5 minutes)
-and the account's mentions. A 429 stops the look at once and defers the channel until the
-platform's reset time; even "look now" waits for it.
+A look reads the threads of the channel's posts published in the last 14 days and the
+account's mentions, within the channel's share of its platform's read limit (``inbox_budget``):
+all of them, newest first, when the share covers them (at most ``MAX_POSTS_PER_LOOK``, a third
+of Mastodon's 300 requests per 5 minutes), otherwise the newest and the others in turn. A 429
+stops the look at once and defers the channel until the platform's reset time; even "look now"
+waits for it.
 """
 
 from __future__ import annotations
@@ -17,23 +19,28 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, delete, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from planner.connectors.base import Connector
 from planner.connectors.bundle import UNUSABLE
 from planner.connectors.errors import AuthError, ConnectorError, PermanentError, TransientError
+from planner.connectors.http import counting
 from planner.connectors.inbox import Incoming
-from planner.inbox_models import InboxPoll
+from planner.inbox_models import InboxPoll, InboxPostLook
 from planner.models import Channel, ChannelStatus, Delivery, DeliveryStatus
 from planner.publishing import context, inbox_digest
 from planner.publishing.context import TickContext
+from planner.publishing.inbox_budget import Budget, Target, budget, in_turn
 from planner.services import inbox
 
 logger = logging.getLogger(__name__)
@@ -168,6 +175,14 @@ def _claim_and_look(
     return _look(ctx, channel_id, token, now, interval)
 
 
+@dataclass(frozen=True)
+class Spent:
+    """What a look leaves of the channel's read share, and the posts whose replies it read."""
+
+    left: float | None
+    looked: Sequence[int] = ()
+
+
 def _look(
     ctx: TickContext, channel_id: int, token: str, now: datetime, interval: timedelta
 ) -> Look:
@@ -176,17 +191,7 @@ def _look(
         poll = session.get(InboxPoll, channel_id)
         if channel is None or poll is None:
             return Look(channel_id, looked=False)
-        targets = session.exec(
-            select(Delivery.post_id, Delivery.external_id)
-            .where(
-                Delivery.channel_id == channel_id,
-                Delivery.status == DeliveryStatus.PUBLISHED.value,
-                col(Delivery.published_at) >= now - LOOKBACK,
-                col(Delivery.external_id).is_not(None),
-            )
-            .order_by(col(Delivery.published_at).desc())
-            .limit(MAX_POSTS_PER_LOOK)
-        ).all()
+        targets = _targets(session, channel_id, now)
         # The first look takes the last 14 days of mentions, not the account's whole history.
         since = poll.mentions_since or now - LOOKBACK
         unusable = ""
@@ -197,34 +202,89 @@ def _look(
             unusable = f"The channel's settings cannot be used ({exc})"
     if connector is None or channel.status == ChannelStatus.NEEDS_REAUTH:
         problem = unusable if connector is None else "The channel needs reconnecting"
-        return _finish(ctx, channel, token, now, now + interval, None, [], None, problem, None)
+        spent = Spent(poll.read_credit)
+        return _finish(ctx, channel, token, now, now + interval, None, [], None, problem, spent)
+    share = budget(type(connector), interval)
+    credit = share.credit(poll.read_credit, poll.last_polled_at, now) if share is not None else None
     found: list[tuple[int | None, list[Incoming]]] = []
+    looked: list[int] = []
     deferred: datetime | None = None
     error: str | None = None
     mentions_since = since
-    try:
-        for post_id, external_id in targets:
-            try:
-                found.append((post_id, connector.replies(str(external_id), None)))
-            except PermanentError as exc:  # this post only: refused or unreadable
-                logger.info("Replies of %s on channel %s: %s", external_id, channel_id, exc)
-        found.append((None, connector.mentions(since)))
-        mentions_since = now - MENTION_OVERLAP
-    except TransientError as exc:
-        wait = timedelta(seconds=exc.retry_after or 0)
-        deferred = now + max(wait, interval)
-        error = f"{channel.name} asked planner to wait: {exc.message}"
-        logger.info("Inbox look at channel %s deferred to %s: %s", channel_id, deferred, exc)
-    except AuthError as exc:
-        deferred = now + AUTH_WAIT
-        error = f"{channel.name} refused to show replies: {exc.message}"
-        logger.warning("Inbox look at channel %s refused: %s", channel_id, exc)
-    except ConnectorError as exc:
-        error = exc.message
-        logger.warning("Inbox look at channel %s failed: %s", channel_id, exc)
+    with counting() as sent:
+        try:
+            for target in _chosen(targets, share, credit, now):
+                if not _affords(share, credit, sent.requests):
+                    break  # earlier posts cost more than usual: the rest wait for their turn
+                try:
+                    found.append((target.post_id, connector.replies(target.external_id, None)))
+                except PermanentError as exc:  # this post only: refused or unreadable
+                    logger.info(
+                        "Replies of %s on channel %s: %s", target.external_id, channel_id, exc
+                    )
+                looked.append(target.delivery_id)  # a 429 leaves the post for the next look
+            found.append((None, connector.mentions(since)))
+            mentions_since = now - MENTION_OVERLAP
+        except TransientError as exc:
+            wait = timedelta(seconds=exc.retry_after or 0)
+            deferred = now + max(wait, interval)
+            error = f"{channel.name} asked planner to wait: {exc.message}"
+            logger.info("Inbox look at channel %s deferred to %s: %s", channel_id, deferred, exc)
+        except AuthError as exc:
+            deferred = now + AUTH_WAIT
+            error = f"{channel.name} refused to show replies: {exc.message}"
+            logger.warning("Inbox look at channel %s refused: %s", channel_id, exc)
+        except ConnectorError as exc:
+            error = exc.message
+            logger.warning("Inbox look at channel %s failed: %s", channel_id, exc)
+    spent = Spent(None if credit is None else credit - sent.requests, looked)
     return _finish(
-        ctx, channel, token, now, now + interval, deferred, found, mentions_since, error, connector
+        ctx,
+        channel,
+        token,
+        now,
+        now + interval,
+        deferred,
+        found,
+        mentions_since,
+        error,
+        spent,
+        connector,
     )
+
+
+def _targets(session: Session, channel_id: int, now: datetime) -> list[Target]:
+    """The channel's posts published in the last 14 days, with when each was last read."""
+    rows = session.exec(
+        select(Delivery, InboxPostLook.looked_at)
+        .outerjoin(InboxPostLook, col(InboxPostLook.delivery_id) == Delivery.id)
+        .where(
+            Delivery.channel_id == channel_id,
+            Delivery.status == DeliveryStatus.PUBLISHED.value,
+            col(Delivery.published_at) >= now - LOOKBACK,
+            col(Delivery.external_id).is_not(None),
+        )
+    ).all()
+    return [
+        Target(d.id, d.post_id, str(d.external_id), d.published_at, looked_at)
+        for d, looked_at in rows
+        if d.id is not None and d.published_at is not None
+    ]
+
+
+def _chosen(
+    targets: list[Target], share: Budget | None, credit: float | None, now: datetime
+) -> list[Target]:
+    """The posts this look reads: as many as the budget allows, never more than the cap."""
+    room = MAX_POSTS_PER_LOOK
+    if share is not None and credit is not None:
+        room = min(room, share.room(credit))
+    return in_turn(targets, room=room, now=now)
+
+
+def _affords(share: Budget | None, credit: float | None, spent: int) -> bool:
+    """Whether one more post fits in what is left (always, where no limit is documented)."""
+    return share is None or credit is None or share.room(credit - spent) >= 1
 
 
 def _finish(
@@ -237,7 +297,8 @@ def _finish(
     found: list[tuple[int | None, list[Incoming]]],
     mentions_since: datetime | None,
     error: str | None,
-    connector: Connector | None,
+    spent: Spent,
+    connector: Connector | None = None,
 ) -> Look:
     """Store what was found and hand the look back, in one transaction."""
     with Session(ctx.engine, expire_on_commit=False) as session:
@@ -256,8 +317,10 @@ def _finish(
                 last_polled_at=now,
                 mentions_since=mentions_since,
                 last_error=error,
+                read_credit=spent.left,
             )
         )
+        _remember_looks(session, channel.id or 0, spent.looked, now)
         if connector is not None and connector.state_changed:
             session.exec(
                 update(Channel)
@@ -268,3 +331,28 @@ def _finish(
     if stored:
         logger.info("Inbox: %d new on channel %s", stored, channel.id)
     return Look(channel.id or 0, stored=stored, deferred_until=deferred, error=error)
+
+
+def _remember_looks(
+    session: Session, channel_id: int, looked: Sequence[int], now: datetime
+) -> None:
+    """Note when the posts were read, and forget those too old for the inbox to read again."""
+    if looked:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(InboxPostLook).values(
+            [dict(delivery_id=delivery_id, looked_at=now) for delivery_id in looked]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["delivery_id"], set_=dict(looked_at=stmt.excluded.looked_at)
+        )
+        session.exec(stmt)  # type: ignore[call-overload]
+    session.exec(
+        delete(InboxPostLook).where(
+            col(InboxPostLook.delivery_id).in_(
+                select(Delivery.id).where(
+                    Delivery.channel_id == channel_id,
+                    col(Delivery.published_at) < now - LOOKBACK,
+                )
+            )
+        )
+    )

@@ -14,7 +14,7 @@ from planner.connectors.errors import (
     UnknownOutcomeError,
     UnsafeDestinationError,
 )
-from planner.connectors.http import HttpClient, clean_url
+from planner.connectors.http import HttpClient, clean_url, counting
 from planner.connectors.replies import retry_after_seconds
 from planner.connectors.ssrf import is_public
 from tests.fakes import FakeServer, RecordedRequest, Reply, closed_port_url
@@ -50,6 +50,19 @@ def test_post_sends_json(server: JsonServer, client: HttpClient) -> None:
     assert request.json == {"text": "café ☕"}
     assert request.headers["content-type"].startswith("application/json")
     assert request.headers["x-test"] == "1"
+
+
+def test_counting_counts_every_request_sent_inside_the_block_only(
+    server: JsonServer, client: HttpClient, options: ConnectorOptions
+) -> None:
+    client.request("GET", server.url)
+    with counting() as sent:
+        client.request("GET", server.url)
+        server.fail_next(429, {"error": "slow down"})
+        with pytest.raises(TransientError):
+            HttpClient(options).request("GET", server.url)  # any client, errors included
+    client.request("GET", server.url)
+    assert sent.requests == 2
 
 
 @pytest.mark.parametrize("status", [401, 403])
