@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import uuid
 from abc import ABC, abstractmethod
@@ -201,6 +202,7 @@ class Connector(ABC):
     ) -> None:
         self.config = self.validate_config(config)
         self.state: dict[str, Any] = dict(state or {})
+        self._loaded_state = copy.deepcopy(self.state)
         self.state_changed = False
         self.options = options or ConnectorOptions()
 
@@ -341,7 +343,9 @@ class Connector(ABC):
         for key, value in values.items():
             if self.state.get(key) != value:
                 self.state[key] = value
-                self.state_changed = True
+        # Changed only if it differs from what was loaded: a marker set and dropped again
+        # (a delivery that went well) leaves nothing for the worker to save.
+        self.state_changed = self.state != self._loaded_state
 
 
 def require_text(config: Mapping[str, Any], name: str, message: str, errors: dict[str, str]) -> str:

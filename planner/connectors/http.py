@@ -274,6 +274,8 @@ class HttpClient:
             except OSError as exc:
                 failure = exc
                 continue
+            # A kept-alive connection must not hold a small request back for an ACK (Nagle).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 if target.scheme == "https":
                     sock = tls_context().wrap_socket(sock, server_hostname=target.host)

@@ -166,3 +166,16 @@ def test_rate_limits_wait_as_long_as_meta_says(
 
 def test_check_names_the_page(fake_meta: FakeMeta, options: ConnectorOptions) -> None:
     assert connect(fake_meta, options, "1002").check() == "Corner Bakery Events"
+
+
+def test_a_delivery_that_went_well_leaves_no_state_to_save(
+    fake_meta: FakeMeta, options: ConnectorOptions, make_request: Build
+) -> None:
+    first = connect(fake_meta, options)
+    first.publish(make_request(delivery_id=1, text="one"))
+    # The attempt marker was set and dropped: the worker saves only what is now different.
+    assert first.state == {"first_attempts": {}}
+    saved = FacebookConnector(dict(first.config), state=first.state, options=first.options)
+    saved.publish(make_request(delivery_id=2, text="two"))
+    assert not saved.state_changed
+    assert len(fake_meta.posts) == 2

@@ -307,6 +307,7 @@ def _write(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
+        handler.wfile.flush()
     except (BrokenPipeError, ConnectionResetError):
         # The client gave up waiting (a delayed reply): exactly what the test wanted.
         logger.debug("Client left before the reply to %s %s", handler.command, handler.path)
@@ -322,7 +323,11 @@ def _reset(handler: BaseHTTPRequestHandler) -> None:
 def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         # Keep-alive, as the platforms' servers: planner's client reuses idle connections.
+        # A reply goes out in one write with Nagle off, or every kept-alive reply would wait
+        # for the client's delayed ACK of its headers (40 ms on Linux).
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        wbufsize = 64 * 1024
 
         def do_GET(self) -> None:
             fake._serve(self)
