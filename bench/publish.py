@@ -105,9 +105,15 @@ class Bench:
             return ws.id, user.id, channel.id
 
     def queue(
-        self, ids: tuple[int, int, int], times: list[datetime], media_ids: Sequence[int] = ()
+        self,
+        ids: tuple[int, int, int],
+        times: list[datetime],
+        media_ids: Sequence[int] = (),
+        *,
+        label: str = "",
     ) -> None:
-        """Queue one approved post per time in *times*, each with the stored images *media_ids*."""
+        """Queue one approved post per time in *times*, each with the stored images *media_ids*;
+        *label* keeps the texts of one burst apart from another's."""
         workspace_id, user_id, channel_id = ids
         now = utcnow()
         with Session(self.engine, expire_on_commit=False) as session:
@@ -115,7 +121,7 @@ class Bench:
                 post = Post(
                     workspace_id=workspace_id,
                     author_id=user_id,
-                    body=f"Benchmark post {number}",
+                    body=f"Benchmark post {label}{number}",
                     category="educational",
                     scheduled_at=at,
                     status=PostStatus.APPROVED,
