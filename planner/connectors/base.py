@@ -192,6 +192,8 @@ class Connector(ABC):
     # What one inbox look at a post usually costs in reads (one page of its replies); the
     # inbox counts what each look really sent, this only says whether one more post fits.
     inbox_reads_per_post: ClassVar[int] = 1
+    # What one engagement reading costs in reads (Instagram asks the media, then its insights).
+    reads_per_engagement: ClassVar[int] = 1
 
     def __init__(
         self,

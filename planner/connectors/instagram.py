@@ -69,6 +69,7 @@ class InstagramConnector(GraphConnector):
     # 200 reads an hour per account is a conservative share of it.
     read_limit = 200
     read_window_seconds = 3600.0
+    reads_per_engagement = 2  # the media (likes, comments), then its shares insight
 
     def check_length(self, text: str, link: str | None = None) -> str | None:
         """Check the caption's 2,200 characters, 30 hashtags and 20 mentions, all at once."""

@@ -80,6 +80,7 @@ class LinkedInConnector(Connector):
     read_window_seconds = 3600.0
     # A post's comments, then the replies under the comments that have some.
     inbox_reads_per_post = 2
+    reads_per_engagement = 2  # social actions, then an organization post's share statistics
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:

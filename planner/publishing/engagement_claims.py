@@ -146,7 +146,8 @@ def read_budgets(
         cls = registry.get(platform)
         if cls is None or not cls.gives_engagement:
             continue
-        budgets[channel_id] = int(cls.read_limit * READ_SHARE)
+        # Counted in readings: a reading that makes two requests takes twice its share.
+        budgets[channel_id] = int(cls.read_limit * READ_SHARE) // max(1, cls.reads_per_engagement)
         windows[channel_id] = timedelta(seconds=cls.read_window_seconds)
     for window in set(windows.values()):
         ids = [cid for cid, w in windows.items() if w == window]

@@ -171,6 +171,18 @@ def test_each_channel_keeps_within_its_read_budget(
     assert sum(len(readings(desk, p)) for p in posts) == 5
 
 
+def test_a_reading_that_makes_two_requests_counts_twice_in_the_budget(
+    desk: Desk, fake_mastodon: FakeMastodon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(MastodonConnector, "read_limit", 12)  # 6 requests per 5 minutes
+    monkeypatch.setattr(MastodonConnector, "reads_per_engagement", 2)  # so 3 readings
+    published(desk, [mastodon(desk, fake_mastodon)], count=5)
+    run(desk, NOW)
+
+    assert run(desk, NOW + H + M) == 3
+    assert run(desk, NOW + H + 3 * M) == 0
+
+
 def test_outbox_deliveries_are_not_tracked(desk: Desk) -> None:
     [post] = published(desk, [desk.channel("outbox", {})])
     assert run(desk, NOW + H + M) == 0
