@@ -6,11 +6,15 @@ and a random key naming the picks waiting on the server; tokens never enter the 
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from flask import (
     Blueprint,
     Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,6 +22,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+    from sqlmodel import Session
+
+    from planner.oauth_models import OAuthFlow
 
 from planner.connectors.base import ConnectorError
 from planner.connectors_app import get_connectors
@@ -34,9 +45,47 @@ from planner.web.forms import EmptyForm
 
 bp = Blueprint("oauth", __name__, url_prefix="/channels/oauth")
 
-STATES_KEY = "oauth_states"  # hashes of the states of flows started in this browser
+# Hashes of the states of flows started in this browser. They live in a cookie of their own,
+# not the session: signing in again part-way (a session that ran out while the owner was on the
+# platform) starts a fresh session, and the callback that follows must still be recognised.
+STATES_COOKIE = "planner_oauth"
+STATES_SALT = "planner.oauth.states"
 PICKS_KEY = "oauth_picks"  # the key of the picks waiting for this browser's user
 MAX_STATES = 5
+STATES_MAX_AGE = 15 * 60  # a flow lasts 10 minutes
+
+
+def _states_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(str(current_app.secret_key), salt=STATES_SALT)
+
+
+def browser_states() -> list[str]:
+    """The state hashes of the flows started in this browser (none when the cookie is forged)."""
+    raw = request.cookies.get(STATES_COOKIE)
+    if not raw:
+        return []
+    try:
+        found = _states_signer().loads(raw)
+    except BadSignature:
+        return []
+    return [s for s in found if isinstance(s, str)] if isinstance(found, list) else []
+
+
+def keep_states(response: Response, states: list[str]) -> Response:
+    """Set (or clear) the cookie holding this browser's flow states on *response*."""
+    if not states:
+        response.delete_cookie(STATES_COOKIE, path=bp.url_prefix)
+        return response
+    response.set_cookie(
+        STATES_COOKIE,
+        _states_signer().dumps(states[-MAX_STATES:]),
+        max_age=STATES_MAX_AGE,
+        path=bp.url_prefix,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",  # sent on the platform's top-level redirect back to the callback
+    )
+    return response
 
 
 def allow_sign_in(response: Response) -> Response:
@@ -97,9 +146,8 @@ def start(acc: Access, platform: str):
         flash(f"Could not start connecting: {as_sentence(exc.message)}", "error")
         return redirect(url_for("channels.index"))
     db.commit()
-    states = [*session.get(STATES_KEY, [])][-(MAX_STATES - 1) :]
-    session[STATES_KEY] = [*states, started.flow.state_hash]
-    return redirect(started.authorize_url, 302)
+    response = redirect(started.authorize_url, 302)
+    return keep_states(response, [*browser_states(), started.flow.state_hash])
 
 
 @bp.get("/<platform>/callback")
@@ -114,11 +162,16 @@ def callback(platform: str):
         flow = oauth_flow.flow_for_callback(
             session=db, platform=platform, state=state, user=current_user, now=now
         )
-        if not flow.from_api and flow.state_hash not in session.get(STATES_KEY, []):
+        if not flow.from_api and flow.state_hash not in browser_states():
             raise oauth_flow.FlowRefused("This sign-in was started in another browser.")
     except oauth_flow.FlowRefused as exc:
         return _refused(exc.message)
-    session[STATES_KEY] = [s for s in session.get(STATES_KEY, []) if s != flow.state_hash]
+    left = [s for s in browser_states() if s != flow.state_hash]
+    return keep_states(make_response(_called_back(platform, flow, db, now)), left)
+
+
+def _called_back(platform: str, flow: OAuthFlow, db: Session, now: datetime) -> ResponseReturnValue:
+    """The answer to a recognised callback: nothing connected, an error, or the pick page."""
     error = request.args.get("error")
     if error or not request.args.get("code"):
         oauth_flow.spend(session=db, flow=flow, now=now)

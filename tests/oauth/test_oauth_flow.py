@@ -122,6 +122,46 @@ def test_a_state_that_does_not_match_is_refused_and_nothing_is_created(
     assert testnet.requests_to("/token") == [] and channels(session) == []
 
 
+def test_signing_in_again_on_the_way_back_keeps_the_flow(
+    client: FlaskClient, auth: Auth, testnet: FakeTestnet, session: Session
+) -> None:
+    owner = auth.user()
+    auth.login(client, owner)
+    asked = start(client)
+    with client.session_transaction() as cookie:
+        cookie.clear()  # planner's session ran out while the owner was on the platform
+    resp = callback(client, code=testnet.approve(asked), state=asked["state"])
+    assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
+    next_url = resp.headers["Location"].split("/login", 1)[1]
+    resp = client.post(
+        f"/login{next_url}", data={"email": owner.user.email, "password": owner.password}
+    )
+    assert (
+        resp.status_code == 302 and "/channels/oauth/testnet/callback?" in resp.headers["Location"]
+    )
+    resp = client.get(resp.headers["Location"])
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/oauth/testnet/pick")
+    client.post("/channels/oauth/testnet/pick", data={"pick": ["p1"]})
+    assert [c.name for c in channels(session)] == ["Bakery"]
+    # The state is spent and forgotten: the same answer again is refused.
+    again = callback(client, code="x", state=asked["state"])
+    assert again.status_code == 400
+
+
+def test_a_forged_states_cookie_is_ignored(
+    client: FlaskClient, auth: Auth, testnet: FakeTestnet
+) -> None:
+    auth.login(client, auth.user())
+    asked = start(client)
+    cookie = client.get_cookie("planner_oauth", domain="planner.test", path="/channels/oauth")
+    assert cookie is not None and asked["state"] not in cookie.value  # a hash, signed
+    forged = cookie.value[:-2] + "xx"
+    client.set_cookie("planner_oauth", forged, domain="planner.test", path="/channels/oauth")
+    resp = callback(client, code=testnet.approve(asked), state=asked["state"])
+    assert resp.status_code == 400
+    assert "another browser" in resp.get_data(as_text=True)
+
+
 def test_a_flow_started_in_another_browser_is_refused(
     app: Flask, client: FlaskClient, auth: Auth, testnet: FakeTestnet, session: Session
 ) -> None:
