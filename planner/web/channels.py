@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     current_app,
@@ -31,6 +34,9 @@ from planner.web.forms import (
 )
 from planner.web.forms_support import apply_field_errors
 from planner.web.oauth import allow_sign_in
+
+if TYPE_CHECKING:
+    from planner.models import Channel
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 
@@ -132,12 +138,25 @@ def reconnect(acc: Access, channel_id: int):
             db.commit()
             _check_and_tell(acc, channel, f"{channel.name} is reconnected.")
             return redirect(url_for("channels.index"))
-    return render_template(
+    server = _mastodon_server(channel)
+    page = render_template(
         "channels/reconnect.html",
         form=form,
         channel=channel,
         fields=[getattr(form, name) for name in fields],
-    ), (422 if form.errors else 200)
+        sign_in_server=server,
+        sign_in_form=EmptyForm(),
+    )
+    response = make_response(page, 422 if form.errors else 200)
+    return allow_sign_in(response) if server else response
+
+
+def _mastodon_server(channel: Channel) -> str | None:
+    """A Mastodon channel's server, for signing in there again instead of pasting a token."""
+    if channel.platform != "mastodon":
+        return None
+    host = urlsplit(str(channel.config.get("instance_url") or "")).netloc
+    return host or None
 
 
 @bp.route("/<id:channel_id>/settings", methods=["GET", "POST"])

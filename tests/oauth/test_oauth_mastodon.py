@@ -147,6 +147,36 @@ def test_connecting_the_same_account_again_renews_its_channel(
     assert token == fake_mastodon.requests_to("/verify_credentials")[-1].bearer
 
 
+def test_the_reconnect_page_offers_signing_in_on_the_channels_server_again(
+    app: Flask, client: FlaskClient, auth: Auth, fake_mastodon: FakeMastodon, session: Session
+) -> None:
+    auth.login(client, auth.user())
+    connect(client)
+    page = client.get("/channels/oauth/mastodon/pick").get_data(as_text=True)
+    key = re.search(r'name="pick" value="([^"]+)"', page).group(1)
+    client.post("/channels/oauth/mastodon/pick", data={"pick": key})
+    (channel,) = session.exec(select(Channel)).all()
+
+    resp = client.get(f"/channels/{channel.id}/reconnect")
+    page = resp.get_data(as_text=True)
+    assert f"Sign in on {SERVER}" in page
+    assert f'name="server" value="{SERVER}"' in page
+    assert "form-action 'self' https:" in resp.headers["Content-Security-Policy"]
+    assert 'name="access_token"' in page  # pasting a token stays possible
+
+    # The button's form, as the browser sends it: the server's sign-in renews the channel.
+    start = client.post("/channels/oauth/mastodon/start", data={"server": SERVER})
+    come_back(client, sign_in(start.headers["Location"]))
+    page = client.get("/channels/oauth/mastodon/pick").get_data(as_text=True)
+    key = re.search(r'name="pick" value="([^"]+)"', page).group(1)
+    client.post("/channels/oauth/mastodon/pick", data={"pick": key})
+    session.expire_all()
+    (renewed,) = session.exec(select(Channel)).all()
+    token = get_connectors(app).box.open(renewed.secrets)["access_token"]
+    assert renewed.id == channel.id and len(fake_mastodon.oauth.tokens) == 2
+    assert token in fake_mastodon.oauth.tokens
+
+
 def test_denying_on_the_server_connects_nothing(
     client: FlaskClient, auth: Auth, fake_mastodon: FakeMastodon, session: Session
 ) -> None:
