@@ -25,8 +25,9 @@ from planner.services import deliveries, workspaces
 from planner.services.workspaces import Access
 from planner.timeutils import get_zone, to_local
 from tests.conftest import NOW, Auth, Member
-from tests.factories import add_post
-from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_webhook  # noqa: F401
+from tests.factories import add_post, make_oauth_channel
+from tests.fakes.fixtures import fake_bluesky, fake_mastodon, fake_meta, fake_webhook  # noqa: F401
+from tests.fakes.meta import FakeMeta
 
 
 class Desk:
@@ -161,3 +162,22 @@ def occurrence_count(session: Session, series: RecurringSeries) -> int:
 def desk(app: Flask, session: Session, auth: Auth) -> Desk:
     app.config.update(RETRY_BASE_SECONDS=60, CONNECTOR_TIMEOUT_SECONDS=2.0, WORKER_THREADS=4)
     return Desk(app, session, auth.user())
+
+
+@pytest.fixture()
+def page(desk: Desk, fake_meta: FakeMeta) -> Channel:  # noqa: F811 - fake_meta is the fixture
+    """A Facebook Page channel on the Graph fake, made as the OAuth pick makes it."""
+    desk.app.config.update(
+        HOST_OVERRIDES={"graph.facebook.com": fake_meta.url}, ALLOW_PRIVATE_HOSTS=True
+    )
+    desk.app.extensions.pop("planner.connectors", None)  # rebuilt with the overrides
+    fake_page = fake_meta.page("1001")
+    return make_oauth_channel(
+        desk.app,
+        desk.session,
+        desk.member,
+        platform="facebook",
+        config={"page_id": "1001", "page_name": fake_page.name, "access_token": fake_page.token},
+        expires_at=None,
+        name="Corner Bakery",
+    )

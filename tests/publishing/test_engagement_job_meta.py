@@ -2,44 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
 
 from planner.models import Channel
 from tests.conftest import NOW
-from tests.factories import make_oauth_channel
 from tests.fakes.meta import FakeMeta
 from tests.publishing.conftest import Desk
 from tests.publishing.test_engagement_job import published, readings, run, track
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
-
-
-@pytest.fixture
-def fake_meta() -> Iterator[FakeMeta]:
-    with FakeMeta() as server:
-        yield server
-
-
-@pytest.fixture
-def page(desk: Desk, fake_meta: FakeMeta) -> Channel:
-    desk.app.config.update(
-        HOST_OVERRIDES={"graph.facebook.com": fake_meta.url}, ALLOW_PRIVATE_HOSTS=True
-    )
-    desk.app.extensions.pop("planner.connectors", None)  # rebuilt with the overrides
-    fake_page = fake_meta.page("1001")
-    return make_oauth_channel(
-        desk.app,
-        desk.session,
-        desk.member,
-        platform="facebook",
-        config={"page_id": "1001", "page_name": fake_page.name, "access_token": fake_page.token},
-        expires_at=None,
-        name="Corner Bakery",
-    )
 
 
 def test_facebook_posts_are_read_on_schedule(

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from planner.models import Channel
 from planner.publishing import inbox_poll
 from planner.services import inbox
 from planner.timeutils import utcnow
-from tests.factories import access_of, make_oauth_channel
+from tests.factories import access_of
 from tests.fakes.meta import FakeMeta
 from tests.publishing.conftest import Desk
 from tests.publishing.test_inbox_worker import answers, items, later
-
-
-@pytest.fixture
-def fake_meta() -> Iterator[FakeMeta]:
-    with FakeMeta() as server:
-        yield server
-
-
-@pytest.fixture
-def page(desk: Desk, fake_meta: FakeMeta) -> Channel:
-    desk.app.config.update(
-        HOST_OVERRIDES={"graph.facebook.com": fake_meta.url}, ALLOW_PRIVATE_HOSTS=True
-    )
-    desk.app.extensions.pop("planner.connectors", None)  # rebuilt with the overrides
-    fake_page = fake_meta.page("1001")
-    return make_oauth_channel(
-        desk.app,
-        desk.session,
-        desk.member,
-        platform="facebook",
-        config={"page_id": "1001", "page_name": fake_page.name, "access_token": fake_page.token},
-        expires_at=None,
-        name="Corner Bakery",
-    )
 
 
 def test_a_facebook_comment_reaches_the_inbox_and_a_lost_answer_goes_out_once(
