@@ -9,13 +9,15 @@ workspace's weights (README, "Insights").
 
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from planner.engagement_models import EngagementReading
@@ -196,14 +198,8 @@ def insights(
     )
     for ch, cat, posts, *figures in rows:
         per_channel[ch][cat] = [posts, *figures]
-    overall = {
-        cat: [posts, *figures]
-        for cat, posts, *figures in db.execute(
-            _measured(*scope, category, func.count(func.distinct(Post.id)), *_sums()).group_by(
-                category
-            )
-        )
-    }
+    windows = list(weeks_between(start, end, tz))
+    overall, weeks, top_posts = _per_post(session, scope, w, windows)
     by_category = _rows(overall, w)
     names = dict(
         session.exec(
@@ -214,22 +210,6 @@ def insights(
         ChannelFigures(cid, names.get(cid, f"Channel {cid}"), _rows(cells, w))
         for cid, cells in sorted(per_channel.items(), key=lambda kv: (names.get(kv[0], ""), kv[0]))
     )
-    windows = list(weeks_between(start, end, tz))
-    # The database places each post in its week: no datetime is made per post.
-    week = case(
-        *((col(Post.scheduled_at) < as_utc(lo), i - 1) for i, (lo, _hi) in enumerate(windows)),
-        else_=len(windows) - 1,
-    )
-    in_week = {
-        index: (posts, _score(figures, w))
-        for index, posts, *figures in db.execute(
-            _measured(*scope, week, func.count(func.distinct(Post.id)), *_sums()).group_by(week)
-        )
-    }
-    weeks = [
-        Week(start=lo.date(), posts=in_week.get(i, (0, 0.0))[0], score=in_week.get(i, (0, 0.0))[1])
-        for i, (lo, _hi) in enumerate(windows)
-    ]
     return Insights(
         start=start,
         end=end,
@@ -237,8 +217,8 @@ def insights(
         weights=weights,
         by_category=by_category,
         by_channel=by_channel,
-        weeks=tuple(weeks),
-        top_posts=_top_posts(session, scope, w),
+        weeks=weeks,
+        top_posts=top_posts,
         planned=_planned(session, workspace_id, start, end, channel_id),
         response_time_median_minutes=(
             response_times(session, workspace_id, start, end) if response_times else None
@@ -247,36 +227,84 @@ def insights(
     )
 
 
+def _per_post(
+    session: Session,
+    scope: tuple[int, datetime, datetime, int | None],
+    w: Sequence[float],
+    windows: Sequence[tuple[datetime, datetime]],
+) -> tuple[dict[str, list[int]], tuple[Week, ...], dict[str, tuple[TopPost, ...]]]:
+    """Each category's figures, each week's, and the best posts, from one row per post.
+
+    A post on several channels is one row with their figures summed, so counting rows counts
+    posts; its time comes as seconds since the epoch (no datetime made per post) and finds its
+    week by bisection.
+    """
+    when = func.extract("epoch", col(Post.scheduled_at))
+    rows = session.connection().execute(
+        # Grouped by the primary key alone: the post's other columns depend on it (PostgreSQL
+        # accepts that; a shorter key sorts faster).
+        _measured(*scope, col(Post.id), col(Post.category), when, *_sums()).group_by(col(Post.id))
+    )
+    starts = [as_utc(lo).timestamp() for lo, _hi in windows]
+    week_posts = [0] * len(starts)
+    week_scores = [0.0] * len(starts)
+    overall: dict[str, list[int]] = {}
+    scored: dict[str, list[tuple[float, int]]] = defaultdict(list)  # (-score, post id)
+    w0, w1, w2, w3 = w
+    for post_id, category, epoch, replies, reposts, quotes, likes in rows:
+        figures = (replies or 0, reposts or 0, quotes or 0, likes or 0)
+        cell = overall.get(category)
+        if cell is None:
+            overall[category] = [1, *figures]
+        else:
+            cell[0] += 1
+            cell[1] += figures[0]
+            cell[2] += figures[1]
+            cell[3] += figures[2]
+            cell[4] += figures[3]
+        score = figures[0] * w0 + figures[1] * w1 + figures[2] * w2 + figures[3] * w3
+        index = max(bisect_right(starts, epoch) - 1, 0)  # the last week that began by then
+        week_posts[index] += 1
+        week_scores[index] += score
+        scored[category].append((-score, post_id))
+    weeks = tuple(
+        Week(start=lo.date(), posts=week_posts[i], score=week_scores[i])
+        for i, (lo, _hi) in enumerate(windows)
+    )
+    return overall, weeks, _top_posts(session, scope, scored, w)
+
+
 def _top_posts(
-    session: Session, scope: tuple[int, datetime, datetime, int | None], w: Sequence[float]
+    session: Session,
+    scope: tuple[int, datetime, datetime, int | None],
+    scored: Mapping[str, list[tuple[float, int]]],
+    w: Sequence[float],
 ) -> dict[str, tuple[TopPost, ...]]:
-    """The best-scoring posts of each category (figures of all their channels), with their text."""
-    sums = _sums()
-    score = sums[0] * w[0] + sums[1] * w[1] + sums[2] * w[2] + sums[3] * w[3]
-    rank = func.row_number().over(
-        partition_by=col(Post.category), order_by=(score.desc(), col(Post.id))
-    )
-    ranked = (
-        _measured(*scope, col(Post.id).label("post_id"), *sums, rank.label("rank"))
-        .group_by(col(Post.id), col(Post.category))
-        .subquery()
-    )
-    best = session.connection().execute(
-        select(
-            ranked.c.post_id,
-            Post.category,
-            Post.body,
-            Post.scheduled_at,
-            *list(ranked.c)[1:5],
+    """The best-scoring posts of each category (ties: the older post), with their text.
+
+    *scored* holds (-score, post id) per category, so the smallest are the best.
+    """
+    best = {category: heapq.nsmallest(TOP_POSTS, items) for category, items in scored.items()}
+    ids = [post_id for items in best.values() for _value, post_id in items]
+    if not ids:
+        return {}
+    found = {
+        post_id: (body, at, figures)
+        for post_id, body, at, *figures in session.connection().execute(
+            _measured(*scope, col(Post.id), col(Post.body), col(Post.scheduled_at), *_sums())
+            .where(col(Post.id).in_(ids))
+            .group_by(col(Post.id), col(Post.body), col(Post.scheduled_at))
         )
-        .join(Post, col(Post.id) == ranked.c.post_id)
-        .where(ranked.c["rank"] <= TOP_POSTS)
-        .order_by(ranked.c["rank"])
-    )
-    top: dict[str, list[TopPost]] = defaultdict(list)
-    for post_id, category, body, at, *figures in best:
-        top[category].append(TopPost(post_id, body, at, *figures, score=_score(figures, w)))
-    return {category: tuple(items) for category, items in top.items()}
+    }
+    top: dict[str, tuple[TopPost, ...]] = {}
+    for category, items in best.items():
+        posts = []
+        for _value, post_id in items:
+            body, at, figures = found[post_id]
+            figures = [value or 0 for value in figures]
+            posts.append(TopPost(post_id, body, as_utc(at), *figures, score=_score(figures, w)))
+        top[category] = tuple(posts)
+    return top
 
 
 def _rows(cells: Mapping[str, Sequence[int]], weights: Sequence[float]) -> tuple[Figures, ...]:
