@@ -27,14 +27,14 @@ from planner.connectors.base import (
 from planner.connectors.errors import (
     AuthError,
     ConfigError,
-    ConnectorError,
     PermanentError,
     PostGoneError,
     TransientError,
     UnknownOutcomeError,
 )
 from planner.connectors.http import HttpClient
-from planner.connectors.replies import ERROR_TEXT_LIMIT, Response, retry_after_seconds
+from planner.connectors.linkedin_errors import checked, error_message, linkedin_error
+from planner.connectors.replies import Response
 from planner.timeutils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,8 @@ class LinkedInConnector(Connector):
             "POST", TOKEN_URL, data=body, headers=headers, check=False
         )
         if response.status in (400, 401):
-            raise AuthError(f"LinkedIn refused to renew the token: {_message(response)}")
-        data = _checked(response)
+            raise AuthError(f"LinkedIn refused to renew the token: {error_message(response)}")
+        data = checked(response)
         expires = tokens.expiry(now, data.get("expires_in"))
         refresh_expires = tokens.expiry(now, data.get("refresh_token_expires_in"))
         self._set_state(
@@ -147,7 +147,7 @@ class LinkedInConnector(Connector):
         """Return the author's name; a member's token is checked against ``/v2/userinfo``."""
         self._refresh_if_due(utcnow())
         if self.config["author_urn"].startswith("urn:li:person:"):
-            _checked(self._call(HttpClient(self.options), "GET", f"{API}/v2/userinfo"))
+            checked(self._call(HttpClient(self.options), "GET", f"{API}/v2/userinfo"))
         return str(self.config.get("name") or self.config["author_urn"])
 
     def publish(self, request: PublishRequest) -> PublishResult:
@@ -200,13 +200,13 @@ class LinkedInConnector(Connector):
             f"{API}/rest/socialActions/{quote(external_id, safe='')}",
         )
         if response.status in (404, 410):
-            raise PostGoneError(f"The post is gone from LinkedIn ({_message(response)})")
+            raise PostGoneError(f"The post is gone from LinkedIn ({error_message(response)})")
         if response.status == 403:  # a member's figures need r_member_social, rarely granted
             raise PermanentError(
-                f"LinkedIn does not let planner read this account's figures ({_message(response)})",
+                f"LinkedIn does not let planner read this account's figures ({error_message(response)})",
                 status=403,
             )
-        actions = _checked(response)
+        actions = checked(response)
         likes = actions.get("likesSummary")
         comments = actions.get("commentsSummary")
         like_count = count_of(likes.get("totalLikes")) if isinstance(likes, dict) else 0
@@ -243,9 +243,11 @@ class LinkedInConnector(Connector):
         )
         response = self._call(client, "GET", url)
         if response.status == 403:  # a page connected without the reporting permission
-            logger.info("LinkedIn gives no share statistics for %s: %s", urn, _message(response))
+            logger.info(
+                "LinkedIn gives no share statistics for %s: %s", urn, error_message(response)
+            )
             return None
-        elements = _checked(response).get("elements")
+        elements = checked(response).get("elements")
         for element in elements if isinstance(elements, list) else []:
             if isinstance(element, dict) and element.get(field) == urn:
                 totals = element.get("totalShareStatistics")
@@ -287,7 +289,7 @@ class LinkedInConnector(Connector):
             json={"initializeUploadRequest": {"owner": self.config["author_urn"]}},
             safe_to_retry=True,  # an image no post uses is harmless
         )
-        value = _checked(response).get("value")
+        value = checked(response).get("value")
         value = value if isinstance(value, dict) else {}
         upload_url, image = value.get("uploadUrl"), value.get("image")
         if not isinstance(upload_url, str) or not isinstance(image, str):
@@ -324,12 +326,12 @@ class LinkedInConnector(Connector):
             # Reading a member's posts needs r_member_social, which LinkedIn grants to few apps.
             raise UnknownOutcomeError(
                 "An earlier attempt may have posted this, and LinkedIn does not let planner "
-                f"read this author's posts to check ({_message(response)})",
+                f"read this author's posts to check ({error_message(response)})",
                 safe_to_retry=False,
             )
         if response.status == 403:
             return None  # the last attempt was refused outright: nothing to find
-        elements = _checked(response).get("elements")
+        elements = checked(response).get("elements")
         return tokens.first_match(
             (
                 (post.get("commentary"), _from_millis(post.get("createdAt")), str(post.get("id")))
@@ -371,34 +373,3 @@ def _from_millis(value: Any) -> datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000, tz=UTC)
     return None
-
-
-def _checked(response: Response) -> dict[str, Any]:
-    if response.ok:
-        return response.json_object()
-    raise linkedin_error(response)
-
-
-def _message(response: Response) -> str:
-    try:
-        data = response.json()
-    except PermanentError:
-        data = None
-    text = ""
-    if isinstance(data, dict):
-        text = str(data.get("message") or data.get("error_description") or data.get("error") or "")
-    return (text or response.text.strip() or f"HTTP {response.status}")[:ERROR_TEXT_LIMIT]
-
-
-def linkedin_error(response: Response) -> ConnectorError:
-    """Map LinkedIn's ``{"message", "status", "serviceErrorCode"}`` replies to error classes."""
-    message = _message(response)
-    if response.status in (401, 403):
-        return AuthError(message, status=response.status)
-    if response.status == 429 or response.status >= 500:
-        return TransientError(
-            message,
-            status=response.status,
-            retry_after=retry_after_seconds(response.headers, response.received_at),
-        )
-    return PermanentError(f"LinkedIn refused the request: {message}", status=response.status)

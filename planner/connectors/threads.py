@@ -33,7 +33,7 @@ from planner.connectors.errors import (
 )
 from planner.connectors.graph import insight_value
 from planner.connectors.http import HttpClient
-from planner.connectors.replies import ERROR_TEXT_LIMIT, Response, retry_after_seconds
+from planner.connectors.threads_errors import checked, graph_error, subcode
 from planner.timeutils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -55,8 +55,6 @@ RECENT_POSTS = 25
 IMAGE_TYPES = ("image/jpeg", "image/png")
 ENGAGEMENT_METRICS = "likes,replies,reposts,quotes"
 # Graph error codes: 190 token invalid or expired; 4, 17, 32, 613 call rate limits.
-AUTH_CODES = frozenset({190, 102, 10, 200})
-RATE_CODES = frozenset({4, 17, 32, 613})
 
 
 class ThreadsConnector(Connector):
@@ -106,7 +104,7 @@ class ThreadsConnector(Connector):
             params={"grant_type": "th_refresh_token", "access_token": self._token()},
             check=False,
         )
-        data = _checked(response)
+        data = checked(response)
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise AuthError("Threads did not renew the access token; reconnect the profile")
@@ -163,7 +161,7 @@ class ThreadsConnector(Connector):
         if not response.ok:
             error = graph_error(response)
             if isinstance(error, PermanentError) and (
-                response.status == 404 or _subcode(response) == 33
+                response.status == 404 or subcode(response) == 33
             ):
                 raise PostGoneError(f"The post is gone from Threads ({error.message})") from error
             raise error
@@ -218,7 +216,7 @@ class ThreadsConnector(Connector):
                 safe_to_retry=True,  # a retry looks for the post before publishing again
                 check=False,
             )
-            media_id = str(_checked(response).get("id") or "")
+            media_id = str(checked(response).get("id") or "")
         if not media_id:
             raise PermanentError("Threads published the post but gave it no id")
         return media_id
@@ -288,7 +286,7 @@ class ThreadsConnector(Connector):
             safe_to_retry=True,  # an unpublished container is harmless and expires in 24 hours
             check=False,
         )
-        container = str(_checked(response).get("id") or "")
+        container = str(checked(response).get("id") or "")
         if not container:
             raise PermanentError("Threads accepted the post but gave its container no id")
         return container
@@ -329,7 +327,7 @@ class ThreadsConnector(Connector):
         response = client.request(
             "GET", url, params={**params, "access_token": self._token()}, check=False
         )
-        return _checked(response)
+        return checked(response)
 
     def _form(self, fields: dict[str, str]) -> dict[str, Any]:
         body, headers = tokens.form({**fields, "access_token": self._token()})
@@ -347,15 +345,6 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _subcode(response: Response) -> Any:
-    try:
-        data = response.json()
-    except PermanentError:
-        return None
-    error = data.get("error") if isinstance(data, dict) else None
-    return error.get("error_subcode") if isinstance(error, dict) else None
-
-
 def _image(item: MediaItem) -> dict[str, str]:
     if not item.url:
         raise PermanentError(
@@ -368,34 +357,3 @@ def _image(item: MediaItem) -> dict[str, str]:
     if item.alt:
         fields["alt_text"] = item.alt[:1000]
     return fields
-
-
-def _checked(response: Response) -> dict[str, Any]:
-    """Return the JSON object of a 2xx reply, else raise the error a Graph reply means."""
-    if response.ok:
-        return response.json_object()
-    raise graph_error(response)
-
-
-def graph_error(response: Response) -> ConnectorError:
-    """Map a Graph-style error (``{"error": {"message", "type", "code", ...}}``) to its class."""
-    try:
-        data = response.json()
-    except PermanentError:
-        data = None
-    error = data.get("error") if isinstance(data, dict) else None
-    error = error if isinstance(error, dict) else {}
-    code = error.get("code")
-    message = str(error.get("message") or response.text.strip() or f"HTTP {response.status}")
-    message = message[:ERROR_TEXT_LIMIT]
-    code_text = str(code) if code is not None else None
-    if code in AUTH_CODES or response.status == 401:
-        return AuthError(message, status=response.status, code=code_text)
-    if code in RATE_CODES or response.status == 429 or response.status >= 500:
-        return TransientError(
-            message,
-            status=response.status,
-            code=code_text,
-            retry_after=retry_after_seconds(response.headers, response.received_at),
-        )
-    return PermanentError(message, status=response.status, code=code_text)

@@ -147,7 +147,7 @@ def _edge(
         if not response.ok:
             error = th.graph_error(response)
             if isinstance(error, PermanentError) and (
-                response.status == 404 or th._subcode(response) == GONE_SUBCODE
+                response.status == 404 or th.subcode(response) == GONE_SUBCODE
             ):
                 return None
             raise error
