@@ -30,7 +30,6 @@ import os
 import resource
 import signal
 import statistics
-import tempfile
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -39,7 +38,7 @@ from typing import Any
 from sqlmodel import Session
 from werkzeug.serving import make_server
 
-from bench.publish import Bench, wait_for
+from bench.publish import Bench, report, wait_for
 from planner.connectors.tokens import iso
 from planner.connectors_app import get_connectors
 from planner.media.settings import limits_from_config
@@ -258,13 +257,7 @@ def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    database_url = os.environ.get("PLANNER_BENCH_DATABASE_URL") or None
-    with tempfile.TemporaryDirectory(prefix="planner-bench-") as folder:
-        rows = run(Path(folder), database_url)
-    print("| measure | result | target |")
-    print("| --- | --- | --- |")
-    for name, value, target in rows:
-        print(f"| {name} | {value} | {target} |")
+    report(run)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
@@ -237,14 +237,19 @@ def run(folder: Path, database_url: str | None) -> list[tuple[str, str, str]]:
     ]
 
 
-def main() -> None:
+def report(measure: Callable[[Path, str | None], list[tuple[str, str, str]]]) -> None:
+    """Run *measure* in a fresh folder (on PLANNER_BENCH_DATABASE_URL if set); print its table."""
     database_url = os.environ.get("PLANNER_BENCH_DATABASE_URL") or None
     with tempfile.TemporaryDirectory(prefix="planner-bench-") as folder:
-        rows = run(Path(folder), database_url)
+        rows = measure(Path(folder), database_url)
     print("| measure | result | target |")
     print("| --- | --- | --- |")
     for name, value, target in rows:
         print(f"| {name} | {value} | {target} |")
+
+
+def main() -> None:
+    report(run)
 
 
 if __name__ == "__main__":

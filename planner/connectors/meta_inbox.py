@@ -22,6 +22,7 @@ from planner.connectors.meta_common import same_text
 from planner.timeutils import utcnow
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
     from planner.connectors.facebook import FacebookConnector
@@ -48,6 +49,32 @@ def no_mentions(connector: GraphConnector, since: datetime | None) -> list[Incom
     return []
 
 
+def _read_comments(
+    what: str,
+    external_id: str,
+    since: datetime | None,
+    comments: Iterable[dict[str, Any]],
+    others: Callable[[dict[str, Any]], list[Incoming]],
+) -> list[Incoming]:
+    """Return the items *others* finds in each comment Graph lists, newer than *since*.
+
+    Graph may rank comments whatever the order asked for, so none is skipped early; a post
+    that was deleted has no comments to read.
+    """
+    try:
+        return [
+            item
+            for comment in comments
+            for item in others(comment)
+            if since is None or item.received_at > since
+        ]
+    except PermanentError as exc:
+        if _deleted(exc):
+            logger.info("%s %s is gone; no comments to read", what, external_id)
+            return []
+        raise
+
+
 # --- Facebook Pages ---------------------------------------------------------------------------
 
 
@@ -63,21 +90,13 @@ def facebook_replies(
         "limit": COMMENTS_PAGE,
     }
     now = utcnow()
-    found: list[Incoming] = []
-    try:
-        for comment in connector.graph().pages(f"/{_segment(external_id)}/comments", params):
-            item = _facebook_incoming(comment, external_id, now)
-            if item is None or _author_id(comment) == page_id:
-                continue
-            # Graph may rank comments whatever the order asked for, so none is skipped early.
-            if since is None or item.received_at > since:
-                found.append(item)
-    except PermanentError as exc:
-        if _deleted(exc):
-            logger.info("Facebook post %s is gone; no comments to read", external_id)
-            return []
-        raise
-    return found
+
+    def others(comment: dict[str, Any]) -> list[Incoming]:
+        item = _facebook_incoming(comment, external_id, now)
+        return [] if item is None or _author_id(comment) == page_id else [item]
+
+    comments = connector.graph().pages(f"/{_segment(external_id)}/comments", params)
+    return _read_comments("Facebook post", external_id, since, comments, others)
 
 
 def facebook_reply(
@@ -165,23 +184,19 @@ def instagram_replies(
     own = _own_username(connector, graph)
     params = {"fields": INSTAGRAM_COMMENT_FIELDS, "limit": COMMENTS_PAGE}
     now = utcnow()
-    found: list[Incoming] = []
-    try:
-        for comment in graph.pages(f"/{_segment(external_id)}/comments", params):
-            replies = comment.get("replies")
-            nested = replies.get("data") if isinstance(replies, dict) else None
-            for node in [comment, *(nested if isinstance(nested, list) else [])]:
-                item = _instagram_incoming(node, external_id, now)
-                if item is None or _username(node) == own:
-                    continue
-                if since is None or item.received_at > since:
-                    found.append(item)
-    except PermanentError as exc:
-        if _deleted(exc):
-            logger.info("Instagram media %s is gone; no comments to read", external_id)
-            return []
-        raise
-    return found
+
+    def others(comment: dict[str, Any]) -> list[Incoming]:
+        replies = comment.get("replies")
+        nested = replies.get("data") if isinstance(replies, dict) else None
+        found = []
+        for node in [comment, *(nested if isinstance(nested, list) else [])]:
+            item = _instagram_incoming(node, external_id, now)
+            if item is not None and _username(node) != own:
+                found.append(item)
+        return found
+
+    comments = graph.pages(f"/{_segment(external_id)}/comments", params)
+    return _read_comments("Instagram media", external_id, since, comments, others)
 
 
 def instagram_reply(
